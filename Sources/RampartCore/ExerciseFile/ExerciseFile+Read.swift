@@ -1,0 +1,201 @@
+import Foundation
+import Yams
+
+extension ExerciseFile {
+    static let sections = ["rampart", "exercise", "teams", "users"]
+
+    /// Reads an exercise file, or throws `ExerciseFileError` listing every problem with its line.
+    public static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ExerciseFileError(issues: [Self.issue(from: error)])
+        } catch {
+            throw ExerciseFileError(issues: [ExerciseFileIssue(line: nil, field: "", message: "\(error)")])
+        }
+        guard let root else {
+            throw ExerciseFileError(issues: [ExerciseFileIssue(line: 1, field: "", message: "the file is empty")])
+        }
+        let issues = YAMLIssues()
+        let file = read(root, issues: issues)
+        guard issues.list.isEmpty, var file else { throw ExerciseFileError(issues: issues.list) }
+        file.lines = issues.lines
+        return file
+    }
+
+    private static func read(_ root: Node, issues: YAMLIssues) -> ExerciseFile? {
+        guard let top = issues.fields(root, at: "") else { return nil }
+        top.rejectUnknown(sections)
+        if let version = top.int("rampart", in: 1...Int.max), version > currentVersion {
+            issues.report(top.node("rampart"), "rampart", "this file needs a newer Rampart (file version \(version), this one reads \(currentVersion))")
+        }
+        guard let exerciseFields = top.fields("exercise") else {
+            if top.node("exercise") == nil { issues.report(root, "exercise", "is required") }
+            return nil
+        }
+        let exercise = readExercise(exerciseFields)
+        let users = top.list("users").compactMap { readUser($0.node, path: $0.path, issues: issues) }
+        let teams = top.list("teams").compactMap { readTeam($0.node, path: $0.path, issues: issues) }
+        checkConsistency(teams: teams, users: users, issues: issues)
+        guard let exercise else { return nil }
+        return ExerciseFile(exercise: exercise, teams: teams, users: users)
+    }
+
+    private static func readExercise(_ fields: YAMLFields) -> ExerciseSpec? {
+        fields.rejectUnknown(["slug", "name", "name_ko", "description", "time_zone", "schedule"])
+        let slug = fields.required("slug")
+        if let slug, !Identifier.isValidSlug(slug) {
+            fields.issues.report(fields.node("slug"), fields.field("slug"), "must use \(Identifier.slugRule)")
+        }
+        let name = fields.required("name")
+        var timeZone = TimeZone.gmt
+        let zoneName = fields.string("time_zone") ?? "UTC"
+        if let zone = TimeZone.iana(zoneName) {
+            timeZone = zone
+        } else {
+            fields.issues.report(fields.node("time_zone"), fields.field("time_zone"), "unknown time zone '\(zoneName)'; use an IANA name such as Europe/London or Asia/Seoul")
+        }
+        let schedule = fields.fields("schedule").map { readSchedule($0, timeZone: timeZone) } ?? ScheduleSpec()
+        guard let slug, let name else { return nil }
+        return ExerciseSpec(
+            slug: slug, name: name, nameKo: fields.string("name_ko"),
+            description: fields.string("description", maxLength: TextLimit.description) ?? "",
+            timeZone: zoneName, schedule: schedule
+        )
+    }
+
+    private static func readSchedule(_ fields: YAMLFields, timeZone: TimeZone) -> ScheduleSpec {
+        fields.rejectUnknown(["starts_at", "ends_at", "freeze_at", "windows"])
+        var schedule = ScheduleSpec(
+            startsAt: fields.date("starts_at", timeZone: timeZone),
+            endsAt: fields.date("ends_at", timeZone: timeZone),
+            freezeAt: fields.date("freeze_at", timeZone: timeZone)
+        )
+        for (node, path) in fields.list("windows") {
+            guard let window = fields.issues.fields(node, at: path) else { continue }
+            window.rejectUnknown(["name", "starts_at", "ends_at"])
+            let name = window.required("name")
+            let startsAt = window.date("starts_at", timeZone: timeZone)
+            let endsAt = window.date("ends_at", timeZone: timeZone)
+            if window.node("starts_at") == nil { fields.issues.report(node, window.field("starts_at"), "is required") }
+            if window.node("ends_at") == nil { fields.issues.report(node, window.field("ends_at"), "is required") }
+            if let name, let startsAt, let endsAt {
+                schedule.windows.append(WindowSpec(name: name, startsAt: startsAt, endsAt: endsAt))
+            }
+        }
+        for problem in schedule.problems() {
+            let path = fields.field(problem.field)
+            fields.issues.report(line: fields.issues.lines[path] ?? fields.node.mark?.line, path, problem.message)
+        }
+        return schedule
+    }
+
+    private static func readUser(_ node: Node, path: String, issues: YAMLIssues) -> UserSpec? {
+        guard let fields = issues.fields(node, at: path) else { return nil }
+        fields.rejectUnknown(["username", "display_name", "admin", "locale", "time_zone"])
+        let username = fields.required("username")
+        if let username, !Identifier.isValidUsername(username) {
+            issues.report(fields.node("username"), fields.field("username"), "must use \(Identifier.usernameRule)")
+        }
+        let displayName = fields.string("display_name") ?? username
+        var locale = UILocale.en
+        if let raw = fields.string("locale") {
+            if let value = UILocale(rawValue: raw) {
+                locale = value
+            } else {
+                issues.report(fields.node("locale"), fields.field("locale"), "expected one of: \(UILocale.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        let timeZone = fields.string("time_zone")
+        if let timeZone, TimeZone.iana(timeZone) == nil {
+            issues.report(fields.node("time_zone"), fields.field("time_zone"), "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London")
+        }
+        guard let username, let displayName else { return nil }
+        return UserSpec(username: username, displayName: displayName, admin: fields.bool("admin") ?? false, locale: locale, timeZone: timeZone)
+    }
+
+    private static func readTeam(_ node: Node, path: String, issues: YAMLIssues) -> TeamSpec? {
+        guard let fields = issues.fields(node, at: path) else { return nil }
+        fields.rejectUnknown(["slug", "kind", "name", "name_ko", "nation", "number", "members"])
+        let slug = fields.required("slug")
+        if let slug, !Identifier.isValidSlug(slug) {
+            issues.report(fields.node("slug"), fields.field("slug"), "must use \(Identifier.slugRule)")
+        }
+        let name = fields.required("name")
+        var kind: TeamKind?
+        if let raw = fields.required("kind") {
+            kind = TeamKind(rawValue: raw)
+            if kind == nil {
+                issues.report(fields.node("kind"), fields.field("kind"), "expected one of: \(TeamKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        var nation: Nation?
+        if let raw = fields.string("nation") {
+            nation = Nation(raw)
+            if nation == nil {
+                issues.report(fields.node("nation"), fields.field("nation"), "'\(raw)' is not an ISO 3166-1 alpha-2 code (such as GB, KR, EE) or XX")
+            }
+        }
+        var members: [MemberSpec] = []
+        for (memberNode, memberPath) in fields.list("members") {
+            // `- alice` is shorthand for `- user: alice`.
+            if case .scalar(let scalar) = memberNode {
+                issues.remember(memberNode, at: join(memberPath, "user"))
+                members.append(MemberSpec(username: scalar.string))
+                continue
+            }
+            guard let member = issues.fields(memberNode, at: memberPath) else { continue }
+            member.rejectUnknown(["user", "judge"])
+            if let username = member.required("user") {
+                members.append(MemberSpec(username: username, judge: member.bool("judge") ?? false))
+            }
+        }
+        guard let slug, let name, let kind else { return nil }
+        if kind != .white, members.contains(where: \.judge) {
+            issues.report(fields.node("members"), fields.field("members"), "only white-team members can be judges")
+        }
+        return TeamSpec(
+            slug: slug, kind: kind, name: name, nameKo: fields.string("name_ko"), nation: nation,
+            number: fields.int("number", in: 1...65_535), members: members
+        )
+    }
+
+    private static func checkConsistency(teams: [TeamSpec], users: [UserSpec], issues: YAMLIssues) {
+        var seenUsers: Set<String> = []
+        for (index, user) in users.enumerated() where !seenUsers.insert(user.username).inserted {
+            let path = "users[\(index)].username"
+            issues.report(line: issues.lines[path], path, "user '\(user.username)' is listed twice")
+        }
+        var slugs: Set<String> = []
+        var numbers: Set<Int> = []
+        var teamOfUser: [String: String] = [:]
+        for (index, team) in teams.enumerated() {
+            let path = "teams[\(index)]"
+            if !slugs.insert(team.slug).inserted {
+                issues.report(line: issues.lines["\(path).slug"], "\(path).slug", "team '\(team.slug)' is listed twice")
+            }
+            if let number = team.number, !numbers.insert(number).inserted {
+                issues.report(line: issues.lines["\(path).number"], "\(path).number", "number \(number) is used by another team")
+            }
+            for (memberIndex, member) in team.members.enumerated() {
+                let memberPath = "\(path).members[\(memberIndex)].user"
+                if let other = teamOfUser[member.username] {
+                    issues.report(line: issues.lines[memberPath], memberPath, "'\(member.username)' is already a member of team '\(other)'; a user belongs to one team per exercise")
+                } else {
+                    teamOfUser[member.username] = team.slug
+                }
+            }
+        }
+    }
+
+    private static func issue(from error: YamlError) -> ExerciseFileIssue {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return ExerciseFileIssue(line: mark.line, column: mark.column, field: "", message: "not valid YAML: \(prefix)\(problem)")
+        default:
+            return ExerciseFileIssue(line: nil, field: "", message: "not valid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Yams
+
+/// Collects the problems found while reading a YAML document, each with its line.
+final class YAMLIssues {
+    private(set) var list: [ExerciseFileIssue] = []
+    private(set) var lines: [String: Int] = [:]
+
+    func report(_ node: Node?, _ field: String, _ message: String) {
+        list.append(ExerciseFileIssue(line: node?.mark?.line, column: node?.mark?.column, field: field, message: message))
+    }
+
+    func report(line: Int?, _ field: String, _ message: String) {
+        list.append(ExerciseFileIssue(line: line, field: field, message: message))
+    }
+
+    func remember(_ node: Node, at field: String) {
+        if let line = node.mark?.line { lines[field] = line }
+    }
+
+    /// The fields of a mapping node, or nil (and a reported issue) when the node is something else.
+    func fields(_ node: Node, at path: String) -> YAMLFields? {
+        remember(node, at: path)
+        guard case .mapping(let mapping) = node else {
+            report(node, path, "expected a mapping of keys to values")
+            return nil
+        }
+        var values: [String: Node] = [:]
+        var order: [String] = []
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key else {
+                report(key, path, "keys must be plain names")
+                continue
+            }
+            if values[scalar.string] != nil {
+                report(key, join(path, scalar.string), "appears twice")
+                continue
+            }
+            values[scalar.string] = value
+            order.append(scalar.string)
+        }
+        return YAMLFields(issues: self, path: path, node: node, values: values, order: order)
+    }
+
+    /// The items of a sequence node with their paths; reports anything else.
+    func items(_ node: Node, at path: String) -> [(node: Node, path: String)] {
+        remember(node, at: path)
+        guard case .sequence(let sequence) = node else {
+            report(node, path, "expected a list")
+            return []
+        }
+        return sequence.enumerated().map { ($0.element, "\(path)[\($0.offset)]") }
+    }
+}
+
+func join(_ path: String, _ key: String) -> String {
+    path.isEmpty ? key : "\(path).\(key)"
+}
+
+/// The keys of one YAML mapping, read by type; every problem goes to `issues` with its line.
+/// Keys that are never read are reported by `rejectUnknown()`, so a misspelt key is an error
+/// instead of a silently ignored setting.
+struct YAMLFields {
+    let issues: YAMLIssues
+    let path: String
+    let node: Node
+    let values: [String: Node]
+    let order: [String]
+
+    func field(_ key: String) -> String { join(path, key) }
+
+    func node(_ key: String) -> Node? {
+        guard let value = values[key] else { return nil }
+        if case .scalar(let scalar) = value, scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+            return nil
+        }
+        issues.remember(value, at: field(key))
+        return value
+    }
+
+    func string(_ key: String, maxLength: Int = TextLimit.name) -> String? {
+        guard let value = node(key) else { return nil }
+        guard case .scalar(let scalar) = value else {
+            issues.report(value, field(key), "expected text")
+            return nil
+        }
+        guard scalar.string.count <= maxLength else {
+            issues.report(value, field(key), "is longer than \(maxLength) characters")
+            return nil
+        }
+        return scalar.string
+    }
+
+    func required(_ key: String, maxLength: Int = TextLimit.name) -> String? {
+        guard let value = string(key, maxLength: maxLength) else {
+            if values[key] == nil || node(key) == nil { issues.report(node, field(key), "is required") }
+            return nil
+        }
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            issues.report(values[key], field(key), "must not be empty")
+            return nil
+        }
+        return value
+    }
+
+    func bool(_ key: String) -> Bool? {
+        guard let value = node(key) else { return nil }
+        switch (value.scalar?.string).map({ $0.lowercased() }) {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            issues.report(value, field(key), "expected true or false")
+            return nil
+        }
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = node(key) else { return nil }
+        guard let number = value.scalar.flatMap({ Int($0.string) }), range.contains(number) else {
+            issues.report(value, field(key), "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+
+    /// An ISO 8601 time. With an offset (`2026-02-02T09:00:00+09:00`, `…Z`) it is exact; without one
+    /// (`2026-02-02 09:00`) it is read in `timeZone`, the exercise's, as organisers write schedules.
+    func date(_ key: String, timeZone: TimeZone) -> Date? {
+        guard let value = node(key) else { return nil }
+        guard let text = value.scalar?.string, let date = ExerciseTime.parse(text, timeZone: timeZone) else {
+            issues.report(value, field(key), "expected a time like 2026-02-02T09:00:00+09:00 or 2026-02-02 09:00")
+            return nil
+        }
+        return date
+    }
+
+    func list(_ key: String) -> [(node: Node, path: String)] {
+        guard let value = node(key) else { return [] }
+        return issues.items(value, at: field(key))
+    }
+
+    func fields(_ key: String) -> YAMLFields? {
+        guard let value = node(key) else { return nil }
+        return issues.fields(value, at: field(key))
+    }
+
+    /// Reports every key that is not in `known`, naming the ones that are.
+    func rejectUnknown(_ known: [String]) {
+        for key in order where !known.contains(key) {
+            issues.report(keyNode(key) ?? values[key], field(key), "unknown key; expected one of: \(known.joined(separator: ", "))")
+        }
+    }
+
+    private func keyNode(_ key: String) -> Node? {
+        guard case .mapping(let mapping) = node else { return nil }
+        return mapping.keys.first { $0.scalar?.string == key }
+    }
+}
+
+/// Reading and writing times the way exercise files and forms show them.
+public enum ExerciseTime {
+    public static func parse(_ text: String, timeZone: TimeZone) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let exact = ISO8601DateFormatter()
+        exact.formatOptions = [.withInternetDateTime]
+        if let date = exact.date(from: trimmed) { return date }
+        exact.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = exact.date(from: trimmed) { return date }
+        let local = DateFormatter()
+        local.locale = Locale(identifier: "en_US_POSIX")
+        local.timeZone = timeZone
+        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm"] {
+            local.dateFormat = format
+            if let date = local.date(from: trimmed) { return date }
+        }
+        return nil
+    }
+
+    /// `2026-02-02T09:00:00+09:00`: exact, and readable in the exercise's own zone.
+    public static func format(_ date: Date, timeZone: TimeZone) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

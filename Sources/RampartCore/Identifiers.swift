@@ -1,0 +1,59 @@
+import Foundation
+
+/// Rules for the short names that appear in URLs and files: exercise and team slugs, usernames.
+public enum Identifier {
+    /// `a-z`, `0-9` and inner hyphens, 1–63 characters: safe in a URL path, a DNS label and a file name.
+    public static func isValidSlug(_ value: String) -> Bool {
+        guard (1...63).contains(value.utf8.count), let first = value.utf8.first, let last = value.utf8.last else {
+            return false
+        }
+        return value.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
+            && isLowerAlnum(first) && isLowerAlnum(last)
+    }
+
+    /// `a-z`, `0-9`, `.`, `_` and `-`, starting with a letter or digit, 1–64 characters.
+    public static func isValidUsername(_ value: String) -> Bool {
+        guard (1...64).contains(value.utf8.count), let first = value.utf8.first, isLowerAlnum(first) else {
+            return false
+        }
+        return value.utf8.allSatisfy {
+            isLowerAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+        }
+    }
+
+    public static let slugRule = "lower-case letters, digits and inner hyphens, at most 63 characters"
+    public static let usernameRule = "lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
+
+    private static func isLowerAlnum(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+}
+
+/// The languages of the user interface.
+public enum UILocale: String, Codable, Sendable, CaseIterable {
+    case en
+    case ko
+
+    /// The closest supported locale for a raw value such as `ko-KR` or an `Accept-Language` entry.
+    public init?(matching raw: String) {
+        let primary = raw.split(separator: "-").first.map { $0.lowercased() } ?? ""
+        guard let locale = UILocale(rawValue: primary) else { return nil }
+        self = locale
+    }
+}
+
+/// Limits on free text, so a hostile or accidental megabyte does not end up in every page.
+public enum TextLimit {
+    public static let name = 200
+    public static let description = 20_000
+    public static let password = (min: 10, max: 200)
+}
+
+public extension TimeZone {
+    /// A time zone from an IANA identifier (`Europe/London`, `Asia/Seoul`, `UTC`), nil otherwise.
+    /// Abbreviations like `KST` are refused: they are ambiguous across the world.
+    static func iana(_ identifier: String) -> TimeZone? {
+        guard identifier == "UTC" || identifier.contains("/") else { return nil }
+        return TimeZone(identifier: identifier)
+    }
+}

@@ -1,0 +1,239 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// Account operations shared by the pages, the API and the commands. Each state change runs in one
+/// transaction with its audit record.
+enum Accounts {
+    struct NewUser: Sendable {
+        var username: String
+        var displayName: String
+        var password: String?
+        var isAdmin: Bool = false
+        var locale: UILocale = .en
+        var timeZone: String?
+    }
+
+    static func validatePassword(_ password: String) throws {
+        guard password.count >= TextLimit.password.min else {
+            throw AppError.invalid("password", "must be at least \(TextLimit.password.min) characters")
+        }
+        guard password.count <= TextLimit.password.max else {
+            throw AppError.invalid("password", "must be at most \(TextLimit.password.max) characters")
+        }
+    }
+
+    static func validateName(_ field: String, _ value: String) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty") }
+        guard trimmed.count <= TextLimit.name else { throw AppError.invalid(field, "must be at most \(TextLimit.name) characters") }
+        return trimmed
+    }
+
+    static func validateTimeZone(_ value: String?) throws -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        guard TimeZone.iana(value) != nil else {
+            throw AppError.invalid("time_zone", "unknown time zone '\(value)'; use an IANA name such as Europe/London or Asia/Seoul")
+        }
+        return value
+    }
+
+    static func createUser(_ new: NewUser, by actor: AuditActor, app: Application) async throws -> User {
+        let username = new.username.trimmingCharacters(in: .whitespaces).lowercased()
+        guard Identifier.isValidUsername(username) else { throw AppError.invalid("username", "must use \(Identifier.usernameRule)") }
+        let displayName = try validateName("display_name", new.displayName)
+        let timeZone = try validateTimeZone(new.timeZone)
+        let hash: String?
+        if let password = new.password {
+            try validatePassword(password)
+            hash = try await app.hashPassword(password)
+        } else {
+            hash = nil
+        }
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            guard try await User.query(on: db).filter(\.$username == username).first() == nil else {
+                throw AppError.conflict("username_taken", "The username '\(username)' is taken")
+            }
+            let user = User(username: username, displayName: displayName, passwordHash: hash, isAdmin: new.isAdmin, locale: new.locale, timeZone: timeZone)
+            try await user.create(on: db)
+            try await Audit.record(
+                AuditEvent(action: "user.create", subjectType: "user", subject: username,
+                           summary: "created user \(username)\(new.isAdmin ? " (administrator)" : "")"),
+                by: actor, at: now, on: db)
+            return user
+        }
+    }
+
+    struct UserPatch: Sendable {
+        var displayName: String?
+        var isAdmin: Bool?
+        var locale: UILocale?
+        /// `.some(nil)` clears the zone.
+        var timeZone: String??
+        var disabled: Bool?
+        var password: String?
+    }
+
+    @discardableResult
+    static func updateUser(_ username: String, _ patch: UserPatch, by actor: AuditActor, app: Application) async throws -> User {
+        let displayName = try patch.displayName.map { try validateName("display_name", $0) }
+        let timeZone = try patch.timeZone.map { try validateTimeZone($0) }
+        let hash: String?
+        if let password = patch.password {
+            try validatePassword(password)
+            hash = try await app.hashPassword(password)
+        } else {
+            hash = nil
+        }
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
+                throw AppError.notFound("User '\(username)'")
+            }
+            var changes = ChangeSet()
+            if let displayName {
+                changes.note("display_name", user.displayName, displayName)
+                user.displayName = displayName
+            }
+            if let isAdmin = patch.isAdmin {
+                if !isAdmin, user.isAdmin, actor.id == user.id {
+                    throw AppError.conflict("last_admin", "You cannot remove your own administrator role")
+                }
+                changes.note("admin", String(user.isAdmin), String(isAdmin))
+                user.isAdmin = isAdmin
+            }
+            if let locale = patch.locale {
+                changes.note("locale", user.locale, locale.rawValue)
+                user.locale = locale.rawValue
+            }
+            if let timeZone {
+                changes.note("time_zone", user.timeZone, timeZone)
+                user.timeZone = timeZone
+            }
+            if let disabled = patch.disabled {
+                if disabled, actor.id == user.id { throw AppError.conflict("self_disable", "You cannot disable your own account") }
+                changes.note("disabled", String(user.disabledAt != nil), String(disabled))
+                user.disabledAt = disabled ? (user.disabledAt ?? now) : nil
+                if disabled {
+                    try await WebSession.query(on: db).filter(\.$user.$id == user.requireID()).delete()
+                }
+            }
+            if let hash {
+                // The hash itself never goes into the trail.
+                changes.note("password", "•", "changed")
+                user.passwordHash = hash
+            }
+            guard !changes.isEmpty else { return user }
+            try await user.save(on: db)
+            try await Audit.record(
+                AuditEvent(action: "user.update", subjectType: "user", subject: user.username,
+                           summary: changes.summary, changes: changes.changes),
+                by: actor, at: now, on: db)
+            return user
+        }
+    }
+
+    // MARK: - Logging in
+
+    static let invalidCredentials = AppError(status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password")
+
+    /// Checks a username and password, counting failures against both the name and the address.
+    static func authenticate(username rawUsername: String, password: String, request: Request) async throws -> User {
+        let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
+        let limiters = request.application.loginLimiters
+        let now = request.now
+        let addressKey = request.sourceAddress ?? "unknown"
+        let userWait = await limiters.user.retryAfter(username, now: now)
+        let addressWait = await limiters.address.retryAfter(addressKey, now: now)
+        if let wait = userWait ?? addressWait {
+            throw AppError.tooManyAttempts(retryAfter: wait)
+        }
+        let user = try await User.query(on: request.db).filter(\.$username == username).first()
+        // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
+        let hash = user?.passwordHash ?? request.application.placeholderPasswordHash
+        let matches = try await request.application.verifyPassword(password, hash: hash)
+        guard let user, matches, user.passwordHash != nil, user.disabledAt == nil else {
+            await limiters.user.fail(username, now: now)
+            await limiters.address.fail(addressKey, now: now)
+            request.logger.notice("failed login", metadata: ["username": .string(username), "address": .string(addressKey)])
+            throw invalidCredentials
+        }
+        await limiters.user.reset(username)
+        return user
+    }
+
+    /// Opens a browser session and returns the cookie value.
+    static func openSession(for user: User, request: Request) async throws -> String {
+        let token = request.dependencies.token()
+        let csrf = request.dependencies.token(bytes: 24)
+        let now = request.now
+        let userID = try user.requireID()
+        let address = request.sourceAddress
+        try await request.write { db in
+            let session = WebSession(
+                userID: userID, tokenHash: sha256Hex(token), csrfToken: csrf, now: now,
+                expiresAt: now.addingTimeInterval(AuthenticationMiddleware.sessionLifetime), sourceAddress: address)
+            try await session.create(on: db)
+            try await Audit.record(
+                AuditEvent(action: "auth.login", subjectType: "user", subject: user.username, summary: "logged in (browser)"),
+                by: AuditActor(id: userID, name: user.username, sourceAddress: address), at: now, on: db)
+        }
+        return token
+    }
+
+    struct IssuedToken: Sendable {
+        var token: String
+        var record: APIToken
+    }
+
+    static func issueToken(userID: UUID, username: String, name: String, lifetime: TimeInterval?, by actor: AuditActor, app: Application) async throws -> IssuedToken {
+        let name = try validateName("name", name)
+        let token = "rpt_" + app.dependencies.token()
+        let now = app.dependencies.now()
+        let record = APIToken(
+            userID: userID, name: name, tokenHash: sha256Hex(token), prefix: String(token.prefix(10)),
+            expiresAt: lifetime.map { now.addingTimeInterval($0) })
+        try await app.write { db in
+            try await record.create(on: db)
+            try await Audit.record(
+                AuditEvent(action: "token.create", subjectType: "user", subject: username, summary: "created API token '\(name)' (\(record.prefix)…)"),
+                by: actor, at: now, on: db)
+        }
+        return IssuedToken(token: token, record: record)
+    }
+
+    static func revokeToken(id: UUID, ownerID: UUID, username: String, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        try await app.write { db in
+            // Filtered by owner: a user can only ever reach their own tokens.
+            guard let token = try await APIToken.query(on: db).filter(\.$id == id).filter(\.$user.$id == ownerID).first() else {
+                throw AppError.notFound("Token")
+            }
+            guard token.revokedAt == nil else { return }
+            token.revokedAt = now
+            try await token.save(on: db)
+            try await Audit.record(
+                AuditEvent(action: "token.revoke", subjectType: "user", subject: username, summary: "revoked API token '\(token.name)' (\(token.prefix)…)"),
+                by: actor, at: now, on: db)
+        }
+    }
+
+    /// Ends the credential the request came with: the session, or the API token.
+    static func logOut(_ request: Request) async throws {
+        guard let principal = request.principal else { return }
+        let now = request.now
+        let actor = request.auditActor
+        try await request.write { db in
+            switch principal.credential {
+            case .session(let id, _):
+                try await WebSession.query(on: db).filter(\.$id == id).delete()
+            case .token(let id):
+                try await APIToken.query(on: db).filter(\.$id == id).set(\.$revokedAt, to: now).update()
+            }
+            try await Audit.record(
+                AuditEvent(action: "auth.logout", subjectType: "user", subject: principal.username, summary: "logged out"),
+                by: actor, at: now, on: db)
+        }
+    }
+}

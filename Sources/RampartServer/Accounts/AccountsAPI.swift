@@ -1,0 +1,214 @@
+import Fluent
+import RampartCore
+import Vapor
+
+struct UserDTO: Content {
+    var id: UUID
+    var username: String
+    var displayName: String
+    var admin: Bool
+    var locale: String
+    var timeZone: String?
+    var disabled: Bool
+    var hasPassword: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, username, admin, locale, disabled
+        case displayName = "display_name"
+        case timeZone = "time_zone"
+        case hasPassword = "has_password"
+    }
+
+    init(_ user: User) {
+        id = user.id!
+        username = user.username
+        displayName = user.displayName
+        admin = user.isAdmin
+        locale = user.locale
+        timeZone = user.timeZone
+        disabled = user.disabledAt != nil
+        hasPassword = user.passwordHash != nil
+    }
+}
+
+struct MembershipDTO: Content {
+    var exercise: String
+    var team: String
+    var kind: TeamKind
+    var judge: Bool
+}
+
+struct MeDTO: Content {
+    var user: UserDTO
+    var memberships: [MembershipDTO]
+}
+
+struct TokenDTO: Content {
+    var id: UUID
+    var name: String
+    var prefix: String
+    var createdAt: Date?
+    var lastUsedAt: Date?
+    var expiresAt: Date?
+    var revoked: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, prefix, revoked
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+        case expiresAt = "expires_at"
+    }
+
+    init(_ token: APIToken) {
+        id = token.id!
+        name = token.name
+        prefix = token.prefix
+        createdAt = token.createdAt
+        lastUsedAt = token.lastUsedAt
+        expiresAt = token.expiresAt
+        revoked = token.revokedAt != nil
+    }
+}
+
+enum AccountsAPI {
+    struct LoginBody: StrictDecodable {
+        var username: String
+        var password: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case username, password }
+    }
+
+    struct LoginResponse: Content {
+        var token: String
+        var user: UserDTO
+    }
+
+    /// API logins get a token that lasts a day; longer-lived ones are made on purpose under /me/tokens.
+    static let loginTokenLifetime: TimeInterval = 24 * 3600
+
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.POST, .apiLogin, .anyone) { req async throws -> LoginResponse in
+            let body = try req.decodeStrict(LoginBody.self)
+            let user = try await Accounts.authenticate(username: body.username, password: body.password, request: req)
+            let actor = AuditActor(id: user.id, name: user.username, sourceAddress: req.sourceAddress)
+            let issued = try await Accounts.issueToken(
+                userID: try user.requireID(), username: user.username, name: "API login", lifetime: loginTokenLifetime,
+                by: actor, app: req.application)
+            return LoginResponse(token: issued.token, user: UserDTO(user))
+        }
+        routes.endpoint(.POST, .apiLogout, .signedIn) { req async throws -> HTTPStatus in
+            try await Accounts.logOut(req)
+            return .noContent
+        }
+        routes.endpoint(.GET, .apiMe, .signedIn) { req async throws -> MeDTO in
+            let principal = try req.requirePrincipal()
+            guard let user = try await User.find(principal.id, on: req.db) else { throw AppError.unauthenticated }
+            let memberships = try await Membership.query(on: req.db).filter(\.$user.$id == principal.id)
+                .with(\.$team).with(\.$exercise).all()
+            return MeDTO(user: UserDTO(user), memberships: memberships.map {
+                MembershipDTO(exercise: $0.exercise.slug, team: $0.team.slug, kind: $0.team.kind, judge: $0.judge)
+            })
+        }
+        routes.endpoint(.GET, .apiTokens, .signedIn) { req async throws -> [TokenDTO] in
+            let principal = try req.requirePrincipal()
+            return try await APIToken.query(on: req.db).filter(\.$user.$id == principal.id)
+                .sort(\.$createdAt, .descending).all().map(TokenDTO.init)
+        }
+        routes.endpoint(.POST, .apiTokens, .signedIn) { req async throws -> Response in
+            struct Body: StrictDecodable {
+                var name: String
+                var expiresInDays: Int?
+                enum CodingKeys: String, CodingKey, CaseIterable {
+                    case name
+                    case expiresInDays = "expires_in_days"
+                }
+            }
+            struct Created: Content {
+                var token: String
+                var info: TokenDTO
+            }
+            let body = try req.decodeStrict(Body.self)
+            if let days = body.expiresInDays, !(1...3650).contains(days) {
+                throw AppError.invalid("expires_in_days", "must be from 1 to 3650")
+            }
+            let principal = try req.requirePrincipal()
+            let issued = try await Accounts.issueToken(
+                userID: principal.id, username: principal.username, name: body.name,
+                lifetime: body.expiresInDays.map { Double($0) * 86400 }, by: req.auditActor, app: req.application)
+            let response = Response(status: .created)
+            try response.content.encode(Created(token: issued.token, info: TokenDTO(issued.record)))
+            return response
+        }
+        routes.endpoint(.DELETE, .apiToken(AppRoute.param.token), .signedIn) { req async throws -> HTTPStatus in
+            let principal = try req.requirePrincipal()
+            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token") }
+            try await Accounts.revokeToken(id: id, ownerID: principal.id, username: principal.username, by: req.auditActor, app: req.application)
+            return .noContent
+        }
+        routes.endpoint(.POST, .apiJoin, .signedIn) { req async throws -> MembershipDTO in
+            struct Body: StrictDecodable {
+                var code: String
+                enum CodingKeys: String, CodingKey, CaseIterable { case code }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let (exercise, team) = try await Teams.join(code: body.code, principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
+            return MembershipDTO(exercise: exercise.slug, team: team.slug, kind: team.kind, judge: false)
+        }
+
+        // Users: administrators only.
+        routes.endpoint(.GET, .apiUsers, .admin) { req async throws -> [UserDTO] in
+            try await User.query(on: req.db).sort(\.$username).all().map(UserDTO.init)
+        }
+        routes.endpoint(.POST, .apiUsers, .admin) { req async throws -> Response in
+            struct Body: StrictDecodable {
+                var username: String
+                var displayName: String?
+                var password: String?
+                var admin: Bool?
+                var locale: UILocale?
+                var timeZone: String?
+                enum CodingKeys: String, CodingKey, CaseIterable {
+                    case username, password, admin, locale
+                    case displayName = "display_name"
+                    case timeZone = "time_zone"
+                }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let user = try await Accounts.createUser(
+                .init(username: body.username, displayName: body.displayName ?? body.username, password: body.password,
+                      isAdmin: body.admin ?? false, locale: body.locale ?? .en, timeZone: body.timeZone),
+                by: req.auditActor, app: req.application)
+            let response = Response(status: .created)
+            try response.content.encode(UserDTO(user))
+            return response
+        }
+        routes.endpoint(.GET, .apiUser(AppRoute.param.username), .admin) { req async throws -> UserDTO in
+            let username = try req.parameters.require("username")
+            guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
+                throw AppError.notFound("User '\(username)'")
+            }
+            return UserDTO(user)
+        }
+        routes.endpoint(.PATCH, .apiUser(AppRoute.param.username), .admin) { req async throws -> UserDTO in
+            struct Body: StrictDecodable {
+                var displayName: String?
+                var password: String?
+                var admin: Bool?
+                var locale: UILocale?
+                var timeZone: String?
+                var disabled: Bool?
+                enum CodingKeys: String, CodingKey, CaseIterable {
+                    case password, admin, locale, disabled
+                    case displayName = "display_name"
+                    case timeZone = "time_zone"
+                }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let user = try await Accounts.updateUser(
+                try req.parameters.require("username"),
+                .init(displayName: body.displayName, isAdmin: body.admin, locale: body.locale,
+                      timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password),
+                by: req.auditActor, app: req.application)
+            return UserDTO(user)
+        }
+    }
+}

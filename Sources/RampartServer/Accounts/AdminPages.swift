@@ -1,0 +1,202 @@
+import Fluent
+import Plot
+import RampartCore
+import Vapor
+
+/// Administrator pages: users, the whole audit trail, importing exercise files.
+enum AdminPages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .users, .admin) { req async throws -> Response in
+            try await usersPage(req, error: nil)
+        }
+        routes.endpoint(.POST, .users, .admin) { req async throws -> Response in
+            do {
+                let user = try await Accounts.createUser(
+                    .init(username: req.formField("username") ?? "", displayName: req.formField("display_name") ?? req.formField("username") ?? "",
+                          password: try? req.content.get(String.self, at: "password"), isAdmin: req.formFlag("admin"),
+                          locale: req.formField("locale").flatMap(UILocale.init(rawValue:)) ?? .en, timeZone: req.formField("time_zone")),
+                    by: req.auditActor, app: req.application)
+                return req.seeOther(.user(user.username), notice: .created)
+            } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
+                return try await usersPage(req, error: error.message)
+            }
+        }
+        routes.endpoint(.GET, .user(AppRoute.param.username), .admin) { req async throws -> Response in
+            try await userPage(req, error: nil)
+        }
+        routes.endpoint(.POST, .user(AppRoute.param.username), .admin) { req async throws -> Response in
+            let username = try req.parameters.require("username")
+            let password = (try? req.content.get(String.self, at: "password")).flatMap { $0.isEmpty ? nil : $0 }
+            do {
+                try await Accounts.updateUser(
+                    username,
+                    .init(displayName: req.formField("display_name") ?? "", isAdmin: req.formFlag("admin"),
+                          locale: req.formField("locale").flatMap(UILocale.init(rawValue:)), timeZone: .some(req.formField("time_zone")),
+                          disabled: req.formFlag("disabled"), password: password),
+                    by: req.auditActor, app: req.application)
+            } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
+                return try await userPage(req, error: error.message)
+            }
+            return req.seeOther(.user(username), notice: .saved)
+        }
+        routes.endpoint(.GET, .adminAudit, .admin) { req async throws -> Response in
+            let filter = try AuditFilter(query: req.query)
+            let records = try await filter.records(exerciseID: nil, on: req.db)
+            if let download = try AuditExport.download(records, request: req, name: "audit") { return download }
+            let page = PageContext(req)
+            return Layout.render(page, title: page.t(.auditTrail), AuditPages.view(page, records: records, filter: filter, path: AppRoute.adminAudit.path, zone: nil))
+        }
+        routes.endpoint(.GET, .importFile, .admin) { req async throws -> Response in
+            importPage(req, yaml: "", report: nil, error: nil)
+        }
+        routes.endpoint(.POST, .importFile, .admin) { req async throws -> Response in
+            let yaml = (try? req.content.get(String.self, at: "file")) ?? ""
+            do {
+                let file = try ExerciseFile.read(yaml: yaml)
+                let report = try await ExerciseFileStore.apply(file, dryRun: req.formFlag("dry_run"), by: req.auditActor, app: req.application)
+                return importPage(req, yaml: yaml, report: report, error: nil)
+            } catch let error as ExerciseFileError {
+                return importPage(req, yaml: yaml, report: nil, error: error.issues.map(\.description).joined(separator: "\n"))
+            }
+        }
+    }
+
+    static func usersPage(_ req: Request, error: String?) async throws -> Response {
+        let page = PageContext(req)
+        let users = try await User.query(on: req.db).sort(\.$username).all()
+        return Layout.render(
+            page, title: page.t(.users),
+            UI.notice(error, error: true),
+            UI.table(
+                headers: [page.t(.username), page.t(.displayName), page.t(.role), page.t(.status)],
+                rows: users.map { user in
+                    [UI.link(user.username, AppRoute.user(user.username).path), UI.text(user.displayName),
+                     user.isAdmin ? UI.badge(page.t(.administrator), kind: "white") : UI.text(""),
+                     UI.text(user.disabledAt != nil ? page.t(.disabled) : user.passwordHash == nil ? page.t(.noPassword) : page.t(.active))]
+                },
+                empty: page.t(.noUsers)),
+            UI.section(
+                page.t(.createUser),
+                UI.form(
+                    page, action: AppRoute.users.path, submit: page.t(.createUser),
+                    UI.field(page.t(.username), name: "username", required: true, hint: Identifier.usernameRule, autocomplete: "off", maxLength: 64),
+                    UI.field(page.t(.displayName), name: "display_name"),
+                    UI.field(page.t(.password), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password", maxLength: TextLimit.password.max),
+                    UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: "en"),
+                    UI.field(page.t(.timeZone), name: "time_zone", hint: page.t(.timeZoneHint), maxLength: 64),
+                    UI.checkbox(page.t(.administrator), name: "admin", checked: false)
+                )
+            )
+        )
+    }
+
+    static func userPage(_ req: Request, error: String?) async throws -> Response {
+        let page = PageContext(req)
+        let username = try req.parameters.require("username")
+        guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
+            throw AppError.notFound("User '\(username)'")
+        }
+        return Layout.render(
+            page, title: user.username, crumbs: [.init(title: page.t(.users), href: AppRoute.users.path)],
+            UI.notice(req.pageNotice(page)),
+            UI.notice(error, error: true),
+            UI.form(
+                page, action: AppRoute.user(user.username).path, submit: page.t(.save),
+                UI.field(page.t(.displayName), name: "display_name", value: user.displayName, required: true),
+                UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: user.locale),
+                UI.field(page.t(.timeZone), name: "time_zone", value: user.timeZone, hint: page.t(.timeZoneHint), maxLength: 64),
+                UI.field(page.t(.setPassword), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password", maxLength: TextLimit.password.max),
+                UI.checkbox(page.t(.administrator), name: "admin", checked: user.isAdmin),
+                UI.checkbox(page.t(.disabled), name: "disabled", checked: user.disabledAt != nil)
+            )
+        )
+    }
+
+    static func importPage(_ req: Request, yaml: String, report: ExerciseFileStore.Report?, error: String?) -> Response {
+        let page = PageContext(req)
+        return Layout.render(
+            page, title: page.t(.importExerciseFile),
+            .p(.text(page.t(.importExplain))),
+            UI.notice(error, error: true),
+            .unwrap(report) { report in
+                .div(
+                    .class("notice"), .attribute(named: "role", value: "status"),
+                    .p(.text(report.dryRun ? page.t(.dryRunResult) : page.t(.applied)), .text(" "),
+                       .a(.href(AppRoute.exercise(report.exercise).path), .text(report.exercise))),
+                    report.changes.isEmpty ? .p(.text(page.t(.noChanges))) : .ul(.forEach(report.changes) { .li(.text($0)) }),
+                    .if(!report.untouched.isEmpty, .group(.p(.text(page.t(.untouched))), .ul(.forEach(report.untouched) { .li(.text($0)) })))
+                )
+            },
+            UI.form(
+                page, action: AppRoute.importFile.path, submit: page.t(.apply),
+                UI.textArea(page.t(.exerciseFile), name: "file", value: yaml, rows: 20),
+                UI.checkbox(page.t(.dryRun), name: "dry_run", checked: false)
+            )
+        )
+    }
+}
+
+/// The audit trail table with its filters, for an exercise or the whole platform.
+enum AuditPages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .audit(AppRoute.param.slug), .white) { req async throws -> Response in
+            let context = try req.exerciseContext
+            let filter = try AuditFilter(query: req.query)
+            let records = try await filter.records(exerciseID: context.exerciseID, on: req.db)
+            if let download = try AuditExport.download(records, request: req, name: "audit-\(context.exercise.slug)") { return download }
+            let page = PageContext(req)
+            return Layout.render(
+                page, title: page.t(.auditTrail),
+                crumbs: [.init(title: page.t(.exercises), href: AppRoute.exercises.path),
+                         .init(title: context.exercise.displayName(page.locale), href: AppRoute.exercise(context.exercise.slug).path)],
+                view(page, records: records, filter: filter, path: AppRoute.audit(context.exercise.slug).path, zone: context.exercise.zone))
+        }
+    }
+
+    static func view(_ page: PageContext, records: [AuditRecord], filter: AuditFilter, path: String, zone: TimeZone?) -> Node<HTML.BodyContext> {
+        let stamp = { (date: Date?) in date.map { ExerciseTime.format($0, timeZone: .gmt) } }
+        let kept: [(String, String?)] = [
+            ("action", filter.action), ("actor", filter.actor), ("subject", filter.subject), ("since", stamp(filter.since)), ("until", stamp(filter.until)),
+        ]
+        var query = URLComponents()
+        query.queryItems = kept.compactMap { pair in pair.1.map { URLQueryItem(name: pair.0, value: $0) } }
+        let encoded = query.percentEncodedQuery ?? ""
+        let base = encoded.isEmpty ? "?" : "?\(encoded)&"
+        var olderLink: Node<HTML.BodyContext> = .empty
+        if records.count == filter.limit, let last = records.last {
+            let href: String = path + base + "before=\(last.seq)"
+            olderLink = .p(.a(.href(href), .text(page.t(.older))))
+        }
+        let csvHref: String = path + base + "format=csv&limit=\(AuditFilter.maxLimit)"
+        let jsonHref: String = path + base + "format=json&limit=\(AuditFilter.maxLimit)"
+        let fields: Node<HTML.BodyContext> = .div(
+            .class("fields"),
+            UI.field(page.t(.action), name: "action", value: filter.action, hint: "exercise.state, team, user …", maxLength: 100),
+            UI.field(page.t(.actor), name: "actor", value: filter.actor, maxLength: 64),
+            UI.field(page.t(.subject), name: "subject", value: filter.subject, maxLength: 200),
+            UI.field(page.t(.since), name: "since", value: stamp(filter.since), hint: "2026-02-02 09:00 (UTC)", maxLength: 40),
+            UI.field(page.t(.until), name: "until", value: stamp(filter.until), maxLength: 40)
+        )
+        return .div(
+            .form(
+                .class("filters"), .method(.get), .action(path),
+                .component(fields),
+                .button(.type(.submit), .text(page.t(.filter)))
+            ),
+            .p(
+                .class("exports"),
+                .a(.href(csvHref), .text(page.t(.exportCSV))), .text(" · "),
+                .a(.href(jsonHref), .text(page.t(.exportJSON)))
+            ),
+            UI.table(
+                headers: ["#", page.t(.time), page.t(.actor), page.t(.action), page.t(.subject), page.t(.summary), page.t(.source)],
+                rows: records.map { record -> [Node<HTML.BodyContext>] in
+                    let subject: String = record.subjectType + " " + record.subject
+                    return [UI.text(String(record.seq)), page.time(record.date, exerciseZone: zone), UI.text(record.actorName),
+                            .code(.text(record.action)), UI.text(subject), UI.text(record.summary), UI.text(record.sourceAddress ?? "")]
+                },
+                empty: page.t(.noRecords)),
+            olderLink
+        )
+    }
+}

@@ -1,0 +1,116 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// Who may call a route. Every route declares one (`RoutesBuilder.endpoint`); the route-by-role
+/// test walks every registered route with every role and fails on a route without one.
+enum Access: Sendable, Equatable, CustomStringConvertible {
+    /// No login needed.
+    case anyone
+    /// Any logged-in user.
+    case signedIn
+    /// A platform administrator.
+    case admin
+    /// A member of the exercise named by the `:slug` parameter whose team is one of these kinds.
+    /// Platform administrators count as white team everywhere.
+    case exercise(Set<TeamKind>)
+
+    static let everyMember = Access.exercise(Set(TeamKind.allCases))
+    static let white = Access.exercise([.white])
+
+    var description: String {
+        switch self {
+        case .anyone: "anyone"
+        case .signedIn: "signed in"
+        case .admin: "admin"
+        case .exercise(let kinds): "exercise: " + kinds.sorted().map(\.rawValue).joined(separator: ", ")
+        }
+    }
+}
+
+/// The exercise a request is about and the caller's place in it.
+struct ExerciseContext: Sendable {
+    let exercise: Exercise
+    /// The caller's team kind, `.white` for platform administrators.
+    let role: TeamKind
+    /// The caller's team; nil for administrators who are not members.
+    let team: Team?
+    let judge: Bool
+
+    var isWhite: Bool { role == .white }
+    var exerciseID: UUID { exercise.id! }
+}
+
+extension Request {
+    private struct ExerciseContextKey: StorageKey {
+        typealias Value = ExerciseContext
+    }
+
+    /// Set by `authorize` on routes with `Access.exercise`.
+    var exerciseContext: ExerciseContext {
+        get throws {
+            guard let context = storage[ExerciseContextKey.self] else { throw AppError.forbidden() }
+            return context
+        }
+    }
+
+    func authorize(_ access: Access) async throws {
+        switch access {
+        case .anyone:
+            return
+        case .signedIn:
+            _ = try requirePrincipal()
+        case .admin:
+            guard try requirePrincipal().isAdmin else { throw AppError.forbidden("Only administrators may do this") }
+        case .exercise(let kinds):
+            let principal = try requirePrincipal()
+            let context = try await loadExerciseContext(for: principal)
+            guard kinds.contains(context.role) else {
+                throw AppError.forbidden("The \(context.role.rawValue) team may not do this")
+            }
+            storage[ExerciseContextKey.self] = context
+        }
+    }
+
+    private func loadExerciseContext(for principal: Principal) async throws -> ExerciseContext {
+        let slug = try parameters.require("slug")
+        // A non-member is told the exercise does not exist, so slugs cannot be probed.
+        let notFound = AppError.notFound("Exercise '\(slug)'")
+        guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first() else { throw notFound }
+        let membership = try await Membership.query(on: db)
+            .filter(\.$exercise.$id == exercise.requireID())
+            .filter(\.$user.$id == principal.id)
+            .with(\.$team).first()
+        if let membership {
+            let role = principal.isAdmin ? .white : membership.team.kind
+            return ExerciseContext(exercise: exercise, role: role, team: membership.team, judge: membership.judge)
+        }
+        guard principal.isAdmin else { throw notFound }
+        return ExerciseContext(exercise: exercise, role: .white, team: nil, judge: false)
+    }
+}
+
+extension Route {
+    var access: Access? { userInfo["access"] as? Access }
+}
+
+extension RoutesBuilder {
+    /// Registers a route with its access rule. The handler runs only after the caller is authorised
+    /// and, for a state change from a browser session, its CSRF token checked.
+    @discardableResult
+    func endpoint<Response: AsyncResponseEncodable>(
+        _ method: HTTPMethod, _ route: AppRoute, _ access: Access,
+        body: HTTPBodyStreamStrategy = .collect,
+        use handler: @escaping @Sendable (Request) async throws -> Response
+    ) -> Route {
+        let registered = on(method, route.pathComponents, body: body) { request in
+            try await request.authorize(access)
+            if ![.GET, .HEAD, .OPTIONS].contains(request.method) {
+                try CSRF.verify(request)
+            }
+            return try await handler(request)
+        }
+        registered.userInfo["access"] = access
+        return registered
+    }
+}

@@ -1,0 +1,103 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// `rampart demo [--port 8080] [--hostname 127.0.0.1]`: migrate, load the demo exercise file, give every
+/// demo account a password, print the URL and the accounts, then serve.
+struct DemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "port", short: "p", help: "Port to listen on (default 8080)")
+        var port: Int?
+        @Option(name: "hostname", short: "H", help: "Address to listen on (default 127.0.0.1)")
+        var hostname: String?
+        @Flag(name: "no-serve", help: "Prepare the demo and exit without serving")
+        var noServe: Bool
+        init() {}
+    }
+
+    var help: String { "Start Rampart with a ready demo exercise (password from RAMPART_DEMO_PASSWORD or random)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let hostname = signature.hostname ?? "127.0.0.1"
+        let port = signature.port ?? 8080
+        try await app.autoMigrate()
+
+        let file = try DemoExercise.load()
+        let report = try await ExerciseFileStore.apply(file, by: .commandLine("demo"), app: app)
+        let passwords = try await DemoExercise.setPasswords(for: file, shared: Environment.get("RAMPART_DEMO_PASSWORD"), app: app)
+
+        let console = context.console
+        console.print("")
+        console.output("Rampart demo: \(file.exercise.name)", style: .info)
+        console.print("Data: \(describe(app.rampart.database)) (\(report.changes.isEmpty ? "already loaded" : "\(report.changes.count) changes applied"))")
+        console.print("")
+        console.print(DemoExercise.accountTable(file, passwords: passwords))
+        console.print("")
+        console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
+        console.print("")
+        guard !signature.noServe else { return }
+        var serveContext = context
+        serveContext.input = CommandInput(arguments: ["rampart", "--hostname", hostname, "--port", String(port)])
+        try await app.servers.asyncCommand.run(using: &serveContext)
+    }
+
+    private func describe(_ choice: RampartConfiguration.DatabaseChoice) -> String {
+        switch choice {
+        case .sqlite(let path): "SQLite at \(path)"
+        case .sqliteMemory: "SQLite in memory"
+        case .postgres: "PostgreSQL (DATABASE_URL)"
+        }
+    }
+}
+
+enum DemoExercise {
+    /// The committed demo exercise file, shipped in the module's resources.
+    static func load() throws -> ExerciseFile {
+        guard let url = Bundle.module.url(forResource: "Resources/demo/demo-exercise", withExtension: "yaml") else {
+            throw ConfigurationError("the demo exercise file is missing from the build")
+        }
+        return try ExerciseFile.read(yaml: String(contentsOf: url, encoding: .utf8))
+    }
+
+    /// Gives every user of the file a password: the shared one if set, else a fresh random one each.
+    static func setPasswords(for file: ExerciseFile, shared: String?, app: Application) async throws -> [String: String] {
+        if let shared, shared.count < TextLimit.password.min {
+            throw ConfigurationError("RAMPART_DEMO_PASSWORD must be at least \(TextLimit.password.min) characters")
+        }
+        var passwords: [String: String] = [:]
+        for user in file.users {
+            passwords[user.username] = shared.flatMap { $0.isEmpty ? nil : $0 } ?? app.dependencies.token(bytes: 9)
+        }
+        // Bcrypt is slow by design; hash on every thread-pool thread at once.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (username, password) in passwords {
+                group.addTask {
+                    try await Accounts.updateUser(username, .init(password: password), by: .commandLine("demo"), app: app)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return passwords
+    }
+
+    static func accountTable(_ file: ExerciseFile, passwords: [String: String]) -> String {
+        var rows: [(String, String, String, String)] = [("USERNAME", "TEAM", "ROLE", "PASSWORD")]
+        for team in file.teams {
+            for member in team.members {
+                let admin = file.users.first { $0.username == member.username }?.admin ?? false
+                let role = team.kind.rawValue + (member.judge ? " (judge)" : "") + (admin ? " (admin)" : "")
+                rows.append((member.username, team.name, role, passwords[member.username] ?? "-"))
+            }
+        }
+        let widths = (0..<3).map { column in
+            rows.map { row in [row.0, row.1, row.2][column].count }.max() ?? 0
+        }
+        return rows.map { row in
+            [row.0.padding(toLength: widths[0], withPad: " ", startingAt: 0),
+             row.1.padding(toLength: widths[1], withPad: " ", startingAt: 0),
+             row.2.padding(toLength: widths[2], withPad: " ", startingAt: 0),
+             row.3].joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

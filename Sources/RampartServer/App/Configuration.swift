@@ -1,0 +1,99 @@
+import Foundation
+import Vapor
+
+/// Everything Rampart reads from its environment, read once at start-up.
+///
+/// Tests build one by hand; nothing else calls `Environment.get`.
+public struct RampartConfiguration: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        /// An SQLite file, WAL mode.
+        case sqlite(path: String)
+        /// An in-memory SQLite database: tests.
+        case sqliteMemory
+        /// A PostgreSQL server. `schema`, when set, is created if missing and used as the search path
+        /// (tests give each test its own schema on one server).
+        case postgres(url: String, schema: String?)
+    }
+
+    public var database: DatabaseChoice
+    public var dataDirectory: String
+    /// The address users reach Rampart at, e.g. `https://rampart.example.org`; decides `Secure` cookies.
+    public var publicURL: String?
+    public var bcryptCost: Int
+    public var logFormat: LogFormat
+    /// Largest request body accepted anywhere, in bytes; larger gets 413.
+    public var maxBodyBytes: Int
+    /// Run migrations when the server starts. On by default for SQLite (one process owns the file);
+    /// off for PostgreSQL, where several nodes start at once and `rampart migrate` runs first.
+    public var autoMigrate: Bool
+    /// Believe `X-Forwarded-For` and `X-Forwarded-Proto`: only behind a reverse proxy that sets them.
+    public var trustProxy: Bool = false
+
+    public enum LogFormat: String, Sendable {
+        case text
+        case json
+    }
+
+    public init(
+        database: DatabaseChoice, dataDirectory: String = "./rampart-data", publicURL: String? = nil,
+        bcryptCost: Int = 12, logFormat: LogFormat = .text, maxBodyBytes: Int = 1 << 20, autoMigrate: Bool? = nil
+    ) {
+        self.database = database
+        self.dataDirectory = dataDirectory
+        self.publicURL = publicURL
+        self.bcryptCost = bcryptCost
+        self.logFormat = logFormat
+        self.maxBodyBytes = maxBodyBytes
+        if case .postgres = database {
+            self.autoMigrate = autoMigrate ?? false
+        } else {
+            self.autoMigrate = autoMigrate ?? true
+        }
+    }
+
+    /// Reads `RAMPART_DATA_DIR`, `DATABASE_URL`, `RAMPART_PUBLIC_URL`, `RAMPART_BCRYPT_COST`,
+    /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE` and `RAMPART_TRUST_PROXY`.
+    public static func fromEnvironment(_ get: (String) -> String? = { Environment.get($0) }) throws -> RampartConfiguration {
+        let dataDirectory = get("RAMPART_DATA_DIR").flatMap { $0.isEmpty ? nil : $0 } ?? "./rampart-data"
+        let database: DatabaseChoice
+        if let url = get("DATABASE_URL"), !url.isEmpty {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigurationError("DATABASE_URL must be a postgres:// URL; leave it unset to use SQLite in RAMPART_DATA_DIR")
+            }
+            database = .postgres(url: url, schema: nil)
+        } else {
+            database = .sqlite(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("rampart.sqlite").path)
+        }
+        let cost = try get("RAMPART_BCRYPT_COST").map { raw -> Int in
+            guard let cost = Int(raw), (4...31).contains(cost) else {
+                throw ConfigurationError("RAMPART_BCRYPT_COST must be a number from 4 to 31")
+            }
+            return cost
+        } ?? 12
+        let format = try get("RAMPART_LOG_FORMAT").map { raw -> LogFormat in
+            guard let format = LogFormat(rawValue: raw) else { throw ConfigurationError("RAMPART_LOG_FORMAT must be text or json") }
+            return format
+        } ?? .text
+        let maxBody = try get("RAMPART_MAX_BODY_BYTES").map { raw -> Int in
+            guard let bytes = Int(raw), bytes >= 1024 else { throw ConfigurationError("RAMPART_MAX_BODY_BYTES must be a number of bytes, at least 1024") }
+            return bytes
+        } ?? 1 << 20
+        let autoMigrate = get("RAMPART_AUTO_MIGRATE").map { ["1", "true", "yes"].contains($0.lowercased()) }
+        var configuration = RampartConfiguration(
+            database: database, dataDirectory: dataDirectory, publicURL: get("RAMPART_PUBLIC_URL"),
+            bcryptCost: cost, logFormat: format, maxBodyBytes: maxBody, autoMigrate: autoMigrate
+        )
+        configuration.trustProxy = get("RAMPART_TRUST_PROXY").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        return configuration
+    }
+
+    public var isSQLite: Bool {
+        if case .postgres = database { return false }
+        return true
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Vapor
+
+/// Time and randomness come through here so tests can fix them.
+public struct Dependencies: Sendable {
+    public var now: @Sendable () -> Date
+    /// `count` cryptographically random bytes.
+    public var randomBytes: @Sendable (Int) -> [UInt8]
+
+    public static let live = Dependencies(
+        now: { Date() },
+        randomBytes: { count in
+            var generator = SystemRandomNumberGenerator()
+            return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        }
+    )
+
+    /// A URL-safe random token with `bytes` bytes of entropy.
+    public func token(bytes: Int = 32) -> String {
+        Data(randomBytes(bytes)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A code people can read out loud and type: no 0/O, 1/I/L.
+    public func humanCode(length: Int = 10) -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        return String(randomBytes(length).map { alphabet[Int($0) % alphabet.count] })
+    }
+}
+
+extension Application {
+    private struct DependenciesKey: StorageKey {
+        typealias Value = Dependencies
+    }
+
+    public var dependencies: Dependencies {
+        get { storage[DependenciesKey.self] ?? .live }
+        set { storage[DependenciesKey.self] = newValue }
+    }
+
+    private struct ConfigurationKey: StorageKey {
+        typealias Value = RampartConfiguration
+    }
+
+    public var rampart: RampartConfiguration {
+        get {
+            guard let configuration = storage[ConfigurationKey.self] else { fatalError("configure(_:_:) has not run") }
+            return configuration
+        }
+        set { storage[ConfigurationKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var now: Date { application.dependencies.now() }
+    var dependencies: Dependencies { application.dependencies }
+}
+
+/// SHA-256 of a secret as lower-case hex: how tokens and session ids are stored.
+func sha256Hex(_ value: String) -> String {
+    SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+}

@@ -1,0 +1,38 @@
+import Vapor
+
+/// A JSON request body whose unknown fields are refused with their names, rather than ignored:
+/// a misspelt `"statee"` must not look like it worked.
+protocol StrictDecodable: Decodable, Sendable {
+    associatedtype CodingKeys: CodingKey & CaseIterable
+}
+
+extension Request {
+    func decodeStrict<T: StrictDecodable>(_ type: T.Type) throws -> T {
+        guard let contentType = headers.contentType, contentType.type == "application", contentType.subType == "json" else {
+            throw AppError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the body as JSON with Content-Type: application/json")
+        }
+        guard let buffer = body.data, buffer.readableBytes > 0 else {
+            throw AppError.badRequest("invalid_body", "The request needs a JSON object body")
+        }
+        let data = Data(buffer.readableBytesView)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw AppError.badRequest("invalid_json", "The body is not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw AppError.badRequest("invalid_body", "The body must be a JSON object")
+        }
+        let allowed = Set(T.CodingKeys.allCases.map(\.stringValue))
+        let unknown = dictionary.keys.filter { !allowed.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw AppError.badRequest(
+                "unknown_field",
+                "Unknown field(s): \(unknown.joined(separator: ", ")); expected: \(allowed.sorted().joined(separator: ", "))",
+                details: unknown
+            )
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+}

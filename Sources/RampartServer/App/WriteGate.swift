@@ -1,0 +1,69 @@
+import Fluent
+import Vapor
+
+/// SQLite allows one writer; two transactions in this process that both read then write would
+/// fail with SQLITE_BUSY_SNAPSHOT instead of waiting. The gate makes them queue. PostgreSQL needs no gate.
+actor WriteGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+extension Application {
+    private struct WriteGateKey: StorageKey {
+        typealias Value = WriteGate
+    }
+
+    var writeGate: WriteGate? {
+        get { storage[WriteGateKey.self] }
+        set { storage[WriteGateKey.self] = newValue }
+    }
+
+    /// Runs `body` in one transaction: everything it writes, audit record included, lands together or not at all.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard let gate = writeGate else { return try await db.transaction(body) }
+        await gate.acquire()
+        do {
+            let result = try await db.transaction(body)
+            await gate.release()
+            return result
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+}
+
+extension Request {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await application.write(body)
+    }
+
+    /// The actor for audit records written on behalf of this request.
+    var auditActor: AuditActor {
+        AuditActor(id: principal?.id, name: principal?.username ?? "anonymous", sourceAddress: sourceAddress)
+    }
+
+    /// The client's address: the first `X-Forwarded-For` hop behind a trusted proxy, else the peer.
+    var sourceAddress: String? {
+        if application.rampart.trustProxy, let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return remoteAddress?.ipAddress
+    }
+}

@@ -1,0 +1,96 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import NIOSSL
+import SQLKit
+import Vapor
+
+/// Sets up an application: database, migrations, middleware, routes and commands.
+/// Tests call it with their own configuration (an in-memory SQLite, or a PostgreSQL schema of their own).
+public func configure(_ app: Application, _ configuration: RampartConfiguration) async throws {
+    app.rampart = configuration
+    app.routes.defaultMaxBodySize = ByteCount(value: configuration.maxBodyBytes)
+    app.passwords.use(.bcrypt(cost: configuration.bcryptCost))
+    app.loginLimiters = (GuessLimiter(limit: 10, window: 300), GuessLimiter(limit: 30, window: 300))
+
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys]
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    ContentConfiguration.global.use(decoder: decoder, for: .json)
+
+    try await useDatabase(app, configuration.database)
+
+    for migration in Migrations.all { app.migrations.add(migration) }
+
+    // Order: errors outermost so every failure below becomes a clear answer; metrics see final statuses.
+    app.middleware = Middlewares()
+    app.middleware.use(MetricsMiddleware())
+    app.middleware.use(RampartErrorMiddleware())
+    app.middleware.use(AuthenticationMiddleware())
+    app.middleware.use(CSRF.CookieMiddleware())
+
+    try routes(app)
+
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(UserCommands(), as: "user")
+    app.asyncCommands.use(ExerciseCommands(), as: "exercise")
+    app.asyncCommands.use(AuditCommands(), as: "audit")
+
+    let cost = configuration.bcryptCost
+    let secret = app.dependencies.token()
+    app.placeholderPasswordHash = try await app.threadPool.runIfActive { try Bcrypt.hash(secret, cost: cost) }
+}
+
+private func useDatabase(_ app: Application, _ choice: RampartConfiguration.DatabaseChoice) async throws {
+    switch choice {
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+        app.writeGate = WriteGate()
+    case .sqlite(let path):
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        app.writeGate = WriteGate()
+        // WAL lets readers go on while one writer writes; it is a property of the file, so once is enough,
+        // but running it every start is harmless. A wait for the write lock beats failing with SQLITE_BUSY.
+        if let sql = app.db as? any SQLDatabase {
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
+            try await sql.raw("PRAGMA synchronous=NORMAL").run()
+        }
+    case .postgres(let url, let schema):
+        var postgres = try SQLPostgresConfiguration(url: url)
+        if let schema {
+            // Tests: one schema per test on a shared server, created here, dropped by the test helper.
+            let admin = try SQLPostgresConfiguration(url: url)
+            app.databases.use(.postgres(configuration: admin, maxConnectionsPerEventLoop: 1), as: DatabaseID(string: "admin"), isDefault: false)
+            if let sql = app.db(DatabaseID(string: "admin")) as? any SQLDatabase {
+                try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+            }
+            postgres.searchPath = [schema]
+        }
+        // 4 connections per event loop: enough for bursts of writes on a 2–8 core node; PostgreSQL's
+        // default limit of 100 then allows about 12 such nodes on 2 cores each.
+        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(10)), as: .psql, isDefault: true)
+    }
+}
+
+func routes(_ app: Application) throws {
+    Operations.register(app)
+    do { // accounts
+        AccountPages.register(app)
+        AdminPages.register(app)
+        AccountsAPI.register(app)
+    }
+    do { // exercises
+        ExercisePages.register(app)
+        TeamPages.register(app)
+        ExercisesAPI.register(app)
+    }
+    do { // audit
+        AuditPages.register(app)
+        AuditAPI.register(app)
+    }
+}

@@ -1,0 +1,115 @@
+import Fluent
+import FluentPostgresDriver
+import SQLKit
+import Vapor
+
+/// Who did something, as the audit trail names them.
+struct AuditActor: Sendable {
+    var id: UUID?
+    var name: String
+    var sourceAddress: String?
+
+    static func commandLine(_ command: String) -> AuditActor {
+        AuditActor(id: nil, name: "cli", sourceAddress: "rampart \(command)")
+    }
+}
+
+/// One change to write to the trail.
+struct AuditEvent: Sendable {
+    var exerciseID: UUID?
+    var action: String
+    var subjectType: String
+    var subject: String
+    var summary: String
+    var changes: [String: AuditChange] = [:]
+}
+
+struct AuditChange: Codable, Sendable, Equatable {
+    var from: String?
+    var to: String?
+}
+
+/// Builds the `changes` of an event from before/after pairs, keeping only what changed.
+struct ChangeSet {
+    private(set) var changes: [String: AuditChange] = [:]
+
+    mutating func note(_ field: String, _ from: String?, _ to: String?) {
+        if from != to { changes[field] = AuditChange(from: from, to: to) }
+    }
+
+    var isEmpty: Bool { changes.isEmpty }
+
+    var summary: String {
+        changes.keys.sorted().map { key in
+            let change = changes[key]!
+            return "\(key): \(change.from ?? "—") → \(change.to ?? "—")"
+        }.joined(separator: "; ")
+    }
+}
+
+enum Audit {
+    static let genesisHash = String(repeating: "0", count: 64)
+    /// Arbitrary, fixed: the PostgreSQL advisory lock that serialises appends to the chain across nodes.
+    private static let chainLockKey = 0x5241_4D50
+
+    /// Appends one record. Call inside the transaction that makes the change, so the two land together.
+    @discardableResult
+    static func record(_ event: AuditEvent, by actor: AuditActor, at now: Date, on database: any Database) async throws -> AuditRecord {
+        if database is any PostgresDatabase, let sql = database as? any SQLDatabase {
+            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: chainLockKey))").run()
+        }
+        let last = try await AuditRecord.query(on: database).sort(\.$seq, .descending).first()
+        let record = AuditRecord()
+        record.seq = (last?.seq ?? 0) + 1
+        record.atMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        record.exerciseID = event.exerciseID
+        record.actorID = actor.id
+        record.actorName = actor.name
+        record.action = event.action
+        record.subjectType = event.subjectType
+        record.subject = event.subject
+        record.summary = event.summary
+        record.changes = Self.encode(event.changes)
+        record.sourceAddress = actor.sourceAddress
+        record.prevHash = last?.hash ?? genesisHash
+        record.hash = record.computeHash()
+        try await record.create(on: database)
+        return record
+    }
+
+    static func encode(_ changes: [String: AuditChange]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(changes)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    struct Verification: Sendable {
+        var checked: Int
+        /// The first record whose hash or link is wrong, with what is wrong; nil when the chain holds.
+        var firstBroken: (seq: Int, problem: String)?
+    }
+
+    /// Walks the whole chain in order, in pages, recomputing every hash.
+    static func verify(on database: any Database, pageSize: Int = 1000) async throws -> Verification {
+        var expectedSeq = 1
+        var previousHash = genesisHash
+        while true {
+            let page = try await AuditRecord.query(on: database)
+                .filter(\.$seq >= expectedSeq).sort(\.$seq).limit(pageSize).all()
+            if page.isEmpty { return Verification(checked: expectedSeq - 1, firstBroken: nil) }
+            for record in page {
+                if record.seq != expectedSeq {
+                    return Verification(checked: expectedSeq - 1, firstBroken: (expectedSeq, "record \(expectedSeq) is missing"))
+                }
+                if record.prevHash != previousHash {
+                    return Verification(checked: expectedSeq - 1, firstBroken: (record.seq, "does not link to the record before it"))
+                }
+                if record.computeHash() != record.hash {
+                    return Verification(checked: expectedSeq - 1, firstBroken: (record.seq, "its content does not match its hash"))
+                }
+                previousHash = record.hash
+                expectedSeq += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// Exercise operations shared by the pages, the API, the exercise file and the commands.
+enum Exercises {
+    static func find(_ slug: String, on db: any Database) async throws -> Exercise {
+        guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first() else {
+            throw AppError.notFound("Exercise '\(slug)'")
+        }
+        return exercise
+    }
+
+    struct Fields: Sendable {
+        var slug: String?
+        var name: String?
+        var nameKo: String??
+        var description: String?
+        var timeZone: String?
+        var startsAt: Date??
+        var endsAt: Date??
+        var freezeAt: Date??
+    }
+
+    static func create(_ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
+        guard let slug = fields.slug, Identifier.isValidSlug(slug) else {
+            throw AppError.invalid("slug", "must use \(Identifier.slugRule)")
+        }
+        let exercise = Exercise(slug: slug, name: "")
+        let changes = try apply(fields, to: exercise, requireName: true)
+        let now = app.dependencies.now()
+        try await app.write { db in
+            guard try await Exercise.query(on: db).filter(\.$slug == slug).first() == nil else {
+                throw AppError.conflict("slug_taken", "An exercise called '\(slug)' exists already")
+            }
+            try await exercise.create(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "exercise.create", subjectType: "exercise", subject: slug,
+                           summary: "created exercise \(slug)", changes: changes.changes),
+                by: actor, at: now, on: db)
+        }
+        return exercise
+    }
+
+    @discardableResult
+    static func update(_ slug: String, _ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            let exercise = try await find(slug, on: db)
+            let changes = try apply(fields, to: exercise, requireName: false)
+            if fields.slug != nil, fields.slug != slug {
+                throw AppError.invalid("slug", "cannot be changed; links and files refer to it")
+            }
+            guard !changes.isEmpty else { return exercise }
+            try await checkWindowsFit(exercise, on: db)
+            try await exercise.save(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,
+                           summary: changes.summary, changes: changes.changes),
+                by: actor, at: now, on: db)
+            return exercise
+        }
+    }
+
+    /// Copies the given fields onto `exercise`, validating each; returns what changed.
+    private static func apply(_ fields: Fields, to exercise: Exercise, requireName: Bool) throws -> ChangeSet {
+        var changes = ChangeSet()
+        if let name = fields.name {
+            let name = try Accounts.validateName("name", name)
+            changes.note("name", exercise.name.isEmpty ? nil : exercise.name, name)
+            exercise.name = name
+        } else if requireName {
+            throw AppError.invalid("name", "is required")
+        }
+        if let nameKo = fields.nameKo {
+            let value = try nameKo.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) }
+            changes.note("name_ko", exercise.nameKo, value)
+            exercise.nameKo = value
+        }
+        if let description = fields.description {
+            guard description.count <= TextLimit.description else {
+                throw AppError.invalid("description", "must be at most \(TextLimit.description) characters")
+            }
+            changes.note("description", exercise.description, description)
+            exercise.description = description
+        }
+        if let timeZone = fields.timeZone {
+            guard TimeZone.iana(timeZone) != nil else {
+                throw AppError.invalid("time_zone", "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London or Asia/Seoul")
+            }
+            changes.note("time_zone", exercise.timeZone, timeZone)
+            exercise.timeZone = timeZone
+        }
+        let zone = exercise.zone
+        func stamp(_ date: Date?) -> String? { date.map { ExerciseTime.format($0, timeZone: zone) } }
+        if let startsAt = fields.startsAt {
+            changes.note("starts_at", stamp(exercise.startsAt), stamp(startsAt))
+            exercise.startsAt = startsAt
+        }
+        if let endsAt = fields.endsAt {
+            changes.note("ends_at", stamp(exercise.endsAt), stamp(endsAt))
+            exercise.endsAt = endsAt
+        }
+        if let freezeAt = fields.freezeAt {
+            changes.note("freeze_at", stamp(exercise.freezeAt), stamp(freezeAt))
+            exercise.freezeAt = freezeAt
+        }
+        let schedule = ScheduleSpec(startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt)
+        if let problem = schedule.problems().first {
+            throw AppError.invalid(problem.field, problem.message)
+        }
+        return changes
+    }
+
+    private static func checkWindowsFit(_ exercise: Exercise, on db: any Database) async throws {
+        let windows = try await ScheduleWindow.query(on: db).filter(\.$exercise.$id == exercise.requireID()).sort(\.$startsAt).all()
+        let schedule = ScheduleSpec(
+            startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt,
+            windows: windows.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) })
+        if let problem = schedule.problems().first {
+            throw AppError.invalid(problem.field, problem.message)
+        }
+    }
+
+    // MARK: - State
+
+    @discardableResult
+    static func move(_ slug: String, to state: ExerciseState, by actor: AuditActor, app: Application) async throws -> Exercise {
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            let exercise = try await find(slug, on: db)
+            let from = exercise.state
+            var clock = exercise.clock
+            do {
+                try clock.move(to: state, at: now)
+            } catch let error as InvalidStateTransition {
+                throw AppError.conflict("invalid_transition", "The exercise is \(error.from.rawValue); it cannot become \(error.to.rawValue)")
+            }
+            exercise.clock = clock
+            try await exercise.save(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "exercise.state", subjectType: "exercise", subject: slug,
+                           summary: "state: \(from.rawValue) → \(state.rawValue)",
+                           changes: ["state": AuditChange(from: from.rawValue, to: state.rawValue)]),
+                by: actor, at: now, on: db)
+            return exercise
+        }
+    }
+
+    // MARK: - Schedule windows
+
+    static func addWindow(_ slug: String, name: String, startsAt: Date, endsAt: Date, by actor: AuditActor, app: Application) async throws {
+        let name = try Accounts.validateName("name", name)
+        let now = app.dependencies.now()
+        try await app.write { db in
+            let exercise = try await find(slug, on: db)
+            let window = ScheduleWindow(exerciseID: try exercise.requireID(), name: name, startsAt: startsAt, endsAt: endsAt)
+            try await window.create(on: db)
+            try await checkWindowsFit(exercise, on: db)
+            let zone = exercise.zone
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "exercise.window.add", subjectType: "exercise", subject: slug,
+                           summary: "added window '\(name)' \(ExerciseTime.format(startsAt, timeZone: zone)) – \(ExerciseTime.format(endsAt, timeZone: zone))"),
+                by: actor, at: now, on: db)
+        }
+    }
+
+    static func removeWindow(_ slug: String, windowID: UUID, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        try await app.write { db in
+            let exercise = try await find(slug, on: db)
+            guard let window = try await ScheduleWindow.query(on: db)
+                .filter(\.$id == windowID).filter(\.$exercise.$id == exercise.requireID()).first()
+            else { throw AppError.notFound("Window") }
+            try await window.delete(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "exercise.window.remove", subjectType: "exercise", subject: slug,
+                           summary: "removed window '\(window.name)'"),
+                by: actor, at: now, on: db)
+        }
+    }
+
+    static func windows(of exercise: Exercise, on db: any Database) async throws -> [ScheduleWindow] {
+        try await ScheduleWindow.query(on: db).filter(\.$exercise.$id == exercise.requireID()).sort(\.$startsAt).all()
+    }
+
+    /// The exercises a user may see: all for administrators, else those they are a member of.
+    static func visible(to principal: Principal, on db: any Database) async throws -> [Exercise] {
+        if principal.isAdmin { return try await Exercise.query(on: db).sort(\.$createdAt, .descending).all() }
+        let ids = try await Membership.query(on: db).filter(\.$user.$id == principal.id).all().map(\.$exercise.id)
+        guard !ids.isEmpty else { return [] }
+        return try await Exercise.query(on: db).filter(\.$id ~~ ids).sort(\.$createdAt, .descending).all()
+    }
+}

@@ -1,0 +1,304 @@
+import Fluent
+import RampartCore
+import Vapor
+
+struct WindowDTO: Content {
+    var id: UUID
+    var name: String
+    var startsAt: Date
+    var endsAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case startsAt = "starts_at"
+        case endsAt = "ends_at"
+    }
+}
+
+struct ExerciseDTO: Content {
+    var slug: String
+    var name: String
+    var nameKo: String?
+    var description: String
+    var timeZone: String
+    var state: ExerciseState
+    var startsAt: Date?
+    var endsAt: Date?
+    var freezeAt: Date?
+    var startedAt: Date?
+    var finishedAt: Date?
+    /// Running time so far, pauses excluded: the exercise clock.
+    var elapsedSeconds: Double
+    var windows: [WindowDTO]?
+
+    enum CodingKeys: String, CodingKey {
+        case slug, name, description, state, windows
+        case nameKo = "name_ko"
+        case timeZone = "time_zone"
+        case startsAt = "starts_at"
+        case endsAt = "ends_at"
+        case freezeAt = "freeze_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case elapsedSeconds = "elapsed_seconds"
+    }
+
+    init(_ exercise: Exercise, now: Date, windows: [ScheduleWindow]? = nil) {
+        slug = exercise.slug
+        name = exercise.name
+        nameKo = exercise.nameKo
+        description = exercise.description
+        timeZone = exercise.timeZone
+        state = exercise.state
+        startsAt = exercise.startsAt
+        endsAt = exercise.endsAt
+        freezeAt = exercise.freezeAt
+        startedAt = exercise.startedAt
+        finishedAt = exercise.finishedAt
+        elapsedSeconds = exercise.clock.elapsed(at: now)
+        self.windows = windows?.map { WindowDTO(id: $0.id!, name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }
+    }
+}
+
+struct TeamDTO: Content {
+    var slug: String
+    var kind: TeamKind
+    var name: String
+    var nameKo: String?
+    var nation: String?
+    var number: Int
+    /// Only for the white team and the team's own members.
+    var joinCode: String?
+    var members: [MemberDTO]?
+
+    struct MemberDTO: Content {
+        var username: String
+        var displayName: String
+        var judge: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case username, judge
+            case displayName = "display_name"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case slug, kind, name, nation, number, members
+        case nameKo = "name_ko"
+        case joinCode = "join_code"
+    }
+
+    init(_ team: Team, members: [Membership]?, showJoinCode: Bool) {
+        slug = team.slug
+        kind = team.kind
+        name = team.name
+        nameKo = team.nameKo
+        nation = team.nation
+        number = team.number
+        joinCode = showJoinCode && team.kind.acceptsJoinCodes ? team.joinCode : nil
+        self.members = members?.map { MemberDTO(username: $0.user.username, displayName: $0.user.displayName, judge: $0.judge) }
+    }
+}
+
+/// A field that may be absent (leave as is), null (clear) or a value (set).
+enum Patch<Value: Decodable & Sendable>: Sendable {
+    case absent
+    case set(Value?)
+
+    var update: Value?? {
+        if case .set(let value) = self { return .some(value) }
+        return nil
+    }
+}
+
+extension KeyedDecodingContainer {
+    func patch<Value: Decodable & Sendable>(_ type: Value.Type, forKey key: Key) throws -> Patch<Value> {
+        guard contains(key) else { return .absent }
+        if try decodeNil(forKey: key) { return .set(nil) }
+        return .set(try decode(Value.self, forKey: key))
+    }
+}
+
+enum ExercisesAPI {
+    struct ExerciseBody: StrictDecodable {
+        var slug: String?
+        var name: String?
+        var nameKo: Patch<String>
+        var description: String?
+        var timeZone: String?
+        var startsAt: Patch<Date>
+        var endsAt: Patch<Date>
+        var freezeAt: Patch<Date>
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case slug, name, description
+            case nameKo = "name_ko"
+            case timeZone = "time_zone"
+            case startsAt = "starts_at"
+            case endsAt = "ends_at"
+            case freezeAt = "freeze_at"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            slug = try container.decodeIfPresent(String.self, forKey: .slug)
+            name = try container.decodeIfPresent(String.self, forKey: .name)
+            nameKo = try container.patch(String.self, forKey: .nameKo)
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
+            startsAt = try container.patch(Date.self, forKey: .startsAt)
+            endsAt = try container.patch(Date.self, forKey: .endsAt)
+            freezeAt = try container.patch(Date.self, forKey: .freezeAt)
+        }
+
+        var fields: Exercises.Fields {
+            Exercises.Fields(
+                slug: slug, name: name, nameKo: nameKo.update, description: description, timeZone: timeZone,
+                startsAt: startsAt.update, endsAt: endsAt.update, freezeAt: freezeAt.update)
+        }
+    }
+
+    struct TeamBody: StrictDecodable {
+        var slug: String?
+        var kind: TeamKind?
+        var name: String?
+        var nameKo: Patch<String>
+        var nation: Patch<String>
+        var number: Int?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case slug, kind, name, nation, number
+            case nameKo = "name_ko"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            slug = try container.decodeIfPresent(String.self, forKey: .slug)
+            kind = try container.decodeIfPresent(TeamKind.self, forKey: .kind)
+            name = try container.decodeIfPresent(String.self, forKey: .name)
+            nameKo = try container.patch(String.self, forKey: .nameKo)
+            nation = try container.patch(String.self, forKey: .nation)
+            number = try container.decodeIfPresent(Int.self, forKey: .number)
+        }
+
+        var fields: Teams.Fields {
+            Teams.Fields(slug: slug, kind: kind, name: name, nameKo: nameKo.update, nation: nation.update, number: number)
+        }
+    }
+
+    struct ApplyReportDTO: Content {
+        var exercise: String
+        var dryRun: Bool
+        var changes: [String]
+        var untouched: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case exercise, changes, untouched
+            case dryRun = "dry_run"
+        }
+    }
+
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .apiExercises, .signedIn) { req async throws -> [ExerciseDTO] in
+            try await Exercises.visible(to: try req.requirePrincipal(), on: req.db).map { ExerciseDTO($0, now: req.now) }
+        }
+        routes.endpoint(.POST, .apiExercises, .admin) { req async throws -> Response in
+            let body = try req.decodeStrict(ExerciseBody.self)
+            let exercise = try await Exercises.create(body.fields, by: req.auditActor, app: req.application)
+            let response = Response(status: .created)
+            try response.content.encode(ExerciseDTO(exercise, now: req.now, windows: []))
+            return response
+        }
+        routes.endpoint(.GET, .apiExercise(AppRoute.param.slug), .everyMember) { req async throws -> ExerciseDTO in
+            let exercise = try req.exerciseContext.exercise
+            return ExerciseDTO(exercise, now: req.now, windows: try await Exercises.windows(of: exercise, on: req.db))
+        }
+        routes.endpoint(.PATCH, .apiExercise(AppRoute.param.slug), .white) { req async throws -> ExerciseDTO in
+            let body = try req.decodeStrict(ExerciseBody.self)
+            let exercise = try await Exercises.update(try req.parameters.require("slug"), body.fields, by: req.auditActor, app: req.application)
+            return ExerciseDTO(exercise, now: req.now, windows: try await Exercises.windows(of: exercise, on: req.db))
+        }
+        routes.endpoint(.POST, .apiExerciseState(AppRoute.param.slug), .white) { req async throws -> ExerciseDTO in
+            struct Body: StrictDecodable {
+                var state: ExerciseState
+                enum CodingKeys: String, CodingKey, CaseIterable { case state }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let exercise = try await Exercises.move(try req.parameters.require("slug"), to: body.state, by: req.auditActor, app: req.application)
+            return ExerciseDTO(exercise, now: req.now)
+        }
+        routes.endpoint(.GET, .apiExerciseExport(AppRoute.param.slug), .white) { req async throws -> Response in
+            try await exportResponse(req)
+        }
+        routes.endpoint(.PUT, .apiExerciseFile, .admin) { req async throws -> ApplyReportDTO in
+            guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+                throw AppError.badRequest("invalid_body", "Send the exercise file (YAML) as the request body")
+            }
+            let file = try ExerciseFile.read(yaml: String(decoding: buffer.readableBytesView, as: UTF8.self))
+            let dryRun = (try? req.query.get(Bool.self, at: "dry_run")) ?? false
+            let report = try await ExerciseFileStore.apply(file, dryRun: dryRun, by: req.auditActor, app: req.application)
+            return ApplyReportDTO(exercise: report.exercise, dryRun: report.dryRun, changes: report.changes, untouched: report.untouched)
+        }
+
+        routes.endpoint(.GET, .apiTeams(AppRoute.param.slug), .everyMember) { req async throws -> [TeamDTO] in
+            let context = try req.exerciseContext
+            let teams = try await Teams.all(in: context.exercise, on: req.db)
+            // Member lists and join codes: the white team sees every team's, others only their own.
+            let visible = context.isWhite ? teams : teams.filter { $0.id == context.team?.id }
+            let members = try await Teams.members(of: visible, on: req.db)
+            return teams.map { team in
+                let mine = context.isWhite || team.id == context.team?.id
+                return TeamDTO(team, members: mine ? (members[team.id!] ?? []) : nil, showJoinCode: mine)
+            }
+        }
+        routes.endpoint(.POST, .apiTeams(AppRoute.param.slug), .white) { req async throws -> Response in
+            let body = try req.decodeStrict(TeamBody.self)
+            let team = try await Teams.create(in: try req.parameters.require("slug"), body.fields, by: req.auditActor, app: req.application)
+            let response = Response(status: .created)
+            try response.content.encode(TeamDTO(team, members: [], showJoinCode: true))
+            return response
+        }
+        routes.endpoint(.GET, .apiTeam(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> TeamDTO in
+            let context = try req.exerciseContext
+            let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)
+            let mine = context.isWhite || team.id == context.team?.id
+            let members = mine ? try await Teams.members(of: [team], on: req.db)[team.id!] ?? [] : nil
+            return TeamDTO(team, members: members, showJoinCode: mine)
+        }
+        routes.endpoint(.PATCH, .apiTeam(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> TeamDTO in
+            let body = try req.decodeStrict(TeamBody.self)
+            let team = try await Teams.update(
+                in: try req.parameters.require("slug"), team: try req.parameters.require("team"), body.fields,
+                by: req.auditActor, app: req.application)
+            return TeamDTO(team, members: try await Teams.members(of: [team], on: req.db)[team.id!] ?? [], showJoinCode: true)
+        }
+        routes.endpoint(.POST, .apiTeamMembers(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> HTTPStatus in
+            struct Body: StrictDecodable {
+                var username: String
+                var judge: Bool?
+                enum CodingKeys: String, CodingKey, CaseIterable { case username, judge }
+            }
+            let body = try req.decodeStrict(Body.self)
+            try await Teams.addMember(
+                in: try req.parameters.require("slug"), team: try req.parameters.require("team"),
+                username: body.username, judge: body.judge ?? false, by: req.auditActor, app: req.application)
+            return .noContent
+        }
+        routes.endpoint(.DELETE, .apiTeamMember(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.username), .white) { req async throws -> HTTPStatus in
+            try await Teams.removeMember(
+                in: try req.parameters.require("slug"), team: try req.parameters.require("team"),
+                username: try req.parameters.require("username"), by: req.auditActor, app: req.application)
+            return .noContent
+        }
+    }
+
+    /// The exercise file as a YAML download.
+    static func exportResponse(_ req: Request) async throws -> Response {
+        let slug = try req.parameters.require("slug")
+        let file = try await ExerciseFileStore.export(slug, on: req.db)
+        let response = Response(status: .ok, body: .init(string: file.yaml()))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/yaml; charset=utf-8")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(slug).yaml\"")
+        return response
+    }
+}

@@ -1,0 +1,220 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// Teams and memberships of an exercise.
+enum Teams {
+    struct Fields: Sendable {
+        var slug: String?
+        var kind: TeamKind?
+        var name: String?
+        var nameKo: String??
+        var nation: String??
+        var number: Int?
+    }
+
+    static func all(in exercise: Exercise, on db: any Database) async throws -> [Team] {
+        try await Team.query(on: db).filter(\.$exercise.$id == exercise.requireID()).sort(\.$number).all()
+    }
+
+    static func find(_ slug: String, in exercise: Exercise, on db: any Database) async throws -> Team {
+        guard let team = try await Team.query(on: db)
+            .filter(\.$exercise.$id == exercise.requireID()).filter(\.$slug == slug).first()
+        else { throw AppError.notFound("Team '\(slug)'") }
+        return team
+    }
+
+    /// Members of the given teams, by team id, each with their user, sorted by username.
+    static func members(of teams: [Team], on db: any Database) async throws -> [UUID: [Membership]] {
+        let ids = teams.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        let memberships = try await Membership.query(on: db).filter(\.$team.$id ~~ ids).with(\.$user).all()
+        return Dictionary(grouping: memberships.sorted { $0.user.username < $1.user.username }, by: { $0.$team.id })
+    }
+
+    static func nextNumber(in exerciseID: UUID, on db: any Database) async throws -> Int {
+        let highest = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).max(\.$number)
+        return (highest ?? 0) + 1
+    }
+
+    static func uniqueJoinCode(app: Application, on db: any Database) async throws -> String {
+        while true {
+            let code = app.dependencies.humanCode()
+            if try await Team.query(on: db).filter(\.$joinCode == code).first() == nil { return code }
+        }
+    }
+
+    static func validatedNation(_ raw: String?) throws -> String? {
+        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard let nation = Nation(raw) else {
+            throw AppError.invalid("nation", "'\(raw)' is not an ISO 3166-1 alpha-2 code (such as GB, KR, EE) or XX")
+        }
+        return nation.code
+    }
+
+    static func create(in slug: String, _ fields: Fields, by actor: AuditActor, app: Application) async throws -> Team {
+        guard let teamSlug = fields.slug, Identifier.isValidSlug(teamSlug) else {
+            throw AppError.invalid("slug", "must use \(Identifier.slugRule)")
+        }
+        guard let kind = fields.kind else { throw AppError.invalid("kind", "is required: white, red, blue, green or yellow") }
+        guard let rawName = fields.name else { throw AppError.invalid("name", "is required") }
+        let name = try Accounts.validateName("name", rawName)
+        let nameKo = try fields.nameKo.flatMap { $0 }.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) }
+        let nation = try validatedNation(fields.nation.flatMap { $0 })
+        if let number = fields.number, !(1...65_535).contains(number) { throw AppError.invalid("number", "must be from 1 to 65535") }
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            let exercise = try await Exercises.find(slug, on: db)
+            let exerciseID = try exercise.requireID()
+            if try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSlug).first() != nil {
+                throw AppError.conflict("slug_taken", "A team called '\(teamSlug)' exists already in this exercise")
+            }
+            var number = try await nextNumber(in: exerciseID, on: db)
+            if let wanted = fields.number {
+                if try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$number == wanted).first() != nil {
+                    throw AppError.conflict("number_taken", "Team number \(wanted) is taken in this exercise")
+                }
+                number = wanted
+            }
+            let team = Team(
+                exerciseID: exerciseID, slug: teamSlug, kind: kind, name: name, nameKo: nameKo, nation: nation,
+                number: number, joinCode: try await uniqueJoinCode(app: app, on: db))
+            try await team.create(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exerciseID, action: "team.create", subjectType: "team", subject: teamSlug,
+                           summary: "created \(kind.rawValue) team \(teamSlug) '\(name)'\(nation.map { " (\($0))" } ?? "")"),
+                by: actor, at: now, on: db)
+            return team
+        }
+    }
+
+    @discardableResult
+    static func update(in slug: String, team teamSlug: String, _ fields: Fields, by actor: AuditActor, app: Application) async throws -> Team {
+        let name = try fields.name.map { try Accounts.validateName("name", $0) }
+        let nameKo = try fields.nameKo.map { try $0.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) } }
+        let nation = try fields.nation.map { try validatedNation($0) }
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            let exercise = try await Exercises.find(slug, on: db)
+            let team = try await find(teamSlug, in: exercise, on: db)
+            var changes = ChangeSet()
+            if let name { changes.note("name", team.name, name); team.name = name }
+            if let nameKo { changes.note("name_ko", team.nameKo, nameKo); team.nameKo = nameKo }
+            if let nation { changes.note("nation", team.nation, nation); team.nation = nation }
+            if let kind = fields.kind, kind != team.kind {
+                changes.note("kind", team.kind.rawValue, kind.rawValue)
+                team.kind = kind
+                if kind != .white {
+                    try await Membership.query(on: db).filter(\.$team.$id == team.requireID()).set(\.$judge, to: false).update()
+                }
+            }
+            if let number = fields.number, number != team.number {
+                guard (1...65_535).contains(number) else { throw AppError.invalid("number", "must be from 1 to 65535") }
+                if try await Team.query(on: db).filter(\.$exercise.$id == exercise.requireID()).filter(\.$number == number).first() != nil {
+                    throw AppError.conflict("number_taken", "Team number \(number) is taken in this exercise")
+                }
+                changes.note("number", String(team.number), String(number))
+                team.number = number
+            }
+            if fields.slug != nil, fields.slug != teamSlug { throw AppError.invalid("slug", "cannot be changed") }
+            guard !changes.isEmpty else { return team }
+            try await team.save(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "team.update", subjectType: "team", subject: teamSlug,
+                           summary: changes.summary, changes: changes.changes),
+                by: actor, at: now, on: db)
+            return team
+        }
+    }
+
+    static func regenerateJoinCode(in slug: String, team teamSlug: String, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        try await app.write { db in
+            let exercise = try await Exercises.find(slug, on: db)
+            let team = try await find(teamSlug, in: exercise, on: db)
+            team.joinCode = try await uniqueJoinCode(app: app, on: db)
+            try await team.save(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "team.join_code", subjectType: "team", subject: teamSlug,
+                           summary: "issued a new join code; the old one no longer works"),
+                by: actor, at: now, on: db)
+        }
+    }
+
+    /// Adds a user to a team, or moves them there from their current team in the same exercise.
+    static func addMember(in slug: String, team teamSlug: String, username: String, judge: Bool, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        try await app.write { db in
+            let exercise = try await Exercises.find(slug, on: db)
+            let team = try await find(teamSlug, in: exercise, on: db)
+            try await placeMember(username: username.lowercased(), judge: judge, team: team, exercise: exercise, actor: actor, now: now, action: "member.add", on: db)
+        }
+    }
+
+    static func placeMember(username: String, judge: Bool, team: Team, exercise: Exercise, actor: AuditActor, now: Date, action: String, on db: any Database) async throws {
+        guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
+            throw AppError.notFound("User '\(username)'")
+        }
+        if judge, team.kind != .white { throw AppError.invalid("judge", "only white-team members can be judges") }
+        let existing = try await Membership.query(on: db)
+            .filter(\.$exercise.$id == exercise.requireID()).filter(\.$user.$id == user.requireID()).with(\.$team).first()
+        var summary: String
+        if let existing {
+            if existing.$team.id == team.id, existing.judge == judge { return }
+            summary = existing.$team.id == team.id
+                ? "\(username) in \(team.slug): judge \(existing.judge) → \(judge)"
+                : "moved \(username) from \(existing.team.slug) to \(team.slug)"
+            existing.$team.id = try team.requireID()
+            existing.judge = judge
+            try await existing.save(on: db)
+        } else {
+            try await Membership(exerciseID: exercise.requireID(), teamID: team.requireID(), userID: user.requireID(), judge: judge).create(on: db)
+            summary = "added \(username) to \(team.slug)\(judge ? " as judge" : "")"
+        }
+        try await Audit.record(
+            AuditEvent(exerciseID: exercise.id, action: action, subjectType: "team", subject: team.slug, summary: summary),
+            by: actor, at: now, on: db)
+    }
+
+    static func removeMember(in slug: String, team teamSlug: String, username: String, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        try await app.write { db in
+            let exercise = try await Exercises.find(slug, on: db)
+            let team = try await find(teamSlug, in: exercise, on: db)
+            guard let user = try await User.query(on: db).filter(\.$username == username).first(),
+                  let membership = try await Membership.query(on: db)
+                    .filter(\.$team.$id == team.requireID()).filter(\.$user.$id == user.requireID()).first()
+            else { throw AppError.notFound("Member '\(username)' of team '\(teamSlug)'") }
+            try await membership.delete(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "member.remove", subjectType: "team", subject: teamSlug,
+                           summary: "removed \(username) from \(teamSlug)"),
+                by: actor, at: now, on: db)
+        }
+    }
+
+    /// A signed-in user joins the team whose join code they were given.
+    static func join(code rawCode: String, principal: Principal, by actor: AuditActor, app: Application) async throws -> (Exercise, Team) {
+        let code = rawCode.trimmingCharacters(in: .whitespaces).uppercased()
+        let now = app.dependencies.now()
+        return try await app.write { db in
+            guard !code.isEmpty, let team = try await Team.query(on: db).filter(\.$joinCode == code).with(\.$exercise).first(),
+                  team.kind.acceptsJoinCodes
+            else { throw AppError(status: .notFound, code: "invalid_join_code", message: "No team has that join code") }
+            if team.exercise.state == .finished {
+                throw AppError.conflict("exercise_finished", "The exercise has finished; teams are closed")
+            }
+            if let existing = try await Membership.query(on: db)
+                .filter(\.$exercise.$id == team.$exercise.id).filter(\.$user.$id == principal.id).with(\.$team).first() {
+                if existing.$team.id == team.id { return (team.exercise, team) }
+                throw AppError.conflict("already_member", "You are already in team '\(existing.team.name)' of this exercise; ask the white team to move you")
+            }
+            try await Membership(exerciseID: team.$exercise.id, teamID: team.requireID(), userID: principal.id).create(on: db)
+            try await Audit.record(
+                AuditEvent(exerciseID: team.$exercise.id, action: "member.join", subjectType: "team", subject: team.slug,
+                           summary: "\(principal.username) joined \(team.slug) with its join code"),
+                by: actor, at: now, on: db)
+            return (team.exercise, team)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Plot
+import RampartCore
+import Vapor
+
+/// What every page needs to know about who is looking: language, time zone, login, CSRF token.
+struct PageContext {
+    let request: Request
+    let locale: UILocale
+    let principal: Principal?
+    let viewerZone: TimeZone
+
+    init(_ request: Request) {
+        self.request = request
+        self.principal = request.principal
+        self.locale = Self.locale(for: request)
+        self.viewerZone = Self.viewerZone(for: request)
+    }
+
+    func t(_ key: S) -> String { key.text(locale) }
+
+    var csrf: String { CSRF.token(for: request) }
+
+    static let languageCookie = "rampart_lang"
+    static let zoneCookie = "rampart_tz"
+
+    /// The user's saved choice, else the language cookie, else the browser's preference.
+    static func locale(for request: Request) -> UILocale {
+        if let principal = request.principal { return principal.locale }
+        if let cookie = request.cookies[languageCookie]?.string, let locale = UILocale(rawValue: cookie) { return locale }
+        for entry in request.headers[.acceptLanguage].flatMap({ $0.split(separator: ",") }) {
+            let tag = entry.split(separator: ";").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if let locale = UILocale(matching: tag) { return locale }
+        }
+        return .en
+    }
+
+    /// The user's saved zone, else the browser's (a cookie set by rampart.js), else UTC.
+    static func viewerZone(for request: Request) -> TimeZone {
+        if let zone = request.principal?.timeZone.flatMap(TimeZone.iana) { return zone }
+        if let cookie = request.cookies[zoneCookie]?.string, let zone = TimeZone.iana(cookie) { return zone }
+        return .gmt
+    }
+
+    // MARK: - Times
+
+    /// A time in the viewer's zone, and in the exercise's when that differs.
+    func time(_ date: Date?, exerciseZone: TimeZone? = nil) -> Node<HTML.BodyContext> {
+        guard let date else { return .span(.class("muted"), .text("—")) }
+        let viewer = format(date, in: viewerZone)
+        var nodes: [Node<HTML.TimeContext>] = [.datetime(ExerciseTime.format(date, timeZone: .gmt)), .text(viewer)]
+        if let exerciseZone, exerciseZone.identifier != viewerZone.identifier {
+            nodes.append(.span(.class("alt-zone"), .text(" · " + format(date, in: exerciseZone))))
+        }
+        return .time(.group(nodes))
+    }
+
+    func format(_ date: Date, in zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: locale == .ko ? "ko_KR" : "en_GB")
+        formatter.timeZone = zone
+        formatter.dateFormat = locale == .ko ? "yyyy. M. d. (E) HH:mm" : "EEE d MMM yyyy, HH:mm"
+        return formatter.string(from: date) + " " + zoneLabel(zone, at: date)
+    }
+
+    /// `Asia/Seoul (UTC+9)`: the name says where, the offset says how far.
+    func zoneLabel(_ zone: TimeZone, at date: Date) -> String {
+        let seconds = zone.secondsFromGMT(for: date)
+        let sign = seconds < 0 ? "-" : "+"
+        let hours = abs(seconds) / 3600
+        let minutes = (abs(seconds) % 3600) / 60
+        let offset = minutes == 0 ? "\(sign)\(hours)" : "\(sign)\(hours):\(String(format: "%02d", minutes))"
+        return "\(zone.identifier == "GMT" ? "UTC" : zone.identifier) (UTC\(offset))"
+    }
+
+    func duration(_ seconds: Double) -> String {
+        let total = Int(seconds)
+        let (days, hours, minutes, secs) = (total / 86400, (total % 86400) / 3600, (total % 3600) / 60, total % 60)
+        let clock = String(format: "%02d:%02d:%02d", hours, minutes, secs)
+        return days > 0 ? "\(days)\(locale == .ko ? "일" : "d") \(clock)" : clock
+    }
+}
+
+/// Renders pages in the common layout.
+enum Layout {
+    struct Crumb {
+        var title: String
+        var href: String?
+    }
+
+    static func render(
+        _ page: PageContext, title: String, crumbs: [Crumb] = [], status: HTTPResponseStatus = .ok,
+        _ content: Node<HTML.BodyContext>...
+    ) -> Response {
+        let html = HTML(
+            .attribute(named: "lang", value: page.locale.rawValue),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(title) · Rampart"),
+                .link(.rel(.stylesheet), .href(AppRoute.stylesheet.path)),
+                .script(.src(AppRoute.script.path), .attribute(named: "defer", value: nil))
+            ),
+            .body(
+                .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent))),
+                header(page),
+                .main(
+                    .id("main"),
+                    .if(!crumbs.isEmpty, .nav(
+                        .class("crumbs"), .ariaLabel(page.t(.breadcrumbs)),
+                        .forEach(crumbs) { crumb in
+                            crumb.href.map { .a(.href($0), .text(crumb.title)) } ?? .span(.text(crumb.title))
+                        }
+                    )),
+                    .h1(.text(title)),
+                    .group(content)
+                ),
+                .footer(.p(.text("Rampart · "), .a(.href(AppRoute.openAPI.path), .text("API"))))
+            )
+        )
+        let response = Response(status: status, body: .init(string: html.render()))
+        response.headers.contentType = .html
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return response
+    }
+
+    private static func header(_ page: PageContext) -> Node<HTML.BodyContext> {
+        .header(
+            .class("top"),
+            .a(.class("brand"), .href(AppRoute.home.path), .text("Rampart")),
+            .nav(
+                .ariaLabel(page.t(.mainNavigation)),
+                .unwrap(page.principal) { principal in
+                    .group(
+                        .a(.href(AppRoute.exercises.path), .text(page.t(.exercises))),
+                        .a(.href(AppRoute.join.path), .text(page.t(.joinTeam))),
+                        .if(principal.isAdmin, .group(
+                            .a(.href(AppRoute.users.path), .text(page.t(.users))),
+                            .a(.href(AppRoute.importFile.path), .text(page.t(.importExerciseFile))),
+                            .a(.href(AppRoute.adminAudit.path), .text(page.t(.auditTrail)))
+                        )),
+                        .a(.href(AppRoute.account.path), .text(principal.displayName))
+                    )
+                }
+            ),
+            .form(
+                .class("inline"), .method(.post), .action(AppRoute.language.path),
+                csrfField(page),
+                .input(.type(.hidden), .name("next"), .value(page.request.url.path)),
+                .button(
+                    .type(.submit), .name("locale"), .value(page.locale == .en ? "ko" : "en"),
+                    .attribute(named: "lang", value: page.locale == .en ? "ko" : "en"),
+                    .text(page.locale == .en ? "한국어" : "English")
+                )
+            ),
+            .unwrap(page.principal) { _ in
+                .form(
+                    .class("inline"), .method(.post), .action(AppRoute.logout.path),
+                    csrfField(page),
+                    .button(.type(.submit), .text(page.t(.logOut)))
+                )
+            }
+        )
+    }
+
+    static func csrfField(_ page: PageContext) -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name(CSRF.field), .value(page.csrf))
+    }
+}

@@ -1,0 +1,30 @@
+import Logging
+import RampartServer
+import Vapor
+
+// The executable only hands over to RampartServer; everything else lives there.
+var environment = try Environment.detect()
+let configuration: RampartConfiguration
+do {
+    configuration = try RampartConfiguration.fromEnvironment()
+} catch {
+    FileHandle.standardError.write(Data("rampart: \(error)\n".utf8))
+    exit(2)
+}
+try RampartLogging.bootstrap(from: &environment, format: configuration.logFormat)
+
+let app = try await Application.make(environment)
+do {
+    try await configure(app, configuration)
+    // `serve` (also the default command) migrates first when configured to; see RAMPART_AUTO_MIGRATE.
+    let command = environment.arguments.dropFirst().first
+    if configuration.autoMigrate, command == nil || command == "serve" || command?.hasPrefix("-") == true {
+        try await app.autoMigrate()
+    }
+    try await app.execute()
+} catch {
+    app.logger.report(error: error)
+    try? await app.asyncShutdown()
+    exit(1)
+}
+try await app.asyncShutdown()
