@@ -35,11 +35,12 @@ extension ExerciseFile {
             return nil
         }
         let exercise = readExercise(exerciseFields)
-        let users = top.list("users").compactMap { readUser($0.node, path: $0.path, issues: issues) }
-        let teams = top.list("teams").compactMap { readTeam($0.node, path: $0.path, issues: issues) }
+        // Kept positional (nil for an unreadable entry) so later checks name the right index.
+        let users = top.list("users").map { readUser($0.node, path: $0.path, issues: issues) }
+        let teams = top.list("teams").map { readTeam($0.node, path: $0.path, issues: issues) }
         checkConsistency(teams: teams, users: users, issues: issues)
         guard let exercise else { return nil }
-        return ExerciseFile(exercise: exercise, teams: teams, users: users)
+        return ExerciseFile(exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 })
     }
 
     private static func readExercise(_ fields: YAMLFields) -> ExerciseSpec? {
@@ -161,9 +162,10 @@ extension ExerciseFile {
         )
     }
 
-    private static func checkConsistency(teams: [TeamSpec], users: [UserSpec], issues: YAMLIssues) {
+    private static func checkConsistency(teams: [TeamSpec?], users: [UserSpec?], issues: YAMLIssues) {
         var seenUsers: Set<String> = []
-        for (index, user) in users.enumerated() where !seenUsers.insert(user.username).inserted {
+        for (index, user) in users.enumerated() {
+            guard let user, !seenUsers.insert(user.username).inserted else { continue }
             let path = "users[\(index)].username"
             issues.report(line: issues.lines[path], path, "user '\(user.username)' is listed twice")
         }
@@ -171,6 +173,7 @@ extension ExerciseFile {
         var numbers: Set<Int> = []
         var teamOfUser: [String: String] = [:]
         for (index, team) in teams.enumerated() {
+            guard let team else { continue }
             let path = "teams[\(index)]"
             if !slugs.insert(team.slug).inserted {
                 issues.report(line: issues.lines["\(path).slug"], "\(path).slug", "team '\(team.slug)' is listed twice")

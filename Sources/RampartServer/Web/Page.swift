@@ -96,7 +96,7 @@ enum Layout {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .title("\(title) · Rampart"),
+                .element(named: "title", text: "\(title) · Rampart"),
                 .link(.rel(.stylesheet), .href(AppRoute.stylesheet.path)),
                 .script(.src(AppRoute.script.path), .attribute(named: "defer", value: nil))
             ),

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README says: Swift tests on SQLite and on a real, throwaway PostgreSQL
+# cluster, then the browser test against `rampart demo` in headless Chromium.
+#
+# Installs what is missing when it can (root with apt-get): postgresql, chromium, chromium-driver,
+# and Selenium from PyPI. Set RAMPART_SKIP_BROWSER=1 to skip the browser test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+as_root() { [ "$(id -u)" = 0 ]; }
+apt_install() {
+  if as_root; then
+    if [ -z "${RAMPART_APT_UPDATED:-}" ]; then apt-get update -qq; export RAMPART_APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "missing: $* (install them, or run as root to let this script do it)" >&2; exit 1
+  fi
+}
+
+# --- PostgreSQL: a cluster of our own in a temporary directory, on a loopback port ---------------
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pg_bin" ]; then
+  log "installing postgresql"
+  apt_install postgresql
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+pg_dir=$(mktemp -d /tmp/rampart-pg.XXXXXX)
+pg_port=${RAMPART_TEST_PG_PORT:-$((20000 + RANDOM % 20000))}
+run_pg() {
+  # PostgreSQL refuses to run as root; use the postgres account the Debian package creates.
+  if as_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+as_root && chown postgres "$pg_dir"
+stop_pg() {
+  run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+log "starting PostgreSQL ($pg_bin) on 127.0.0.1:$pg_port"
+run_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U rampart >/dev/null
+run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c full_page_writes=off" >/dev/null
+export RAMPART_TEST_POSTGRES_URL="postgres://rampart@127.0.0.1:$pg_port/postgres?sslmode=disable"
+
+# --- Swift tests: every server test runs on SQLite and on PostgreSQL -----------------------------
+log "swift test (SQLite and PostgreSQL)"
+swift test
+
+# --- Browser test ---------------------------------------------------------------------------------
+if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then log "browser test skipped (RAMPART_SKIP_BROWSER=1)"; exit 0; fi
+command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
+python3 -c "import selenium" 2>/dev/null || { log "installing selenium"; python3 -m pip install -q selenium; }
+log "browser test (headless Chromium, Selenium)"
+swift build --product rampart
+python3 -m pytest -q tests/browser
