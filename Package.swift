@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "RampartServer",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -66,7 +66,7 @@ struct RampartErrorMiddleware: AsyncMiddleware {
         case .valueNotFound(let type, let context):
             return "expected \(type)\(path(context))"
         case .dataCorrupted(let context):
-            return "malformed data\(path(context))"
+            return "\(context.debugDescription)\(path(context))"
         @unknown default:
             return "malformed data"
         }

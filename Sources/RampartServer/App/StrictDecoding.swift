@@ -1,3 +1,4 @@
+import Foundation
 import Vapor
 
 /// A JSON request body whose unknown fields are refused with their names, rather than ignored:
@@ -33,6 +34,22 @@ extension Request {
                 details: unknown
             )
         }
-        return try JSONDecoder().decode(T.self, from: data)
+        return try apiDecoder.decode(T.self, from: data)
     }
 }
+
+/// Times in API bodies are ISO 8601 with an offset (`2027-02-01T09:00:00+09:00` or `…Z`).
+let apiDecoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .custom { decoder in
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        let exact = ISO8601DateFormatter()
+        exact.formatOptions = [.withInternetDateTime]
+        if let date = exact.date(from: text) { return date }
+        exact.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = exact.date(from: text) { return date }
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 time with offset, such as 2027-02-01T09:00:00+09:00")
+    }
+    return decoder
+}()

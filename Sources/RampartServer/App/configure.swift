@@ -15,11 +15,9 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
 
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
-    encoder.outputFormatting = [.sortedKeys]
-    let decoder = JSONDecoder()
-    decoder.dateDecodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     ContentConfiguration.global.use(encoder: encoder, for: .json)
-    ContentConfiguration.global.use(decoder: decoder, for: .json)
+    ContentConfiguration.global.use(decoder: apiDecoder, for: .json)
 
     try await useDatabase(app, configuration.database)
 

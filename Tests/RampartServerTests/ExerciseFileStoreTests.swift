@@ -1,0 +1,88 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import RampartCore
+@testable import RampartServer
+
+@Suite struct ExerciseFileStoreTests {
+    @Test(arguments: TestDatabase.all)
+    func applyingTwiceChangesNothingAndExportRoundTrips(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            let file = try DemoExercise.load()
+            // act
+            let first = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            let second = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            let exported = try await ExerciseFileStore.export(file.exercise.slug, on: app.db)
+            let reread = try ExerciseFile.read(yaml: exported.yaml())
+            let third = try await ExerciseFileStore.apply(reread, by: .commandLine("test"), app: app)
+            // check
+            #expect(first.changes.count > 20)
+            #expect(second.changes.isEmpty)
+            #expect(third.changes.isEmpty)
+            #expect(reread.exercise == file.exercise)
+            #expect(reread.teams.map(\.slug).sorted() == file.teams.map(\.slug).sorted())
+            #expect(Set(reread.users.map(\.username)) == Set(file.users.map(\.username)))
+            for team in file.teams {
+                let back = try #require(reread.teams.first { $0.slug == team.slug })
+                #expect(back.members.map(\.username).sorted() == team.members.map(\.username).sorted())
+                #expect(back == TeamSpec(slug: team.slug, kind: team.kind, name: team.name, nameKo: team.nameKo, nation: team.nation, number: team.number, members: back.members))
+            }
+            let audits = try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.apply").count()
+            #expect(audits == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func theDemoMeetsTheIssuesCast(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let file = try DemoExercise.load()
+            _ = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            let passwords = try await DemoExercise.setPasswords(for: file, shared: "a shared demo password", app: app)
+            let kinds = file.teams.map(\.kind)
+            #expect(kinds.filter { $0 == .blue }.count >= 6)
+            #expect(Set(file.teams.filter { $0.kind == .blue }.compactMap(\.nation)).count >= 6)
+            for kind in TeamKind.allCases { #expect(kinds.contains(kind)) }
+            #expect(file.teams.allSatisfy { !$0.members.isEmpty })
+            #expect(file.users.contains { $0.username == "admin" && $0.admin })
+            #expect(file.teams.first { $0.kind == .white }?.members.contains { $0.judge } == true)
+            #expect(passwords.count == file.users.count)
+            let login = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "kr-lead", "password": "a shared demo password"]))
+            #expect(login.status == .ok)
+            #expect(DemoExercise.accountTable(file, passwords: passwords).contains("judge-kr"))
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func dryRunsReportWithoutWriting(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let file = try DemoExercise.load()
+            let report = try await ExerciseFileStore.apply(file, dryRun: true, by: .commandLine("test"), app: app)
+            #expect(report.dryRun && !report.changes.isEmpty)
+            #expect(try await Exercise.query(on: app.db).count() == 0)
+            #expect(try await AuditRecord.query(on: app.db).count() == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func applyMovesMembersAndReportsWhatItLeaves(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            var file = try DemoExercise.load()
+            _ = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            // Move gb-analyst to Korea and rename a team; drop the observers from the file.
+            let gb = file.teams.firstIndex { $0.slug == "blue-gb" }!
+            let kr = file.teams.firstIndex { $0.slug == "blue-kr" }!
+            file.teams[gb].members.removeAll { $0.username == "gb-analyst" }
+            file.teams[kr].members.append(MemberSpec(username: "gb-analyst"))
+            file.teams[kr].name = "Korea"
+            file.teams.removeAll { $0.slug == "observers" }
+            let report = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            #expect(report.changes.contains("moved gb-analyst from blue-gb to blue-kr"))
+            #expect(report.changes.contains { $0.hasPrefix("updated team blue-kr: name") })
+            #expect(report.untouched.contains("team observers"))
+            #expect(report.untouched.contains("member observer of observers"))
+        }
+    }
+}

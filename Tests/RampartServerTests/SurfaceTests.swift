@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import Yams
+@testable import RampartCore
+@testable import RampartServer
+
+/// The API document, the pages, the string catalogue and the operations endpoints.
+@Suite struct SurfaceTests {
+    @Test func openAPIDocumentAndRoutesAgree() async throws {
+        try await withRampart(.sqlite) { app, _ in
+            // setup
+            let served = try await app.testing().sendRequest(.GET, "/api/openapi.yaml")
+            let document = try #require(try Yams.load(yaml: served.body.string) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let methods: Set<String> = ["get", "post", "put", "patch", "delete"]
+            var documented: Set<String> = []
+            for (path, item) in paths {
+                for method in item.keys where methods.contains(method) {
+                    documented.insert("\(method.uppercased()) \(path)")
+                    let operation = item[method] as? [String: Any]
+                    #expect(operation?["x-rampart-access"] != nil, "\(method) \(path) does not say who may call it")
+                }
+            }
+            // act
+            var registered: Set<String> = []
+            for route in app.routes.all {
+                let path = "/" + route.path.map { component -> String in
+                    if case .parameter(let name) = component { return "{\(name)}" }
+                    return component.description
+                }.joined(separator: "/")
+                if path.hasPrefix("/api/") { registered.insert("\(route.method.rawValue) \(path)") }
+            }
+            // check
+            #expect(served.status == .ok)
+            #expect(registered.subtracting(documented).isEmpty, "routes missing from docs/openapi.yaml: \(registered.subtracting(documented).sorted())")
+            #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func everyPageRendersInEnglishAndKorean(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            let fixture = try await Fixture.make(app)
+            try await Exercises.addWindow("ex", name: "Day 1", startsAt: Date(timeIntervalSince1970: 1_800_000_000), endsAt: Date(timeIntervalSince1970: 1_800_030_000), by: .commandLine("test"), app: app)
+            let window = try #require(try await ScheduleWindow.query(on: app.db).first())
+            let pages = app.routes.all.filter { route in
+                let first = route.path.first?.description ?? ""
+                return route.method == .GET && !["api", "static", "metrics", "healthz"].contains(first)
+            }
+            let browser = Browser(app)
+            try await browser.logIn("admin")
+            for locale in ["en", "ko"] {
+                try await browser.post("/language", ["locale": locale, "next": "/exercises"])
+                for route in pages {
+                    let path = "/" + route.path.map { component -> String in
+                        switch component {
+                        case .parameter("slug"): "ex"
+                        case .parameter("team"): "blue"
+                        case .parameter("username"): "blue"
+                        case .parameter("window"): window.id!.uuidString
+                        default: component.description
+                        }
+                    }.joined(separator: "/")
+                    // act
+                    let response = try await browser.get(path)
+                    // check
+                    #expect(response.status == .ok || response.status == .seeOther, "GET \(path) in \(locale): \(response.status)")
+                    let type = response.headers.contentType
+                    if type == .html {
+                        let html = response.body.string
+                        #expect(html.hasPrefix("<!DOCTYPE html>"), "GET \(path)")
+                        #expect(html.contains("lang=\"\(locale)\""), "GET \(path) is not in \(locale)")
+                        #expect(!html.contains("<input") || html.contains("name=\"_csrf\"") || path == "/exercises/ex/audit" || path == "/admin/audit")
+                    }
+                }
+            }
+            let korean = try await browser.get("/exercises/ex")
+            #expect(korean.body.string.contains("훈련 통제"))
+            _ = fixture
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func eachRoleSeesTheExerciseHomeWithTheirTeam(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let fixture = try await Fixture.make(app)
+            for role in [Fixture.Role.white, .red, .blue, .green, .yellow] {
+                let page = try await app.testing().sendRequest(.GET, "/exercises/ex", headers: try await fixture.headers(role))
+                let html = page.body.string
+                #expect(page.status == .ok)
+                #expect(html.contains("\(role.kind!.rawValue) team"))
+                #expect(html.contains("Exercise control") == (role == .white), "\(role) control panel")
+                let ownCode = fixture.teams[role.kind!]!.joinCode
+                #expect(html.contains(ownCode) == (role != .white))
+                for other in TeamKind.allCases where other != role.kind! {
+                    #expect(!html.contains(fixture.teams[other]!.joinCode), "\(role) sees \(other)'s join code")
+                }
+            }
+        }
+    }
+
+    @Test func theStringCatalogueIsCompleteInBothLanguages() {
+        for key in S.allCases {
+            #expect(!key.en.isEmpty && !key.ko.isEmpty, "\(key)")
+        }
+        // Korean is not English copied: allow only a handful of identical strings (names like "API").
+        let identical = S.allCases.filter { $0.en == $0.ko }
+        #expect(identical.isEmpty, "untranslated: \(identical)")
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func healthAndMetricsAnswer(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let health = try await app.testing().sendRequest(.GET, "/healthz")
+            _ = try await app.testing().sendRequest(.GET, "/login")
+            let metrics = try await app.testing().sendRequest(.GET, "/metrics")
+            #expect(health.status == .ok)
+            #expect(metrics.status == .ok)
+            #expect(metrics.body.string.contains("rampart_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"}"))
+            #expect(metrics.body.string.contains("rampart_http_request_duration_seconds_bucket"))
+        }
+    }
+}
