@@ -79,7 +79,7 @@ enum AdminPages {
                 page.t(.createUser),
                 UI.form(
                     page, action: AppRoute.users.path, submit: page.t(.createUser),
-                    UI.field(page.t(.username), name: "username", required: true, hint: Identifier.usernameRule, autocomplete: "off", maxLength: 64),
+                    UI.field(page.t(.username), name: "username", required: true, hint: page.t(.usernameRule), autocomplete: "off", maxLength: 64),
                     UI.field(page.t(.displayName), name: "display_name"),
                     UI.field(page.t(.password), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password", maxLength: TextLimit.password.max),
                     UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: "en"),
@@ -171,7 +171,7 @@ enum AuditPages {
         let jsonHref: String = path + base + "format=json&limit=\(AuditFilter.maxLimit)"
         let fields: Node<HTML.BodyContext> = .div(
             .class("fields"),
-            UI.field(page.t(.action), name: "action", value: filter.action, hint: "exercise.state, team, user …", maxLength: 100),
+            UI.field(page.t(.action), name: "action", value: filter.action, hint: page.t(.auditFilterHint), maxLength: 100),
             UI.field(page.t(.actor), name: "actor", value: filter.actor, maxLength: 64),
             UI.field(page.t(.subject), name: "subject", value: filter.subject, maxLength: 200),
             UI.field(page.t(.since), name: "since", value: stamp(filter.since), hint: "2026-02-02 09:00 (UTC)", maxLength: 40),

@@ -118,7 +118,7 @@ enum ExercisePages {
                 page.t(.createExercise),
                 UI.form(
                     page, action: AppRoute.exercises.path, submit: page.t(.createExercise),
-                    UI.field(page.t(.slug), name: "slug", required: true, hint: Identifier.slugRule, autocomplete: "off", maxLength: 63),
+                    UI.field(page.t(.slug), name: "slug", required: true, hint: page.t(.slugRule), autocomplete: "off", maxLength: 63),
                     UI.field(page.t(.name), name: "name", required: true),
                     UI.field(page.t(.nameKo), name: "name_ko"),
                     UI.field(page.t(.timeZone), name: "time_zone", value: "UTC", required: true, hint: page.t(.timeZoneHint), maxLength: 64),

@@ -94,7 +94,7 @@ enum TeamPages {
                 page.t(.createTeam),
                 UI.form(
                     page, action: AppRoute.teams(exercise.slug).path, submit: page.t(.createTeam),
-                    UI.field(page.t(.slug), name: "slug", required: true, hint: Identifier.slugRule, autocomplete: "off", maxLength: 63),
+                    UI.field(page.t(.slug), name: "slug", required: true, hint: page.t(.slugRule), autocomplete: "off", maxLength: 63),
                     UI.select(page.t(.kind), name: "kind", options: kindOptions(page), selected: TeamKind.blue.rawValue),
                     UI.field(page.t(.name), name: "name", required: true),
                     UI.field(page.t(.nameKo), name: "name_ko"),

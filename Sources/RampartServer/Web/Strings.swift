@@ -143,6 +143,9 @@ enum S: String, CaseIterable, Sendable {
     case actionPause
     case actionFinish
     case actionResume
+    case slugRule
+    case usernameRule
+    case auditFilterHint
 
     func text(_ locale: UILocale) -> String {
         locale == .ko ? ko : en
@@ -317,6 +320,9 @@ enum S: String, CaseIterable, Sendable {
         case .actionPause: "Pause"
         case .actionFinish: "Finish"
         case .actionResume: "Resume"
+        case .slugRule: "Lower-case letters, digits and inner hyphens, at most 63 characters"
+        case .usernameRule: "Lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
+        case .auditFilterHint: "Exact, or a prefix: 'team' matches team.create, team.update …"
         }
     }
 
@@ -461,6 +467,9 @@ enum S: String, CaseIterable, Sendable {
         case .actionPause: "일시 정지"
         case .actionFinish: "종료"
         case .actionResume: "재개"
+        case .slugRule: "영문 소문자, 숫자, 중간의 하이픈(-), 최대 63자"
+        case .usernameRule: "영문 소문자, 숫자, '.', '_', '-' (첫 글자는 영문 또는 숫자)"
+        case .auditFilterHint: "정확히 일치하거나 접두어: 'team'은 team.create, team.update 등과 일치"
         }
     }
 }
