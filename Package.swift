@@ -4,7 +4,7 @@ import PackageDescription
 // Shared by every target so a setting is changed in one place.
 var swiftSettings: [SwiftSetting] {
     [
-        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("ExistentialAny")
     ]
 }
 

@@ -2,6 +2,7 @@ import Fluent
 import Testing
 import Vapor
 import VaporTesting
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -12,7 +13,8 @@ import VaporTesting
             // setup
             _ = try await Fixture.make(app)
             // act
-            let login = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": Fixture.password]))
+            let login = try await app.testing().sendRequest(
+                .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": Fixture.password]))
             let token = try #require((try login.json() as? [String: Any])?["token"] as? String)
             let me = try await app.testing().sendRequest(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"])
             let logout = try await app.testing().sendRequest(.POST, "/api/v1/auth/logout", headers: ["Authorization": "Bearer \(token)"])
@@ -36,11 +38,14 @@ import VaporTesting
             _ = try await Fixture.make(app)
             var statuses: [HTTPStatus] = []
             for _ in 0..<11 {
-                let response = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": "wrong password!"]))
+                let response = try await app.testing().sendRequest(
+                    .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": "wrong password!"]))
                 statuses.append(response.status)
             }
-            let right = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": Fixture.password]))
-            let unknown = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "nobody", "password": "x"]))
+            let right = try await app.testing().sendRequest(
+                .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": Fixture.password]))
+            let unknown = try await app.testing().sendRequest(
+                .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "nobody", "password": "x"]))
             #expect(statuses.prefix(10).allSatisfy { $0 == .unauthorized })
             #expect(statuses.last == .tooManyRequests)
             // Even the right password waits out the window: the limit protects the account, not the guess.
@@ -94,7 +99,8 @@ import VaporTesting
         try await withRampart(database) { app, _ in
             let fixture = try await Fixture.make(app)
             let headers = try await fixture.headers(.red)
-            let created = try await app.testing().sendRequest(.POST, "/api/v1/me/tokens", headers: .json(headers), body: .json(["name": "exploit farm", "expires_in_days": 3]))
+            let created = try await app.testing().sendRequest(
+                .POST, "/api/v1/me/tokens", headers: .json(headers), body: .json(["name": "exploit farm", "expires_in_days": 3]))
             let body = try #require(try created.json() as? [String: Any])
             let token = try #require(body["token"] as? String)
             let id = try #require((body["info"] as? [String: Any])?["id"] as? String)
@@ -116,12 +122,16 @@ import VaporTesting
         try await withRampart(database) { app, _ in
             let fixture = try await Fixture.make(app)
             let admin = try await fixture.headers(.admin)
-            let created = try await app.testing().sendRequest(.POST, "/api/v1/users", headers: .json(admin), body: .json(["username": "kim", "display_name": "김 <b>", "password": "a long enough password", "locale": "ko"]))
+            let created = try await app.testing().sendRequest(
+                .POST, "/api/v1/users", headers: .json(admin),
+                body: .json(["username": "kim", "display_name": "김 <b>", "password": "a long enough password", "locale": "ko"]))
             let duplicate = try await app.testing().sendRequest(.POST, "/api/v1/users", headers: .json(admin), body: .json(["username": "kim"]))
-            let weak = try await app.testing().sendRequest(.POST, "/api/v1/users", headers: .json(admin), body: .json(["username": "lee", "password": "short"]))
+            let weak = try await app.testing().sendRequest(
+                .POST, "/api/v1/users", headers: .json(admin), body: .json(["username": "lee", "password": "short"]))
             let bad = try await app.testing().sendRequest(.POST, "/api/v1/users", headers: .json(admin), body: .json(["username": "Bad Name"]))
             let disable = try await app.testing().sendRequest(.PATCH, "/api/v1/users/kim", headers: .json(admin), body: .json(["disabled": true]))
-            let login = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "kim", "password": "a long enough password"]))
+            let login = try await app.testing().sendRequest(
+                .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "kim", "password": "a long enough password"]))
             let selfDemote = try await app.testing().sendRequest(.PATCH, "/api/v1/users/admin", headers: .json(admin), body: .json(["admin": false]))
             #expect(created.status == .created)
             #expect(duplicate.status == .conflict)
@@ -140,7 +150,8 @@ import VaporTesting
     func joinCodesPutUsersInTeams(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in
             let fixture = try await Fixture.make(app)
-            _ = try await Accounts.createUser(.init(username: "newbie", displayName: "New", password: Fixture.password), by: .commandLine("test"), app: app)
+            _ = try await Accounts.createUser(
+                .init(username: "newbie", displayName: "New", password: Fixture.password), by: .commandLine("test"), app: app)
             let issued = try await Accounts.issueToken(
                 userID: try await User.query(on: app.db).filter(\.$username == "newbie").first()!.requireID(),
                 username: "newbie", name: "t", lifetime: nil, by: .commandLine("test"), app: app)
@@ -149,8 +160,10 @@ import VaporTesting
             let whiteCode = fixture.teams[.white]!.joinCode
             let white = try await app.testing().sendRequest(.POST, "/api/v1/join", headers: .json(headers), body: .json(["code": whiteCode]))
             let wrong = try await app.testing().sendRequest(.POST, "/api/v1/join", headers: .json(headers), body: .json(["code": "NOPE"]))
-            let joined = try await app.testing().sendRequest(.POST, "/api/v1/join", headers: .json(headers), body: .json(["code": blueCode.lowercased()]))
-            let again = try await app.testing().sendRequest(.POST, "/api/v1/join", headers: .json(headers), body: .json(["code": fixture.teams[.red]!.joinCode]))
+            let joined = try await app.testing().sendRequest(
+                .POST, "/api/v1/join", headers: .json(headers), body: .json(["code": blueCode.lowercased()]))
+            let again = try await app.testing().sendRequest(
+                .POST, "/api/v1/join", headers: .json(headers), body: .json(["code": fixture.teams[.red]!.joinCode]))
             let exercise = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex", headers: headers)
             #expect(white.status == .notFound)
             #expect(wrong.status == .notFound)

@@ -2,6 +2,7 @@ import Fluent
 import Testing
 import Vapor
 import VaporTesting
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -13,15 +14,23 @@ import VaporTesting
         try await withRampart(database) { app, _ in
             let fixture = try await Fixture.make(app)
             let admin = try await fixture.headers(.admin)
-            let malformed = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: ByteBuffer(string: "{\"slug\": "))
+            let malformed = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises", headers: .json(admin), body: ByteBuffer(string: "{\"slug\": "))
             let notObject = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: ByteBuffer(string: "[1,2]"))
-            let wrongType = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": 5, "name": "x"]))
-            let unknown = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": "a", "name": "A", "nmae": "typo"]))
+            let wrongType = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": 5, "name": "x"]))
+            let unknown = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": "a", "name": "A", "nmae": "typo"]))
             let notJSON = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: admin, body: ByteBuffer(string: "slug=a"))
-            let huge = try await app.testing(method: .running(port: 0)).sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: ByteBuffer(string: "{\"name\": \"" + String(repeating: "A", count: 2 << 20) + "\"}"))
-            let longName = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": "long", "name": String(repeating: "x", count: 201)]))
-            let badZone = try await app.testing().sendRequest(.POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": "zone", "name": "Z", "time_zone": "KST"]))
-            let badDate = try await app.testing().sendRequest(.PATCH, "/api/v1/exercises/ex", headers: .json(admin), body: .json(["starts_at": "next tuesday"]))
+            let huge = try await app.testing(method: .running(port: 0)).sendRequest(
+                .POST, "/api/v1/exercises", headers: .json(admin),
+                body: ByteBuffer(string: "{\"name\": \"" + String(repeating: "A", count: 2 << 20) + "\"}"))
+            let longName = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": "long", "name": String(repeating: "x", count: 201)]))
+            let badZone = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises", headers: .json(admin), body: .json(["slug": "zone", "name": "Z", "time_zone": "KST"]))
+            let badDate = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(admin), body: .json(["starts_at": "next tuesday"]))
             #expect(malformed.status == .badRequest && malformed.errorCode == "invalid_json")
             #expect(notObject.status == .badRequest)
             #expect(wrongType.status == .badRequest && wrongType.errorCode == "invalid_body")
@@ -44,7 +53,8 @@ import VaporTesting
             let fixture = try await Fixture.make(app)
             let white = try await fixture.headers(.white)
             // act
-            let created = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "evil", "kind": "blue", "name": Self.hostile]))
+            let created = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "evil", "kind": "blue", "name": Self.hostile]))
             let api = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/evil", headers: white)
             let page = try await app.testing().sendRequest(.GET, "/exercises/ex/teams", headers: white)
             let home = try await app.testing().sendRequest(.GET, "/exercises/ex", headers: try await fixture.headers(.blue))

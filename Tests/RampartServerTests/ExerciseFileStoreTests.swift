@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -28,7 +29,11 @@ import VaporTesting
             for team in file.teams {
                 let back = try #require(reread.teams.first { $0.slug == team.slug })
                 #expect(back.members.map(\.username).sorted() == team.members.map(\.username).sorted())
-                #expect(back == TeamSpec(slug: team.slug, kind: team.kind, name: team.name, nameKo: team.nameKo, nation: team.nation, number: team.number, members: back.members))
+                #expect(
+                    back
+                        == TeamSpec(
+                            slug: team.slug, kind: team.kind, name: team.name, nameKo: team.nameKo, nation: team.nation, number: team.number,
+                            members: back.members))
             }
             let audits = try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.apply").count()
             #expect(audits == 1)
@@ -49,7 +54,8 @@ import VaporTesting
             #expect(file.users.contains { $0.username == "admin" && $0.admin })
             #expect(file.teams.first { $0.kind == .white }?.members.contains { $0.judge } == true)
             #expect(passwords.count == file.users.count)
-            let login = try await app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "kr-lead", "password": "a shared demo password"]))
+            let login = try await app.testing().sendRequest(
+                .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "kr-lead", "password": "a shared demo password"]))
             #expect(login.status == .ok)
             #expect(DemoExercise.accountTable(file, passwords: passwords).contains("judge-kr"))
         }

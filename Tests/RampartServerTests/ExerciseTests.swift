@@ -3,6 +3,7 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -38,7 +39,10 @@ import VaporTesting
             #expect(restart.errorCode == "invalid_transition")
             #expect(nonsense.status == .badRequest)
             let states = try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.state").sort(\.$seq).all()
-            #expect(states.map(\.summary) == ["state: draft → running", "state: running → paused", "state: paused → running", "state: running → finished"])
+            #expect(
+                states.map(\.summary) == [
+                    "state: draft → running", "state: running → paused", "state: paused → running", "state: running → finished",
+                ])
             #expect(states.allSatisfy { $0.actorName == "judge" })
         }
     }
@@ -50,10 +54,14 @@ import VaporTesting
             let white = try await fixture.headers(.white)
             let good = try await app.testing().sendRequest(
                 .PATCH, "/api/v1/exercises/ex", headers: .json(white),
-                body: .json(["starts_at": "2027-02-01T09:00:00+09:00", "ends_at": "2027-02-05T18:00:00+09:00", "freeze_at": "2027-02-05T16:00:00+09:00", "name_ko": "훈련"]))
+                body: .json([
+                    "starts_at": "2027-02-01T09:00:00+09:00", "ends_at": "2027-02-05T18:00:00+09:00", "freeze_at": "2027-02-05T16:00:00+09:00",
+                    "name_ko": "훈련",
+                ]))
             let backwards = try await app.testing().sendRequest(
                 .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["ends_at": "2027-01-01T00:00:00Z"]))
-            let cleared = try await app.testing().sendRequest(.PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["freeze_at": NSNull()]))
+            let cleared = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["freeze_at": NSNull()]))
             let slug = try await app.testing().sendRequest(.PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["slug": "other"]))
             let utc = TimeZone.gmt
             try await Exercises.addWindow(
@@ -61,7 +69,9 @@ import VaporTesting
                 endsAt: ExerciseTime.parse("2027-02-01T09:00:00Z", timeZone: utc)!, by: .commandLine("test"), app: app)
             await #expect(throws: AppError.self) {
                 // Outside the exercise's start and end.
-                try await Exercises.addWindow("ex", name: "Too early", startsAt: Date(timeIntervalSince1970: 1_700_000_000), endsAt: Date(timeIntervalSince1970: 1_700_003_600), by: .commandLine("test"), app: app)
+                try await Exercises.addWindow(
+                    "ex", name: "Too early", startsAt: Date(timeIntervalSince1970: 1_700_000_000), endsAt: Date(timeIntervalSince1970: 1_700_003_600),
+                    by: .commandLine("test"), app: app)
             }
             let detail = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex", headers: white)
             #expect(good.status == .ok)
@@ -128,11 +138,17 @@ import VaporTesting
         try await withRampart(database) { app, _ in
             let fixture = try await Fixture.make(app)
             let white = try await fixture.headers(.white)
-            let created = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "blue-kr", "kind": "blue", "name": "Korea", "name_ko": "대한민국", "nation": "kr"]))
-            let duplicate = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "blue-kr", "kind": "blue", "name": "Again"]))
-            let badNation = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "x", "kind": "blue", "name": "X", "nation": "UK"]))
-            let moved = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/teams/blue-kr/members", headers: .json(white), body: .json(["username": "blue"]))
-            let judgeOnBlue = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/teams/blue-kr/members", headers: .json(white), body: .json(["username": "red", "judge": true]))
+            let created = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams", headers: .json(white),
+                body: .json(["slug": "blue-kr", "kind": "blue", "name": "Korea", "name_ko": "대한민국", "nation": "kr"]))
+            let duplicate = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "blue-kr", "kind": "blue", "name": "Again"]))
+            let badNation = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "x", "kind": "blue", "name": "X", "nation": "UK"]))
+            let moved = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams/blue-kr/members", headers: .json(white), body: .json(["username": "blue"]))
+            let judgeOnBlue = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams/blue-kr/members", headers: .json(white), body: .json(["username": "red", "judge": true]))
             let team = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/blue-kr", headers: white)
             #expect(created.status == .created)
             #expect((try created.json() as? [String: Any])?["nation"] as? String == "KR")
@@ -142,7 +158,9 @@ import VaporTesting
             #expect(judgeOnBlue.status == .unprocessableEntity)
             let members = (try team.json() as? [String: Any])?["members"] as? [[String: Any]]
             #expect(members?.map { $0["username"] as? String } == ["blue"])
-            let count = try await Membership.query(on: app.db).filter(\.$user.$id == User.query(on: app.db).filter(\.$username == "blue").first()!.requireID()).count()
+            let count = try await Membership.query(on: app.db).filter(
+                \.$user.$id == User.query(on: app.db).filter(\.$username == "blue").first()!.requireID()
+            ).count()
             #expect(count == 1)
         }
     }

@@ -1,6 +1,7 @@
 import Testing
 import Vapor
 import VaporTesting
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -19,15 +20,17 @@ import VaporTesting
                     Issue.record("\(route.method) \(route.description) declares no access")
                     continue
                 }
-                let path = "/" + route.path.map { component -> String in
-                    switch component {
-                    case .parameter("slug"): "ex"
-                    case .parameter("team"): "blue"
-                    case .parameter("username"): "nobody"
-                    case .parameter(let other): "00000000-0000-0000-0000-000000000000-\(other)"
-                    default: component.description
-                    }
-                }.joined(separator: "/")
+                let path =
+                    "/"
+                    + route.path.map { component -> String in
+                        switch component {
+                        case .parameter("slug"): "ex"
+                        case .parameter("team"): "blue"
+                        case .parameter("username"): "nobody"
+                        case .parameter(let other): "00000000-0000-0000-0000-000000000000-\(other)"
+                        default: component.description
+                        }
+                    }.joined(separator: "/")
                 for role in Fixture.Role.allCases {
                     // act
                     var headers = try await fixture.headers(role)
@@ -38,16 +41,24 @@ import VaporTesting
                     // check
                     let expected = Self.expectation(access, role: role, isAPI: path.hasPrefix("/api/"))
                     let status = response.status
-                    let ok: Bool = switch expected {
-                    case .allowed where access == .anyone:
-                        // Public routes may still refuse bad input (a wrong password is 401), never by role.
-                        ![.forbidden, .internalServerError].contains(status)
-                    case .allowed: ![.unauthorized, .forbidden, .internalServerError].contains(status) && !(status == .seeOther && response.headers.first(name: .location)?.hasPrefix("/login?") == true)
-                    case .unauthenticated: path.hasPrefix("/api/") ? status == .unauthorized : (status == .seeOther && response.headers.first(name: .location)?.hasPrefix("/login") == true)
-                    case .forbidden: status == .forbidden
-                    case .hidden: status == .notFound
-                    }
-                    #expect(ok, "\(route.method) \(path) as \(role.rawValue): expected \(expected), got \(status.code) \(response.body.string.prefix(200))")
+                    let ok: Bool =
+                        switch expected {
+                        case .allowed where access == .anyone:
+                            // Public routes may still refuse bad input (a wrong password is 401), never by role.
+                            ![.forbidden, .internalServerError].contains(status)
+                        case .allowed:
+                            ![.unauthorized, .forbidden, .internalServerError].contains(status)
+                                && !(status == .seeOther && response.headers.first(name: .location)?.hasPrefix("/login?") == true)
+                        case .unauthenticated:
+                            path.hasPrefix("/api/")
+                                ? status == .unauthorized
+                                : (status == .seeOther && response.headers.first(name: .location)?.hasPrefix("/login") == true)
+                        case .forbidden: status == .forbidden
+                        case .hidden: status == .notFound
+                        }
+                    #expect(
+                        ok,
+                        "\(route.method) \(path) as \(role.rawValue): expected \(expected), got \(status.code) \(response.body.string.prefix(200))")
                     checked += 1
                 }
             }

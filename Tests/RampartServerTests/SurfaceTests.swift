@@ -3,6 +3,7 @@ import Testing
 import Vapor
 import VaporTesting
 import Yams
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -26,15 +27,18 @@ import Yams
             // act
             var registered: Set<String> = []
             for route in app.routes.all {
-                let path = "/" + route.path.map { component -> String in
-                    if case .parameter(let name) = component { return "{\(name)}" }
-                    return component.description
-                }.joined(separator: "/")
+                let path =
+                    "/"
+                    + route.path.map { component -> String in
+                        if case .parameter(let name) = component { return "{\(name)}" }
+                        return component.description
+                    }.joined(separator: "/")
                 if path.hasPrefix("/api/") { registered.insert("\(route.method.rawValue) \(path)") }
             }
             // check
             #expect(served.status == .ok)
-            #expect(registered.subtracting(documented).isEmpty, "routes missing from docs/openapi.yaml: \(registered.subtracting(documented).sorted())")
+            #expect(
+                registered.subtracting(documented).isEmpty, "routes missing from docs/openapi.yaml: \(registered.subtracting(documented).sorted())")
             #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
         }
     }
@@ -44,7 +48,9 @@ import Yams
         try await withRampart(database) { app, _ in
             // setup
             let fixture = try await Fixture.make(app)
-            try await Exercises.addWindow("ex", name: "Day 1", startsAt: Date(timeIntervalSince1970: 1_800_000_000), endsAt: Date(timeIntervalSince1970: 1_800_030_000), by: .commandLine("test"), app: app)
+            try await Exercises.addWindow(
+                "ex", name: "Day 1", startsAt: Date(timeIntervalSince1970: 1_800_000_000), endsAt: Date(timeIntervalSince1970: 1_800_030_000),
+                by: .commandLine("test"), app: app)
             let window = try #require(try await ScheduleWindow.query(on: app.db).first())
             let pages = app.routes.all.filter { route in
                 let first = route.path.first?.description ?? ""
@@ -55,15 +61,17 @@ import Yams
             for locale in ["en", "ko"] {
                 try await browser.post("/language", ["locale": locale, "next": "/exercises"])
                 for route in pages {
-                    let path = "/" + route.path.map { component -> String in
-                        switch component {
-                        case .parameter("slug"): "ex"
-                        case .parameter("team"): "blue"
-                        case .parameter("username"): "blue"
-                        case .parameter("window"): window.id!.uuidString
-                        default: component.description
-                        }
-                    }.joined(separator: "/")
+                    let path =
+                        "/"
+                        + route.path.map { component -> String in
+                            switch component {
+                            case .parameter("slug"): "ex"
+                            case .parameter("team"): "blue"
+                            case .parameter("username"): "blue"
+                            case .parameter("window"): window.id!.uuidString
+                            default: component.description
+                            }
+                        }.joined(separator: "/")
                     // act
                     let response = try await browser.get(path)
                     // check
@@ -73,7 +81,8 @@ import Yams
                         let html = response.body.string
                         #expect(html.hasPrefix("<!DOCTYPE html>"), "GET \(path)")
                         #expect(html.contains("lang=\"\(locale)\""), "GET \(path) is not in \(locale)")
-                        #expect(!html.contains("<input") || html.contains("name=\"_csrf\"") || path == "/exercises/ex/audit" || path == "/admin/audit")
+                        #expect(
+                            !html.contains("<input") || html.contains("name=\"_csrf\"") || path == "/exercises/ex/audit" || path == "/admin/audit")
                     }
                 }
             }

@@ -5,6 +5,7 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
 @testable import RampartCore
 @testable import RampartServer
 
@@ -110,7 +111,8 @@ struct Fixture {
                 .init(username: role.rawValue, displayName: role.rawValue.capitalized, password: password, isAdmin: role == .admin),
                 by: .commandLine("test"), app: app)
             if let kind = role.kind {
-                try await Teams.addMember(in: "ex", team: kind.rawValue, username: role.rawValue, judge: role == .judge, by: .commandLine("test"), app: app)
+                try await Teams.addMember(
+                    in: "ex", team: kind.rawValue, username: role.rawValue, judge: role == .judge, by: .commandLine("test"), app: app)
             }
         }
         return fixture
@@ -203,6 +205,7 @@ final class Browser: @unchecked Sendable {
         }
     }
 
+    @discardableResult
     func logIn(_ username: String, password: String = Fixture.password) async throws -> TestingHTTPResponse {
         try await get("/login")
         return try await post("/login", ["username": username, "password": password])

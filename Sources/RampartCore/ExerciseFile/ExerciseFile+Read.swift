@@ -28,7 +28,8 @@ extension ExerciseFile {
         guard let top = issues.fields(root, at: "") else { return nil }
         top.rejectUnknown(sections)
         if let version = top.int("rampart", in: 1...Int.max), version > currentVersion {
-            issues.report(top.node("rampart"), "rampart", "this file needs a newer Rampart (file version \(version), this one reads \(currentVersion))")
+            issues.report(
+                top.node("rampart"), "rampart", "this file needs a newer Rampart (file version \(version), this one reads \(currentVersion))")
         }
         guard let exerciseFields = top.fields("exercise") else {
             if top.node("exercise") == nil { issues.report(root, "exercise", "is required") }
@@ -55,7 +56,9 @@ extension ExerciseFile {
         if let zone = TimeZone.iana(zoneName) {
             timeZone = zone
         } else {
-            fields.issues.report(fields.node("time_zone"), fields.field("time_zone"), "unknown time zone '\(zoneName)'; use an IANA name such as Europe/London or Asia/Seoul")
+            fields.issues.report(
+                fields.node("time_zone"), fields.field("time_zone"),
+                "unknown time zone '\(zoneName)'; use an IANA name such as Europe/London or Asia/Seoul")
         }
         let schedule = fields.fields("schedule").map { readSchedule($0, timeZone: timeZone) } ?? ScheduleSpec()
         guard let slug, let name else { return nil }
@@ -105,12 +108,14 @@ extension ExerciseFile {
             if let value = UILocale(rawValue: raw) {
                 locale = value
             } else {
-                issues.report(fields.node("locale"), fields.field("locale"), "expected one of: \(UILocale.allCases.map(\.rawValue).joined(separator: ", "))")
+                issues.report(
+                    fields.node("locale"), fields.field("locale"), "expected one of: \(UILocale.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         let timeZone = fields.string("time_zone")
         if let timeZone, TimeZone.iana(timeZone) == nil {
-            issues.report(fields.node("time_zone"), fields.field("time_zone"), "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London")
+            issues.report(
+                fields.node("time_zone"), fields.field("time_zone"), "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London")
         }
         guard let username, let displayName else { return nil }
         return UserSpec(username: username, displayName: displayName, admin: fields.bool("admin") ?? false, locale: locale, timeZone: timeZone)
@@ -128,7 +133,8 @@ extension ExerciseFile {
         if let raw = fields.required("kind") {
             kind = TeamKind(rawValue: raw)
             if kind == nil {
-                issues.report(fields.node("kind"), fields.field("kind"), "expected one of: \(TeamKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                issues.report(
+                    fields.node("kind"), fields.field("kind"), "expected one of: \(TeamKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         var nation: Nation?
@@ -184,7 +190,9 @@ extension ExerciseFile {
             for (memberIndex, member) in team.members.enumerated() {
                 let memberPath = "\(path).members[\(memberIndex)].user"
                 if let other = teamOfUser[member.username] {
-                    issues.report(line: issues.lines[memberPath], memberPath, "'\(member.username)' is already a member of team '\(other)'; a user belongs to one team per exercise")
+                    issues.report(
+                        line: issues.lines[memberPath], memberPath,
+                        "'\(member.username)' is already a member of team '\(other)'; a user belongs to one team per exercise")
                 } else {
                     teamOfUser[member.username] = team.slug
                 }
@@ -194,7 +202,8 @@ extension ExerciseFile {
 
     private static func issue(from error: YamlError) -> ExerciseFileIssue {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return ExerciseFileIssue(line: mark.line, column: mark.column, field: "", message: "not valid YAML: \(prefix)\(problem)")
         default:

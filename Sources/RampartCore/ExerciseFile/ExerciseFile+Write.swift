@@ -29,13 +29,18 @@ extension ExerciseFile {
         if let endsAt = schedule.endsAt { times.append((key("ends_at"), time(endsAt, zone))) }
         if let freezeAt = schedule.freezeAt { times.append((key("freeze_at"), time(freezeAt, zone))) }
         if !schedule.windows.isEmpty {
-            times.append((key("windows"), Node(schedule.windows.map { window in
-                Node([
-                    (key("name"), text(window.name)),
-                    (key("starts_at"), time(window.startsAt, zone)),
-                    (key("ends_at"), time(window.endsAt, zone)),
-                ])
-            })))
+            times.append(
+                (
+                    key("windows"),
+                    Node(
+                        schedule.windows.map { window in
+                            Node([
+                                (key("name"), text(window.name)),
+                                (key("starts_at"), time(window.startsAt, zone)),
+                                (key("ends_at"), time(window.endsAt, zone)),
+                            ])
+                        })
+                ))
         }
         if !times.isEmpty { pairs.append((key("schedule"), Node(times))) }
         return Node(pairs)
@@ -49,11 +54,16 @@ extension ExerciseFile {
         if let nation = team.nation { pairs.append((key("nation"), key(nation.code))) }
         if let number = team.number { pairs.append((key("number"), Node(String(number)))) }
         if !team.members.isEmpty {
-            pairs.append((key("members"), Node(team.members.map { member in
-                member.judge
-                    ? Node([(key("user"), text(member.username)), (key("judge"), Node("true"))])
-                    : text(member.username)
-            })))
+            pairs.append(
+                (
+                    key("members"),
+                    Node(
+                        team.members.map { member in
+                            member.judge
+                                ? Node([(key("user"), text(member.username)), (key("judge"), Node("true"))])
+                                : text(member.username)
+                        })
+                ))
         }
         return Node(pairs)
     }

@@ -19,7 +19,8 @@ enum AccountPages {
             do {
                 user = try await Accounts.authenticate(username: username, password: password, request: req)
             } catch let error as AppError where error.status == .unauthorized || error.status == .tooManyRequests {
-                let response = loginPage(req, error: error.status == .unauthorized ? PageContext(req).t(.wrongCredentials) : error.message, username: username)
+                let response = loginPage(
+                    req, error: error.status == .unauthorized ? PageContext(req).t(.wrongCredentials) : error.message, username: username)
                 response.status = error.status
                 for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
                 return response
@@ -54,9 +55,10 @@ enum AccountPages {
             do {
                 try await Accounts.updateUser(
                     principal.username,
-                    .init(displayName: req.formField("display_name") ?? "",
-                          locale: req.formField("locale").flatMap(UILocale.init(rawValue:)),
-                          timeZone: .some(req.formField("time_zone"))),
+                    .init(
+                        displayName: req.formField("display_name") ?? "",
+                        locale: req.formField("locale").flatMap(UILocale.init(rawValue:)),
+                        timeZone: .some(req.formField("time_zone"))),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where error.status == .unprocessableEntity {
                 return try await accountPage(req, newToken: nil, error: error.message)
@@ -99,7 +101,8 @@ enum AccountPages {
         }
         routes.endpoint(.POST, .join, .signedIn) { req async throws -> Response in
             do {
-                let (exercise, _) = try await Teams.join(code: req.formField("code") ?? "", principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
+                let (exercise, _) = try await Teams.join(
+                    code: req.formField("code") ?? "", principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
                 return req.seeOther(.exercise(exercise.slug), notice: .joined)
             } catch let error as AppError where error.status == .notFound || error.status == .conflict {
                 return joinPage(req, error: error.message)
@@ -122,7 +125,9 @@ enum AccountPages {
             UI.form(
                 page, action: AppRoute.login.path, submit: page.t(.logIn),
                 UI.field(page.t(.username), name: "username", value: username, required: true, autocomplete: "username", maxLength: 64),
-                UI.field(page.t(.password), name: "password", type: .password, required: true, autocomplete: "current-password", maxLength: TextLimit.password.max),
+                UI.field(
+                    page.t(.password), name: "password", type: .password, required: true, autocomplete: "current-password",
+                    maxLength: TextLimit.password.max),
                 UI.hidden("next", safeNext(next))
             )
         )
@@ -134,8 +139,9 @@ enum AccountPages {
             page, title: page.t(.joinTeam),
             .p(.text(page.t(.joinExplain))),
             UI.notice(error, error: true),
-            UI.form(page, action: AppRoute.join.path, submit: page.t(.joinTeam),
-                    UI.field(page.t(.joinCode), name: "code", required: true, autocomplete: "off", maxLength: 32))
+            UI.form(
+                page, action: AppRoute.join.path, submit: page.t(.joinTeam),
+                UI.field(page.t(.joinCode), name: "code", required: true, autocomplete: "off", maxLength: 32))
         )
     }
 
@@ -151,16 +157,19 @@ enum AccountPages {
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             .unwrap(newToken) { token in
-                .div(.class("notice token"), .attribute(named: "role", value: "status"),
-                     .p(.text(page.t(.tokenShownOnce))),
-                     .code(.id("new-token"), .text(token)))
+                .div(
+                    .class("notice token"), .attribute(named: "role", value: "status"),
+                    .p(.text(page.t(.tokenShownOnce))),
+                    .code(.id("new-token"), .text(token)))
             },
             UI.section(
                 page.t(.profile),
                 UI.form(
                     page, action: AppRoute.account.path, submit: page.t(.save),
                     UI.field(page.t(.displayName), name: "display_name", value: user.displayName, required: true),
-                    UI.select(page.t(.language), name: "locale", options: UILocale.allCases.map { ($0.rawValue, $0 == .en ? "English" : "한국어") }, selected: user.locale),
+                    UI.select(
+                        page.t(.language), name: "locale", options: UILocale.allCases.map { ($0.rawValue, $0 == .en ? "English" : "한국어") },
+                        selected: user.locale),
                     UI.field(page.t(.timeZone), name: "time_zone", value: user.timeZone, hint: page.t(.timeZoneHint), maxLength: 64)
                 )
             ),
@@ -169,9 +178,13 @@ enum AccountPages {
                 UI.table(
                     headers: [page.t(.exercise), page.t(.team), page.t(.kind)],
                     rows: memberships.map { membership in
-                        [UI.link(membership.exercise.displayName(page.locale), AppRoute.exercise(membership.exercise.slug).path),
-                         UI.text(membership.team.displayName(page.locale)),
-                         UI.badge(page.t(S.kind(membership.team.kind)) + (membership.judge ? " · " + page.t(.judge) : ""), kind: membership.team.kind.rawValue)]
+                        [
+                            UI.link(membership.exercise.displayName(page.locale), AppRoute.exercise(membership.exercise.slug).path),
+                            UI.text(membership.team.displayName(page.locale)),
+                            UI.badge(
+                                page.t(S.kind(membership.team.kind)) + (membership.judge ? " · " + page.t(.judge) : ""),
+                                kind: membership.team.kind.rawValue),
+                        ]
                     },
                     empty: page.t(.noTeamsYet))
             ),
@@ -179,8 +192,12 @@ enum AccountPages {
                 page.t(.changePassword),
                 UI.form(
                     page, action: AppRoute.accountPassword.path, submit: page.t(.changePassword),
-                    UI.field(page.t(.currentPassword), name: "current_password", type: .password, required: true, autocomplete: "current-password", maxLength: TextLimit.password.max),
-                    UI.field(page.t(.newPassword), name: "new_password", type: .password, required: true, hint: page.t(.passwordRule), autocomplete: "new-password", maxLength: TextLimit.password.max)
+                    UI.field(
+                        page.t(.currentPassword), name: "current_password", type: .password, required: true, autocomplete: "current-password",
+                        maxLength: TextLimit.password.max),
+                    UI.field(
+                        page.t(.newPassword), name: "new_password", type: .password, required: true, hint: page.t(.passwordRule),
+                        autocomplete: "new-password", maxLength: TextLimit.password.max)
                 )
             ),
             UI.section(
@@ -189,8 +206,13 @@ enum AccountPages {
                 UI.table(
                     headers: [page.t(.name), page.t(.token), page.t(.created), page.t(.lastUsed), page.t(.expires), ""],
                     rows: tokens.map { token in
-                        [UI.text(token.name), .code(.text(token.prefix + "…")), page.time(token.createdAt), page.time(token.lastUsedAt), page.time(token.expiresAt),
-                         UI.form(page, action: AppRoute.accountTokenRevoke(token.id!.uuidString).path, submit: page.t(.revoke), danger: true, inline: true)]
+                        [
+                            UI.text(token.name), .code(.text(token.prefix + "…")), page.time(token.createdAt), page.time(token.lastUsedAt),
+                            page.time(token.expiresAt),
+                            UI.form(
+                                page, action: AppRoute.accountTokenRevoke(token.id!.uuidString).path, submit: page.t(.revoke), danger: true,
+                                inline: true),
+                        ]
                     },
                     empty: page.t(.noTokens)),
                 UI.form(

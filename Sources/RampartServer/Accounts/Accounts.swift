@@ -55,11 +55,13 @@ enum Accounts {
             guard try await User.query(on: db).filter(\.$username == username).first() == nil else {
                 throw AppError.conflict("username_taken", "The username '\(username)' is taken")
             }
-            let user = User(username: username, displayName: displayName, passwordHash: hash, isAdmin: new.isAdmin, locale: new.locale, timeZone: timeZone)
+            let user = User(
+                username: username, displayName: displayName, passwordHash: hash, isAdmin: new.isAdmin, locale: new.locale, timeZone: timeZone)
             try await user.create(on: db)
             try await Audit.record(
-                AuditEvent(action: "user.create", subjectType: "user", subject: username,
-                           summary: "created user \(username)\(new.isAdmin ? " (administrator)" : "")"),
+                AuditEvent(
+                    action: "user.create", subjectType: "user", subject: username,
+                    summary: "created user \(username)\(new.isAdmin ? " (administrator)" : "")"),
                 by: actor, at: now, on: db)
             return user
         }
@@ -127,8 +129,9 @@ enum Accounts {
             guard !changes.isEmpty else { return user }
             try await user.save(on: db)
             try await Audit.record(
-                AuditEvent(action: "user.update", subjectType: "user", subject: user.username,
-                           summary: changes.summary, changes: changes.changes),
+                AuditEvent(
+                    action: "user.update", subjectType: "user", subject: user.username,
+                    summary: changes.summary, changes: changes.changes),
                 by: actor, at: now, on: db)
             return user
         }
@@ -187,7 +190,9 @@ enum Accounts {
         var record: APIToken
     }
 
-    static func issueToken(userID: UUID, username: String, name: String, lifetime: TimeInterval?, by actor: AuditActor, app: Application) async throws -> IssuedToken {
+    static func issueToken(
+        userID: UUID, username: String, name: String, lifetime: TimeInterval?, by actor: AuditActor, app: Application
+    ) async throws -> IssuedToken {
         let name = try validateName("name", name)
         let token = "rpt_" + app.dependencies.token()
         let now = app.dependencies.now()
@@ -197,7 +202,8 @@ enum Accounts {
         try await app.write { db in
             try await record.create(on: db)
             try await Audit.record(
-                AuditEvent(action: "token.create", subjectType: "user", subject: username, summary: "created API token '\(name)' (\(record.prefix)…)"),
+                AuditEvent(
+                    action: "token.create", subjectType: "user", subject: username, summary: "created API token '\(name)' (\(record.prefix)…)"),
                 by: actor, at: now, on: db)
         }
         return IssuedToken(token: token, record: record)
@@ -214,7 +220,8 @@ enum Accounts {
             token.revokedAt = now
             try await token.save(on: db)
             try await Audit.record(
-                AuditEvent(action: "token.revoke", subjectType: "user", subject: username, summary: "revoked API token '\(token.name)' (\(token.prefix)…)"),
+                AuditEvent(
+                    action: "token.revoke", subjectType: "user", subject: username, summary: "revoked API token '\(token.name)' (\(token.prefix)…)"),
                 by: actor, at: now, on: db)
         }
     }

@@ -104,9 +104,11 @@ enum AccountsAPI {
             guard let user = try await User.find(principal.id, on: req.db) else { throw AppError.unauthenticated }
             let memberships = try await Membership.query(on: req.db).filter(\.$user.$id == principal.id)
                 .with(\.$team).with(\.$exercise).all()
-            return MeDTO(user: UserDTO(user), memberships: memberships.map {
-                MembershipDTO(exercise: $0.exercise.slug, team: $0.team.slug, kind: $0.team.kind, judge: $0.judge)
-            })
+            return MeDTO(
+                user: UserDTO(user),
+                memberships: memberships.map {
+                    MembershipDTO(exercise: $0.exercise.slug, team: $0.team.slug, kind: $0.team.kind, judge: $0.judge)
+                })
         }
         routes.endpoint(.GET, .apiTokens, .signedIn) { req async throws -> [TokenDTO] in
             let principal = try req.requirePrincipal()
@@ -150,7 +152,8 @@ enum AccountsAPI {
                 enum CodingKeys: String, CodingKey, CaseIterable { case code }
             }
             let body = try req.decodeStrict(Body.self)
-            let (exercise, team) = try await Teams.join(code: body.code, principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
+            let (exercise, team) = try await Teams.join(
+                code: body.code, principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
             return MembershipDTO(exercise: exercise.slug, team: team.slug, kind: team.kind, judge: false)
         }
 
@@ -174,8 +177,9 @@ enum AccountsAPI {
             }
             let body = try req.decodeStrict(Body.self)
             let user = try await Accounts.createUser(
-                .init(username: body.username, displayName: body.displayName ?? body.username, password: body.password,
-                      isAdmin: body.admin ?? false, locale: body.locale ?? .en, timeZone: body.timeZone),
+                .init(
+                    username: body.username, displayName: body.displayName ?? body.username, password: body.password,
+                    isAdmin: body.admin ?? false, locale: body.locale ?? .en, timeZone: body.timeZone),
                 by: req.auditActor, app: req.application)
             let response = Response(status: .created)
             try response.content.encode(UserDTO(user))
@@ -205,8 +209,9 @@ enum AccountsAPI {
             let body = try req.decodeStrict(Body.self)
             let user = try await Accounts.updateUser(
                 try req.parameters.require("username"),
-                .init(displayName: body.displayName, isAdmin: body.admin, locale: body.locale,
-                      timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password),
+                .init(
+                    displayName: body.displayName, isAdmin: body.admin, locale: body.locale,
+                    timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password),
                 by: req.auditActor, app: req.application)
             return UserDTO(user)
         }

@@ -12,9 +12,10 @@ enum AdminPages {
         routes.endpoint(.POST, .users, .admin) { req async throws -> Response in
             do {
                 let user = try await Accounts.createUser(
-                    .init(username: req.formField("username") ?? "", displayName: req.formField("display_name") ?? req.formField("username") ?? "",
-                          password: try? req.content.get(String.self, at: "password"), isAdmin: req.formFlag("admin"),
-                          locale: req.formField("locale").flatMap(UILocale.init(rawValue:)) ?? .en, timeZone: req.formField("time_zone")),
+                    .init(
+                        username: req.formField("username") ?? "", displayName: req.formField("display_name") ?? req.formField("username") ?? "",
+                        password: try? req.content.get(String.self, at: "password"), isAdmin: req.formFlag("admin"),
+                        locale: req.formField("locale").flatMap(UILocale.init(rawValue:)) ?? .en, timeZone: req.formField("time_zone")),
                     by: req.auditActor, app: req.application)
                 return req.seeOther(.user(user.username), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
@@ -30,9 +31,10 @@ enum AdminPages {
             do {
                 try await Accounts.updateUser(
                     username,
-                    .init(displayName: req.formField("display_name") ?? "", isAdmin: req.formFlag("admin"),
-                          locale: req.formField("locale").flatMap(UILocale.init(rawValue:)), timeZone: .some(req.formField("time_zone")),
-                          disabled: req.formFlag("disabled"), password: password),
+                    .init(
+                        displayName: req.formField("display_name") ?? "", isAdmin: req.formFlag("admin"),
+                        locale: req.formField("locale").flatMap(UILocale.init(rawValue:)), timeZone: .some(req.formField("time_zone")),
+                        disabled: req.formFlag("disabled"), password: password),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await userPage(req, error: error.message)
@@ -44,7 +46,8 @@ enum AdminPages {
             let records = try await filter.records(exerciseID: nil, on: req.db)
             if let download = try AuditExport.download(records, request: req, name: "audit") { return download }
             let page = PageContext(req)
-            return Layout.render(page, title: page.t(.auditTrail), AuditPages.view(page, records: records, filter: filter, path: AppRoute.adminAudit.path, zone: nil))
+            return Layout.render(
+                page, title: page.t(.auditTrail), AuditPages.view(page, records: records, filter: filter, path: AppRoute.adminAudit.path, zone: nil))
         }
         routes.endpoint(.GET, .importFile, .admin) { req async throws -> Response in
             importPage(req, yaml: "", report: nil, error: nil)
@@ -70,9 +73,11 @@ enum AdminPages {
             UI.table(
                 headers: [page.t(.username), page.t(.displayName), page.t(.role), page.t(.status)],
                 rows: users.map { user in
-                    [UI.link(user.username, AppRoute.user(user.username).path), UI.text(user.displayName),
-                     user.isAdmin ? UI.badge(page.t(.administrator), kind: "white") : UI.text(""),
-                     UI.text(user.disabledAt != nil ? page.t(.disabled) : user.passwordHash == nil ? page.t(.noPassword) : page.t(.active))]
+                    [
+                        UI.link(user.username, AppRoute.user(user.username).path), UI.text(user.displayName),
+                        user.isAdmin ? UI.badge(page.t(.administrator), kind: "white") : UI.text(""),
+                        UI.text(user.disabledAt != nil ? page.t(.disabled) : user.passwordHash == nil ? page.t(.noPassword) : page.t(.active)),
+                    ]
                 },
                 empty: page.t(.noUsers)),
             UI.section(
@@ -81,7 +86,9 @@ enum AdminPages {
                     page, action: AppRoute.users.path, submit: page.t(.createUser),
                     UI.field(page.t(.username), name: "username", required: true, hint: page.t(.usernameRule), autocomplete: "off", maxLength: 64),
                     UI.field(page.t(.displayName), name: "display_name"),
-                    UI.field(page.t(.password), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password", maxLength: TextLimit.password.max),
+                    UI.field(
+                        page.t(.password), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password",
+                        maxLength: TextLimit.password.max),
                     UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: "en"),
                     UI.field(page.t(.timeZone), name: "time_zone", hint: page.t(.timeZoneHint), maxLength: 64),
                     UI.checkbox(page.t(.administrator), name: "admin", checked: false)
@@ -105,7 +112,9 @@ enum AdminPages {
                 UI.field(page.t(.displayName), name: "display_name", value: user.displayName, required: true),
                 UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: user.locale),
                 UI.field(page.t(.timeZone), name: "time_zone", value: user.timeZone, hint: page.t(.timeZoneHint), maxLength: 64),
-                UI.field(page.t(.setPassword), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password", maxLength: TextLimit.password.max),
+                UI.field(
+                    page.t(.setPassword), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password",
+                    maxLength: TextLimit.password.max),
                 UI.checkbox(page.t(.administrator), name: "admin", checked: user.isAdmin),
                 UI.checkbox(page.t(.disabled), name: "disabled", checked: user.disabledAt != nil)
             )
@@ -121,8 +130,9 @@ enum AdminPages {
             .unwrap(report) { report in
                 .div(
                     .class("notice"), .attribute(named: "role", value: "status"),
-                    .p(.text(report.dryRun ? page.t(.dryRunResult) : page.t(.applied)), .text(" "),
-                       .a(.href(AppRoute.exercise(report.exercise).path), .text(report.exercise))),
+                    .p(
+                        .text(report.dryRun ? page.t(.dryRunResult) : page.t(.applied)), .text(" "),
+                        .a(.href(AppRoute.exercise(report.exercise).path), .text(report.exercise))),
                     report.changes.isEmpty ? .p(.text(page.t(.noChanges))) : .ul(.forEach(report.changes) { .li(.text($0)) }),
                     .if(!report.untouched.isEmpty, .group(.p(.text(page.t(.untouched))), .ul(.forEach(report.untouched) { .li(.text($0)) })))
                 )
@@ -147,8 +157,10 @@ enum AuditPages {
             let page = PageContext(req)
             return Layout.render(
                 page, title: page.t(.auditTrail),
-                crumbs: [.init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                         .init(title: context.exercise.displayName(page.locale), href: AppRoute.exercise(context.exercise.slug).path)],
+                crumbs: [
+                    .init(title: page.t(.exercises), href: AppRoute.exercises.path),
+                    .init(title: context.exercise.displayName(page.locale), href: AppRoute.exercise(context.exercise.slug).path),
+                ],
                 view(page, records: records, filter: filter, path: AppRoute.audit(context.exercise.slug).path, zone: context.exercise.zone))
         }
     }
@@ -156,7 +168,8 @@ enum AuditPages {
     static func view(_ page: PageContext, records: [AuditRecord], filter: AuditFilter, path: String, zone: TimeZone?) -> Node<HTML.BodyContext> {
         let stamp = { (date: Date?) in date.map { ExerciseTime.format($0, timeZone: .gmt) } }
         let kept: [(String, String?)] = [
-            ("action", filter.action), ("actor", filter.actor), ("subject", filter.subject), ("since", stamp(filter.since)), ("until", stamp(filter.until)),
+            ("action", filter.action), ("actor", filter.actor), ("subject", filter.subject), ("since", stamp(filter.since)),
+            ("until", stamp(filter.until)),
         ]
         var query = URLComponents()
         query.queryItems = kept.compactMap { pair in pair.1.map { URLQueryItem(name: pair.0, value: $0) } }
@@ -192,8 +205,10 @@ enum AuditPages {
                 headers: ["#", page.t(.time), page.t(.actor), page.t(.action), page.t(.subject), page.t(.summary), page.t(.source)],
                 rows: records.map { record -> [Node<HTML.BodyContext>] in
                     let subject: String = record.subjectType + " " + record.subject
-                    return [UI.text(String(record.seq)), page.time(record.date, exerciseZone: zone), UI.text(record.actorName),
-                            .code(.text(record.action)), UI.text(subject), UI.text(record.summary), UI.text(record.sourceAddress ?? "")]
+                    return [
+                        UI.text(String(record.seq)), page.time(record.date, exerciseZone: zone), UI.text(record.actorName),
+                        .code(.text(record.action)), UI.text(subject), UI.text(record.summary), UI.text(record.sourceAddress ?? ""),
+                    ]
                 },
                 empty: page.t(.noRecords)),
             olderLink

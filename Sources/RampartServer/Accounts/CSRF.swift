@@ -38,7 +38,8 @@ enum CSRF {
         }
         let sent = request.headers.first(name: header) ?? submittedField(request) ?? ""
         guard !expected.isEmpty, constantTimeEquals(sent, expected) else {
-            throw AppError(status: .forbidden, code: "csrf", message: "This form has expired or came from another site; reload the page and try again")
+            throw AppError(
+                status: .forbidden, code: "csrf", message: "This form has expired or came from another site; reload the page and try again")
         }
     }
 

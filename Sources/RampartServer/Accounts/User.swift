@@ -23,7 +23,10 @@ final class User: Model, @unchecked Sendable {
 
     init() {}
 
-    init(id: UUID? = nil, username: String, displayName: String, passwordHash: String? = nil, isAdmin: Bool = false, locale: UILocale = .en, timeZone: String? = nil) {
+    init(
+        id: UUID? = nil, username: String, displayName: String, passwordHash: String? = nil, isAdmin: Bool = false, locale: UILocale = .en,
+        timeZone: String? = nil
+    ) {
         self.id = id
         self.username = username
         self.displayName = displayName
@@ -57,7 +60,9 @@ final class Team: Model, @unchecked Sendable {
 
     init() {}
 
-    init(id: UUID? = nil, exerciseID: UUID, slug: String, kind: TeamKind, name: String, nameKo: String?, nation: String?, number: Int, joinCode: String) {
+    init(
+        id: UUID? = nil, exerciseID: UUID, slug: String, kind: TeamKind, name: String, nameKo: String?, nation: String?, number: Int, joinCode: String
+    ) {
         self.id = id
         self.$exercise.id = exerciseID
         self.slug = slug

@@ -64,20 +64,25 @@ public struct RampartConfiguration: Sendable {
         } else {
             database = .sqlite(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("rampart.sqlite").path)
         }
-        let cost = try get("RAMPART_BCRYPT_COST").map { raw -> Int in
-            guard let cost = Int(raw), (4...31).contains(cost) else {
-                throw ConfigurationError("RAMPART_BCRYPT_COST must be a number from 4 to 31")
-            }
-            return cost
-        } ?? 12
-        let format = try get("RAMPART_LOG_FORMAT").map { raw -> LogFormat in
-            guard let format = LogFormat(rawValue: raw) else { throw ConfigurationError("RAMPART_LOG_FORMAT must be text or json") }
-            return format
-        } ?? .text
-        let maxBody = try get("RAMPART_MAX_BODY_BYTES").map { raw -> Int in
-            guard let bytes = Int(raw), bytes >= 1024 else { throw ConfigurationError("RAMPART_MAX_BODY_BYTES must be a number of bytes, at least 1024") }
-            return bytes
-        } ?? 1 << 20
+        let cost =
+            try get("RAMPART_BCRYPT_COST").map { raw -> Int in
+                guard let cost = Int(raw), (4...31).contains(cost) else {
+                    throw ConfigurationError("RAMPART_BCRYPT_COST must be a number from 4 to 31")
+                }
+                return cost
+            } ?? 12
+        let format =
+            try get("RAMPART_LOG_FORMAT").map { raw -> LogFormat in
+                guard let format = LogFormat(rawValue: raw) else { throw ConfigurationError("RAMPART_LOG_FORMAT must be text or json") }
+                return format
+            } ?? .text
+        let maxBody =
+            try get("RAMPART_MAX_BODY_BYTES").map { raw -> Int in
+                guard let bytes = Int(raw), bytes >= 1024 else {
+                    throw ConfigurationError("RAMPART_MAX_BODY_BYTES must be a number of bytes, at least 1024")
+                }
+                return bytes
+            } ?? 1 << 20
         let autoMigrate = get("RAMPART_AUTO_MIGRATE").map { ["1", "true", "yes"].contains($0.lowercased()) }
         var configuration = RampartConfiguration(
             database: database, dataDirectory: dataDirectory, publicURL: get("RAMPART_PUBLIC_URL"),

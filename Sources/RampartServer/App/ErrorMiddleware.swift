@@ -12,11 +12,13 @@ struct RampartErrorMiddleware: AsyncMiddleware {
             if request.isAPI || !request.acceptsHTML {
                 let response = Response(status: appError.status, headers: appError.headers)
                 try response.content.encode(
-                    ErrorBody(error: .init(code: appError.code, message: appError.message, details: appError.details.isEmpty ? nil : appError.details)))
+                    ErrorBody(
+                        error: .init(code: appError.code, message: appError.message, details: appError.details.isEmpty ? nil : appError.details)))
                 return response
             }
             if appError.status == .unauthorized {
-                return request.redirect(to: AppRoute.login.path + "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+                return request.redirect(
+                    to: AppRoute.login.path + "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
             }
             return try await ErrorPage.render(appError, for: request)
         }
@@ -43,7 +45,8 @@ struct RampartErrorMiddleware: AsyncMiddleware {
             case .badRequest: code = "bad_request"
             default: code = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
             }
-            let message = error.status == .payloadTooLarge
+            let message =
+                error.status == .payloadTooLarge
                 ? "The request body is larger than \(request.application.rampart.maxBodyBytes) bytes"
                 : error.reason
             return AppError(status: error.status, code: code, message: message, headers: error.headers)

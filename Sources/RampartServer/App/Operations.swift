@@ -74,7 +74,8 @@ final class RampartMetrics: Sendable {
 
     func observe(method: String, route: String, status: Int, duration: Duration) {
         registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(descriptor: Self.duration, labels: [("method", method), ("route", route)], buckets: Self.buckets).record(duration)
+        registry.makeDurationHistogram(descriptor: Self.duration, labels: [("method", method), ("route", route)], buckets: Self.buckets).record(
+            duration)
         if status >= 500 {
             registry.makeCounter(descriptor: Self.errors, labels: [("method", method), ("route", route)]).increment()
         }

@@ -10,7 +10,8 @@ protocol StrictDecodable: Decodable, Sendable {
 extension Request {
     func decodeStrict<T: StrictDecodable>(_ type: T.Type) throws -> T {
         guard let contentType = headers.contentType, contentType.type == "application", contentType.subType == "json" else {
-            throw AppError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the body as JSON with Content-Type: application/json")
+            throw AppError(
+                status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the body as JSON with Content-Type: application/json")
         }
         guard let buffer = body.data, buffer.readableBytes > 0 else {
             throw AppError.badRequest("invalid_body", "The request needs a JSON object body")
@@ -49,7 +50,8 @@ let apiDecoder: JSONDecoder = {
         if let date = exact.date(from: text) { return date }
         exact.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = exact.date(from: text) { return date }
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 time with offset, such as 2027-02-01T09:00:00+09:00")
+        throw DecodingError.dataCorruptedError(
+            in: container, debugDescription: "expected an ISO 8601 time with offset, such as 2027-02-01T09:00:00+09:00")
     }
     return decoder
 }()

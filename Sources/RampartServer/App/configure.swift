@@ -71,23 +71,24 @@ private func useDatabase(_ app: Application, _ choice: RampartConfiguration.Data
         }
         // 4 connections per event loop: enough for bursts of writes on a 2–8 core node; PostgreSQL's
         // default limit of 100 then allows about 12 such nodes on 2 cores each.
-        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(10)), as: .psql, isDefault: true)
+        app.databases.use(
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(10)), as: .psql, isDefault: true)
     }
 }
 
 func routes(_ app: Application) throws {
     Operations.register(app)
-    do { // accounts
+    do {  // accounts
         AccountPages.register(app)
         AdminPages.register(app)
         AccountsAPI.register(app)
     }
-    do { // exercises
+    do {  // exercises
         ExercisePages.register(app)
         TeamPages.register(app)
         ExercisesAPI.register(app)
     }
-    do { // audit
+    do {  // audit
         AuditPages.register(app)
         AuditAPI.register(app)
     }

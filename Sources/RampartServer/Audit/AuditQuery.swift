@@ -52,7 +52,10 @@ struct AuditFilter: Sendable {
 
     static let maxLimit = 5000
 
-    init(action: String? = nil, actor: String? = nil, subject: String? = nil, since: Date? = nil, until: Date? = nil, before: Int? = nil, limit: Int = 100) {
+    init(
+        action: String? = nil, actor: String? = nil, subject: String? = nil, since: Date? = nil, until: Date? = nil, before: Int? = nil,
+        limit: Int = 100
+    ) {
         self.action = action
         self.actor = actor
         self.subject = subject
@@ -64,7 +67,9 @@ struct AuditFilter: Sendable {
 
     init(query: any URLQueryContainer) throws {
         func text(_ key: String) -> String? {
-            (try? query.get(String.self, at: key)).flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+            (try? query.get(String.self, at: key)).flatMap {
+                $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces)
+            }
         }
         func date(_ key: String) throws -> Date? {
             guard let raw = text(key) else { return nil }

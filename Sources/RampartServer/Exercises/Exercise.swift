@@ -45,7 +45,8 @@ final class Exercise: Model, @unchecked Sendable {
 
     var clock: ExerciseClock {
         get {
-            ExerciseClock(state: state, startedAt: startedAt, runningSince: runningSince, accumulatedSeconds: accumulatedSeconds, finishedAt: finishedAt)
+            ExerciseClock(
+                state: state, startedAt: startedAt, runningSince: runningSince, accumulatedSeconds: accumulatedSeconds, finishedAt: finishedAt)
         }
         set {
             state = newValue.state

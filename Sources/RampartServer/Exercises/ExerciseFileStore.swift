@@ -33,7 +33,9 @@ enum ExerciseFileStore {
         }
     }
 
-    private static func applyInTransaction(_ file: ExerciseFile, actor: AuditActor, app: Application, now: Date, on db: any Database) async throws -> Report {
+    private static func applyInTransaction(
+        _ file: ExerciseFile, actor: AuditActor, app: Application, now: Date, on db: any Database
+    ) async throws -> Report {
         var report = Report(exercise: file.exercise.slug)
         // Users first: teams refer to them.
         for spec in file.users {
@@ -51,7 +53,9 @@ enum ExerciseFileStore {
                 try await user.save(on: db)
                 report.changes.append("updated user \(spec.username): \(changes.summary)")
             } else {
-                try await User(username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone).create(on: db)
+                try await User(
+                    username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone
+                ).create(on: db)
                 report.changes.append("created user \(spec.username) (no password yet: set one with 'rampart user create' or in Users)")
             }
         }
@@ -103,8 +107,12 @@ enum ExerciseFileStore {
         for (index, teamSpec) in file.teams.enumerated() {
             let path = "teams[\(index)]"
             if let number = teamSpec.number, let holder = existingTeams.first(where: { $0.number == number && $0.slug != teamSpec.slug }),
-               !file.teams.contains(where: { $0.slug == holder.slug && $0.number != number }) {
-                issues.append(ExerciseFileIssue(line: file.lines["\(path).number"], field: "\(path).number", message: "number \(number) is held by team '\(holder.slug)', which the file does not renumber"))
+                !file.teams.contains(where: { $0.slug == holder.slug && $0.number != number })
+            {
+                issues.append(
+                    ExerciseFileIssue(
+                        line: file.lines["\(path).number"], field: "\(path).number",
+                        message: "number \(number) is held by team '\(holder.slug)', which the file does not renumber"))
                 continue
             }
             if let team = teamsBySlug[teamSpec.slug] {
@@ -149,18 +157,23 @@ enum ExerciseFileStore {
                 if let current, current.team.slug == teamSpec.slug, current.judge == member.judge { continue }
                 guard let user = try await User.query(on: db).filter(\.$username == member.username).first() else {
                     let path = "teams[\(index)].members[\(memberIndex)].user"
-                    issues.append(ExerciseFileIssue(line: file.lines[path], field: path, message: "no user '\(member.username)': list them under users: or create them first"))
+                    issues.append(
+                        ExerciseFileIssue(
+                            line: file.lines[path], field: path, message: "no user '\(member.username)': list them under users: or create them first")
+                    )
                     continue
                 }
                 if let current {
                     current.$team.id = try team.requireID()
                     current.judge = member.judge
                     try await current.save(on: db)
-                    report.changes.append(current.team.slug == teamSpec.slug
-                        ? "\(member.username) in \(teamSpec.slug): judge → \(member.judge)"
-                        : "moved \(member.username) from \(current.team.slug) to \(teamSpec.slug)")
+                    report.changes.append(
+                        current.team.slug == teamSpec.slug
+                            ? "\(member.username) in \(teamSpec.slug): judge → \(member.judge)"
+                            : "moved \(member.username) from \(current.team.slug) to \(teamSpec.slug)")
                 } else {
-                    try await Membership(exerciseID: exerciseID, teamID: team.requireID(), userID: user.requireID(), judge: member.judge).create(on: db)
+                    try await Membership(exerciseID: exerciseID, teamID: team.requireID(), userID: user.requireID(), judge: member.judge).create(
+                        on: db)
                     report.changes.append("added \(member.username) to \(teamSpec.slug)\(member.judge ? " as judge" : "")")
                 }
             }
@@ -173,8 +186,9 @@ enum ExerciseFileStore {
 
         if !report.changes.isEmpty {
             try await Audit.record(
-                AuditEvent(exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: spec.slug,
-                           summary: "applied exercise file: " + report.changes.joined(separator: "; ")),
+                AuditEvent(
+                    exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: spec.slug,
+                    summary: "applied exercise file: " + report.changes.joined(separator: "; ")),
                 by: actor, at: now, on: db)
         }
         return report

@@ -13,9 +13,10 @@ enum ExercisePages {
             do {
                 let zone = TimeZone.iana(req.formField("time_zone") ?? "UTC") ?? .gmt
                 let exercise = try await Exercises.create(
-                    .init(slug: req.formField("slug"), name: req.formField("name"), nameKo: .some(req.formField("name_ko")),
-                          description: req.formField("description"), timeZone: req.formField("time_zone") ?? "UTC",
-                          startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone))),
+                    .init(
+                        slug: req.formField("slug"), name: req.formField("name"), nameKo: .some(req.formField("name_ko")),
+                        description: req.formField("description"), timeZone: req.formField("time_zone") ?? "UTC",
+                        startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone))),
                     by: req.auditActor, app: req.application)
                 return req.seeOther(.exercise(exercise.slug), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
@@ -44,10 +45,11 @@ enum ExercisePages {
                 let zone = TimeZone.iana(zoneName) ?? context.exercise.zone
                 try await Exercises.update(
                     slug,
-                    .init(name: req.formField("name") ?? "", nameKo: .some(req.formField("name_ko")),
-                          description: (try? req.content.get(String.self, at: "description")) ?? "", timeZone: zoneName,
-                          startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone)),
-                          freezeAt: .some(try formDate(req, "freeze_at", zone))),
+                    .init(
+                        name: req.formField("name") ?? "", nameKo: .some(req.formField("name_ko")),
+                        description: (try? req.content.get(String.self, at: "description")) ?? "", timeZone: zoneName,
+                        startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone)),
+                        freezeAt: .some(try formDate(req, "freeze_at", zone))),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await settingsPage(req, error: error.message)
@@ -60,7 +62,8 @@ enum ExercisePages {
             do {
                 guard let startsAt = try formDate(req, "starts_at", context.exercise.zone) else { throw AppError.invalid("starts_at", "is required") }
                 guard let endsAt = try formDate(req, "ends_at", context.exercise.zone) else { throw AppError.invalid("ends_at", "is required") }
-                try await Exercises.addWindow(slug, name: req.formField("name") ?? "", startsAt: startsAt, endsAt: endsAt, by: req.auditActor, app: req.application)
+                try await Exercises.addWindow(
+                    slug, name: req.formField("name") ?? "", startsAt: startsAt, endsAt: endsAt, by: req.auditActor, app: req.application)
             } catch let error as AppError where error.status == .unprocessableEntity {
                 return try await settingsPage(req, error: error.message)
             }
@@ -110,22 +113,26 @@ enum ExercisePages {
             UI.table(
                 headers: [page.t(.name), page.t(.state), page.t(.starts), page.t(.timeZone)],
                 rows: exercises.map { exercise in
-                    [UI.link(exercise.displayName(page.locale), AppRoute.exercise(exercise.slug).path), stateBadge(page, exercise.state),
-                     page.time(exercise.startsAt, exerciseZone: exercise.zone), UI.text(exercise.timeZone)]
+                    [
+                        UI.link(exercise.displayName(page.locale), AppRoute.exercise(exercise.slug).path), stateBadge(page, exercise.state),
+                        page.time(exercise.startsAt, exerciseZone: exercise.zone), UI.text(exercise.timeZone),
+                    ]
                 },
                 empty: principal.isAdmin ? page.t(.noExercisesAdmin) : page.t(.noExercises)),
-            .if(principal.isAdmin, UI.section(
-                page.t(.createExercise),
-                UI.form(
-                    page, action: AppRoute.exercises.path, submit: page.t(.createExercise),
-                    UI.field(page.t(.slug), name: "slug", required: true, hint: page.t(.slugRule), autocomplete: "off", maxLength: 63),
-                    UI.field(page.t(.name), name: "name", required: true),
-                    UI.field(page.t(.nameKo), name: "name_ko"),
-                    UI.field(page.t(.timeZone), name: "time_zone", value: "UTC", required: true, hint: page.t(.timeZoneHint), maxLength: 64),
-                    UI.field(page.t(.starts), name: "starts_at", type: .datetimeLocal, hint: page.t(.inExerciseZone), maxLength: nil),
-                    UI.field(page.t(.ends), name: "ends_at", type: .datetimeLocal, hint: page.t(.inExerciseZone), maxLength: nil)
-                )
-            ))
+            .if(
+                principal.isAdmin,
+                UI.section(
+                    page.t(.createExercise),
+                    UI.form(
+                        page, action: AppRoute.exercises.path, submit: page.t(.createExercise),
+                        UI.field(page.t(.slug), name: "slug", required: true, hint: page.t(.slugRule), autocomplete: "off", maxLength: 63),
+                        UI.field(page.t(.name), name: "name", required: true),
+                        UI.field(page.t(.nameKo), name: "name_ko"),
+                        UI.field(page.t(.timeZone), name: "time_zone", value: "UTC", required: true, hint: page.t(.timeZoneHint), maxLength: 64),
+                        UI.field(page.t(.starts), name: "starts_at", type: .datetimeLocal, hint: page.t(.inExerciseZone), maxLength: nil),
+                        UI.field(page.t(.ends), name: "ends_at", type: .datetimeLocal, hint: page.t(.inExerciseZone), maxLength: nil)
+                    )
+                ))
         )
     }
 
@@ -146,9 +153,10 @@ enum ExercisePages {
             .div(
                 .class("status-bar"),
                 stateBadge(page, exercise.state),
-                .span(.class("clock"), .attribute(named: "data-elapsed", value: String(Int(clock.elapsed(at: now)))),
-                      .attribute(named: "data-running", value: clock.isRunning ? "true" : "false"),
-                      .text(page.t(.elapsed) + " "), .span(.class("clock-value"), .text(page.duration(clock.elapsed(at: now))))),
+                .span(
+                    .class("clock"), .attribute(named: "data-elapsed", value: String(Int(clock.elapsed(at: now)))),
+                    .attribute(named: "data-running", value: clock.isRunning ? "true" : "false"),
+                    .text(page.t(.elapsed) + " "), .span(.class("clock-value"), .text(page.duration(clock.elapsed(at: now))))),
                 .span(.text(page.t(.now) + ": ")), page.time(now, exerciseZone: zone),
                 .unwrap(currentWindow) { .span(.class("badge window"), .text(page.t(.inWindow) + " " + $0.name)) }
             ),
@@ -157,9 +165,12 @@ enum ExercisePages {
                 .section(
                     .class("my-team"),
                     .h2(.text(page.t(.yourTeam))),
-                    .p(UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), .text(" " + flagged(team, page.locale)),
-                       .if(context.judge, .group(.text(" · "), .strong(.text(page.t(.judge)))))),
-                    .if(team.kind.acceptsJoinCodes, .p(.text(page.t(.joinCode) + ": "), .code(.text(team.joinCode)), .small(.class("hint"), .text(" " + page.t(.joinCodeShare)))))
+                    .p(
+                        UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), .text(" " + flagged(team, page.locale)),
+                        .if(context.judge, .group(.text(" · "), .strong(.text(page.t(.judge)))))),
+                    .if(
+                        team.kind.acceptsJoinCodes,
+                        .p(.text(page.t(.joinCode) + ": "), .code(.text(team.joinCode)), .small(.class("hint"), .text(" " + page.t(.joinCodeShare)))))
                 )
             },
             .unwrap(exercise.description.isEmpty ? nil : exercise.description) { .p(.class("description"), .text($0)) },
@@ -182,8 +193,11 @@ enum ExercisePages {
                 UI.table(
                     headers: ["#", page.t(.team), page.t(.kind), page.t(.nation)],
                     rows: teams.map { team in
-                        [UI.text(String(team.number)), UI.text(team.displayName(page.locale)),
-                         UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), UI.text(team.nation.flatMap(Nation.init).map { "\($0.flag) \($0.code)" } ?? "")]
+                        [
+                            UI.text(String(team.number)), UI.text(team.displayName(page.locale)),
+                            UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue),
+                            UI.text(team.nation.flatMap(Nation.init).map { "\($0.flag) \($0.code)" } ?? ""),
+                        ]
                     },
                     empty: page.t(.noTeams))
             )
@@ -228,8 +242,10 @@ enum ExercisePages {
         let slug = exercise.slug
         return Layout.render(
             page, title: page.t(.settingsAndSchedule),
-            crumbs: [.init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                     .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(slug).path)],
+            crumbs: [
+                .init(title: page.t(.exercises), href: AppRoute.exercises.path),
+                .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(slug).path),
+            ],
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             UI.form(
@@ -238,17 +254,27 @@ enum ExercisePages {
                 UI.field(page.t(.nameKo), name: "name_ko", value: exercise.nameKo),
                 UI.textArea(page.t(.description), name: "description", value: exercise.description),
                 UI.field(page.t(.timeZone), name: "time_zone", value: exercise.timeZone, required: true, hint: page.t(.timeZoneHint), maxLength: 64),
-                UI.field(page.t(.starts), name: "starts_at", value: localInput(exercise.startsAt, zone), type: .datetimeLocal, hint: page.t(.inExerciseZone), maxLength: nil),
-                UI.field(page.t(.ends), name: "ends_at", value: localInput(exercise.endsAt, zone), type: .datetimeLocal, hint: page.t(.inExerciseZone), maxLength: nil),
-                UI.field(page.t(.freeze), name: "freeze_at", value: localInput(exercise.freezeAt, zone), type: .datetimeLocal, hint: page.t(.freezeHint), maxLength: nil)
+                UI.field(
+                    page.t(.starts), name: "starts_at", value: localInput(exercise.startsAt, zone), type: .datetimeLocal,
+                    hint: page.t(.inExerciseZone), maxLength: nil),
+                UI.field(
+                    page.t(.ends), name: "ends_at", value: localInput(exercise.endsAt, zone), type: .datetimeLocal, hint: page.t(.inExerciseZone),
+                    maxLength: nil),
+                UI.field(
+                    page.t(.freeze), name: "freeze_at", value: localInput(exercise.freezeAt, zone), type: .datetimeLocal, hint: page.t(.freezeHint),
+                    maxLength: nil)
             ),
             UI.section(
                 page.t(.windows),
                 UI.table(
                     headers: [page.t(.name), page.t(.starts), page.t(.ends), ""],
                     rows: windows.map { window in
-                        [UI.text(window.name), page.time(window.startsAt, exerciseZone: zone), page.time(window.endsAt, exerciseZone: zone),
-                         UI.form(page, action: AppRoute.exerciseWindowDelete(slug, window.id!.uuidString).path, submit: page.t(.remove), danger: true, inline: true)]
+                        [
+                            UI.text(window.name), page.time(window.startsAt, exerciseZone: zone), page.time(window.endsAt, exerciseZone: zone),
+                            UI.form(
+                                page, action: AppRoute.exerciseWindowDelete(slug, window.id!.uuidString).path, submit: page.t(.remove), danger: true,
+                                inline: true),
+                        ]
                     },
                     empty: page.t(.noWindows)),
                 UI.form(

@@ -35,8 +35,9 @@ enum Exercises {
             }
             try await exercise.create(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "exercise.create", subjectType: "exercise", subject: slug,
-                           summary: "created exercise \(slug)", changes: changes.changes),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "exercise.create", subjectType: "exercise", subject: slug,
+                    summary: "created exercise \(slug)", changes: changes.changes),
                 by: actor, at: now, on: db)
         }
         return exercise
@@ -55,8 +56,9 @@ enum Exercises {
             try await checkWindowsFit(exercise, on: db)
             try await exercise.save(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,
-                           summary: changes.summary, changes: changes.changes),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,
+                    summary: changes.summary, changes: changes.changes),
                 by: actor, at: now, on: db)
             return exercise
         }
@@ -139,9 +141,10 @@ enum Exercises {
             exercise.clock = clock
             try await exercise.save(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "exercise.state", subjectType: "exercise", subject: slug,
-                           summary: "state: \(from.rawValue) → \(state.rawValue)",
-                           changes: ["state": AuditChange(from: from.rawValue, to: state.rawValue)]),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "exercise.state", subjectType: "exercise", subject: slug,
+                    summary: "state: \(from.rawValue) → \(state.rawValue)",
+                    changes: ["state": AuditChange(from: from.rawValue, to: state.rawValue)]),
                 by: actor, at: now, on: db)
             return exercise
         }
@@ -159,8 +162,10 @@ enum Exercises {
             try await checkWindowsFit(exercise, on: db)
             let zone = exercise.zone
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "exercise.window.add", subjectType: "exercise", subject: slug,
-                           summary: "added window '\(name)' \(ExerciseTime.format(startsAt, timeZone: zone)) – \(ExerciseTime.format(endsAt, timeZone: zone))"),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "exercise.window.add", subjectType: "exercise", subject: slug,
+                    summary:
+                        "added window '\(name)' \(ExerciseTime.format(startsAt, timeZone: zone)) – \(ExerciseTime.format(endsAt, timeZone: zone))"),
                 by: actor, at: now, on: db)
         }
     }
@@ -169,13 +174,15 @@ enum Exercises {
         let now = app.dependencies.now()
         try await app.write { db in
             let exercise = try await find(slug, on: db)
-            guard let window = try await ScheduleWindow.query(on: db)
-                .filter(\.$id == windowID).filter(\.$exercise.$id == exercise.requireID()).first()
+            guard
+                let window = try await ScheduleWindow.query(on: db)
+                    .filter(\.$id == windowID).filter(\.$exercise.$id == exercise.requireID()).first()
             else { throw AppError.notFound("Window") }
             try await window.delete(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "exercise.window.remove", subjectType: "exercise", subject: slug,
-                           summary: "removed window '\(window.name)'"),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "exercise.window.remove", subjectType: "exercise", subject: slug,
+                    summary: "removed window '\(window.name)'"),
                 by: actor, at: now, on: db)
         }
     }

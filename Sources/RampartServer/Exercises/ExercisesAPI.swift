@@ -284,7 +284,8 @@ enum ExercisesAPI {
                 username: body.username, judge: body.judge ?? false, by: req.auditActor, app: req.application)
             return .noContent
         }
-        routes.endpoint(.DELETE, .apiTeamMember(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.username), .white) { req async throws -> HTTPStatus in
+        routes.endpoint(.DELETE, .apiTeamMember(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.username), .white) {
+            req async throws -> HTTPStatus in
             try await Teams.removeMember(
                 in: try req.parameters.require("slug"), team: try req.parameters.require("team"),
                 username: try req.parameters.require("username"), by: req.auditActor, app: req.application)

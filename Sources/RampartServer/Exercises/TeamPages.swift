@@ -14,9 +14,10 @@ enum TeamPages {
             do {
                 let team = try await Teams.create(
                     in: slug,
-                    .init(slug: req.formField("slug"), kind: req.formField("kind").flatMap(TeamKind.init(rawValue:)), name: req.formField("name"),
-                          nameKo: .some(req.formField("name_ko")), nation: .some(req.formField("nation")),
-                          number: req.formField("number").flatMap(Int.init)),
+                    .init(
+                        slug: req.formField("slug"), kind: req.formField("kind").flatMap(TeamKind.init(rawValue:)), name: req.formField("name"),
+                        nameKo: .some(req.formField("name_ko")), nation: .some(req.formField("nation")),
+                        number: req.formField("number").flatMap(Int.init)),
                     by: req.auditActor, app: req.application)
                 return req.seeOther(.team(slug, team.slug), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
@@ -32,9 +33,10 @@ enum TeamPages {
             do {
                 try await Teams.update(
                     in: slug, team: teamSlug,
-                    .init(kind: req.formField("kind").flatMap(TeamKind.init(rawValue:)), name: req.formField("name") ?? "",
-                          nameKo: .some(req.formField("name_ko")), nation: .some(req.formField("nation")),
-                          number: req.formField("number").flatMap(Int.init)),
+                    .init(
+                        kind: req.formField("kind").flatMap(TeamKind.init(rawValue:)), name: req.formField("name") ?? "",
+                        nameKo: .some(req.formField("name_ko")), nation: .some(req.formField("nation")),
+                        number: req.formField("number").flatMap(Int.init)),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await teamPage(req, error: error.message)
@@ -53,10 +55,12 @@ enum TeamPages {
             }
             return req.seeOther(.team(slug, teamSlug), notice: .saved)
         }
-        routes.endpoint(.POST, .teamMemberRemove(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.username), .white) { req async throws -> Response in
+        routes.endpoint(.POST, .teamMemberRemove(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.username), .white) {
+            req async throws -> Response in
             let slug = try req.parameters.require("slug")
             let teamSlug = try req.parameters.require("team")
-            try await Teams.removeMember(in: slug, team: teamSlug, username: try req.parameters.require("username"), by: req.auditActor, app: req.application)
+            try await Teams.removeMember(
+                in: slug, team: teamSlug, username: try req.parameters.require("username"), by: req.auditActor, app: req.application)
             return req.seeOther(.team(slug, teamSlug), notice: .saved)
         }
         routes.endpoint(.POST, .teamJoinCode(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> Response in
@@ -78,16 +82,20 @@ enum TeamPages {
         let members = try await Teams.members(of: teams, on: req.db)
         return Layout.render(
             page, title: page.t(.teamsAndMembers),
-            crumbs: [.init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                     .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path)],
+            crumbs: [
+                .init(title: page.t(.exercises), href: AppRoute.exercises.path),
+                .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
+            ],
             UI.notice(error, error: true),
             UI.table(
                 headers: ["#", page.t(.team), page.t(.kind), page.t(.nation), page.t(.members), page.t(.joinCode)],
                 rows: teams.map { team in
-                    [UI.text(String(team.number)), UI.link(ExercisePages.flagged(team, page.locale), AppRoute.team(exercise.slug, team.slug).path),
-                     UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), UI.text(team.nation ?? ""),
-                     UI.text(String((members[team.id!] ?? []).count)),
-                     team.kind.acceptsJoinCodes ? .code(.text(team.joinCode)) : UI.text("—")]
+                    [
+                        UI.text(String(team.number)), UI.link(ExercisePages.flagged(team, page.locale), AppRoute.team(exercise.slug, team.slug).path),
+                        UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), UI.text(team.nation ?? ""),
+                        UI.text(String((members[team.id!] ?? []).count)),
+                        team.kind.acceptsJoinCodes ? .code(.text(team.joinCode)) : UI.text("—"),
+                    ]
                 },
                 empty: page.t(.noTeams)),
             UI.section(
@@ -113,9 +121,11 @@ enum TeamPages {
         let slug = exercise.slug
         return Layout.render(
             page, title: ExercisePages.flagged(team, page.locale),
-            crumbs: [.init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                     .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(slug).path),
-                     .init(title: page.t(.teamsAndMembers), href: AppRoute.teams(slug).path)],
+            crumbs: [
+                .init(title: page.t(.exercises), href: AppRoute.exercises.path),
+                .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(slug).path),
+                .init(title: page.t(.teamsAndMembers), href: AppRoute.teams(slug).path),
+            ],
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             UI.form(
@@ -126,18 +136,26 @@ enum TeamPages {
                 UI.field(page.t(.nation), name: "nation", value: team.nation, hint: page.t(.nationHint), maxLength: 2),
                 UI.field(page.t(.number), name: "number", value: String(team.number), type: .number, hint: page.t(.numberHint), maxLength: nil)
             ),
-            .if(team.kind.acceptsJoinCodes, UI.section(
-                page.t(.joinCode),
-                .p(.code(.id("join-code"), .text(team.joinCode)), .text(" "), .small(.class("hint"), .text(page.t(.joinCodeShare)))),
-                UI.form(page, action: AppRoute.teamJoinCode(slug, team.slug).path, submit: page.t(.newJoinCode), inline: true, confirm: page.t(.confirmNewJoinCode))
-            )),
+            .if(
+                team.kind.acceptsJoinCodes,
+                UI.section(
+                    page.t(.joinCode),
+                    .p(.code(.id("join-code"), .text(team.joinCode)), .text(" "), .small(.class("hint"), .text(page.t(.joinCodeShare)))),
+                    UI.form(
+                        page, action: AppRoute.teamJoinCode(slug, team.slug).path, submit: page.t(.newJoinCode), inline: true,
+                        confirm: page.t(.confirmNewJoinCode))
+                )),
             UI.section(
                 page.t(.members),
                 UI.table(
                     headers: [page.t(.username), page.t(.displayName), page.t(.judge), ""],
                     rows: members.map { membership in
-                        [UI.text(membership.user.username), UI.text(membership.user.displayName), UI.text(membership.judge ? "✓" : ""),
-                         UI.form(page, action: AppRoute.teamMemberRemove(slug, team.slug, membership.user.username).path, submit: page.t(.remove), danger: true, inline: true)]
+                        [
+                            UI.text(membership.user.username), UI.text(membership.user.displayName), UI.text(membership.judge ? "✓" : ""),
+                            UI.form(
+                                page, action: AppRoute.teamMemberRemove(slug, team.slug, membership.user.username).path, submit: page.t(.remove),
+                                danger: true, inline: true),
+                        ]
                     },
                     empty: page.t(.noMembers)),
                 UI.form(

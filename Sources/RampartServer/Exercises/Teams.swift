@@ -18,8 +18,9 @@ enum Teams {
     }
 
     static func find(_ slug: String, in exercise: Exercise, on db: any Database) async throws -> Team {
-        guard let team = try await Team.query(on: db)
-            .filter(\.$exercise.$id == exercise.requireID()).filter(\.$slug == slug).first()
+        guard
+            let team = try await Team.query(on: db)
+                .filter(\.$exercise.$id == exercise.requireID()).filter(\.$slug == slug).first()
         else { throw AppError.notFound("Team '\(slug)'") }
         return team
     }
@@ -81,8 +82,9 @@ enum Teams {
                 number: number, joinCode: try await uniqueJoinCode(app: app, on: db))
             try await team.create(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exerciseID, action: "team.create", subjectType: "team", subject: teamSlug,
-                           summary: "created \(kind.rawValue) team \(teamSlug) '\(name)'\(nation.map { " (\($0))" } ?? "")"),
+                AuditEvent(
+                    exerciseID: exerciseID, action: "team.create", subjectType: "team", subject: teamSlug,
+                    summary: "created \(kind.rawValue) team \(teamSlug) '\(name)'\(nation.map { " (\($0))" } ?? "")"),
                 by: actor, at: now, on: db)
             return team
         }
@@ -120,8 +122,9 @@ enum Teams {
             guard !changes.isEmpty else { return team }
             try await team.save(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "team.update", subjectType: "team", subject: teamSlug,
-                           summary: changes.summary, changes: changes.changes),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "team.update", subjectType: "team", subject: teamSlug,
+                    summary: changes.summary, changes: changes.changes),
                 by: actor, at: now, on: db)
             return team
         }
@@ -135,23 +138,28 @@ enum Teams {
             team.joinCode = try await uniqueJoinCode(app: app, on: db)
             try await team.save(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "team.join_code", subjectType: "team", subject: teamSlug,
-                           summary: "issued a new join code; the old one no longer works"),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "team.join_code", subjectType: "team", subject: teamSlug,
+                    summary: "issued a new join code; the old one no longer works"),
                 by: actor, at: now, on: db)
         }
     }
 
     /// Adds a user to a team, or moves them there from their current team in the same exercise.
-    static func addMember(in slug: String, team teamSlug: String, username: String, judge: Bool, by actor: AuditActor, app: Application) async throws {
+    static func addMember(in slug: String, team teamSlug: String, username: String, judge: Bool, by actor: AuditActor, app: Application) async throws
+    {
         let now = app.dependencies.now()
         try await app.write { db in
             let exercise = try await Exercises.find(slug, on: db)
             let team = try await find(teamSlug, in: exercise, on: db)
-            try await placeMember(username: username.lowercased(), judge: judge, team: team, exercise: exercise, actor: actor, now: now, action: "member.add", on: db)
+            try await placeMember(
+                username: username.lowercased(), judge: judge, team: team, exercise: exercise, actor: actor, now: now, action: "member.add", on: db)
         }
     }
 
-    static func placeMember(username: String, judge: Bool, team: Team, exercise: Exercise, actor: AuditActor, now: Date, action: String, on db: any Database) async throws {
+    static func placeMember(
+        username: String, judge: Bool, team: Team, exercise: Exercise, actor: AuditActor, now: Date, action: String, on db: any Database
+    ) async throws {
         guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
             throw AppError.notFound("User '\(username)'")
         }
@@ -161,7 +169,8 @@ enum Teams {
         var summary: String
         if let existing {
             if existing.$team.id == team.id, existing.judge == judge { return }
-            summary = existing.$team.id == team.id
+            summary =
+                existing.$team.id == team.id
                 ? "\(username) in \(team.slug): judge \(existing.judge) → \(judge)"
                 : "moved \(username) from \(existing.team.slug) to \(team.slug)"
             existing.$team.id = try team.requireID()
@@ -182,13 +191,14 @@ enum Teams {
             let exercise = try await Exercises.find(slug, on: db)
             let team = try await find(teamSlug, in: exercise, on: db)
             guard let user = try await User.query(on: db).filter(\.$username == username).first(),
-                  let membership = try await Membership.query(on: db)
+                let membership = try await Membership.query(on: db)
                     .filter(\.$team.$id == team.requireID()).filter(\.$user.$id == user.requireID()).first()
             else { throw AppError.notFound("Member '\(username)' of team '\(teamSlug)'") }
             try await membership.delete(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: exercise.id, action: "member.remove", subjectType: "team", subject: teamSlug,
-                           summary: "removed \(username) from \(teamSlug)"),
+                AuditEvent(
+                    exerciseID: exercise.id, action: "member.remove", subjectType: "team", subject: teamSlug,
+                    summary: "removed \(username) from \(teamSlug)"),
                 by: actor, at: now, on: db)
         }
     }
@@ -199,20 +209,23 @@ enum Teams {
         let now = app.dependencies.now()
         return try await app.write { db in
             guard !code.isEmpty, let team = try await Team.query(on: db).filter(\.$joinCode == code).with(\.$exercise).first(),
-                  team.kind.acceptsJoinCodes
+                team.kind.acceptsJoinCodes
             else { throw AppError(status: .notFound, code: "invalid_join_code", message: "No team has that join code") }
             if team.exercise.state == .finished {
                 throw AppError.conflict("exercise_finished", "The exercise has finished; teams are closed")
             }
             if let existing = try await Membership.query(on: db)
-                .filter(\.$exercise.$id == team.$exercise.id).filter(\.$user.$id == principal.id).with(\.$team).first() {
+                .filter(\.$exercise.$id == team.$exercise.id).filter(\.$user.$id == principal.id).with(\.$team).first()
+            {
                 if existing.$team.id == team.id { return (team.exercise, team) }
-                throw AppError.conflict("already_member", "You are already in team '\(existing.team.name)' of this exercise; ask the white team to move you")
+                throw AppError.conflict(
+                    "already_member", "You are already in team '\(existing.team.name)' of this exercise; ask the white team to move you")
             }
             try await Membership(exerciseID: team.$exercise.id, teamID: team.requireID(), userID: principal.id).create(on: db)
             try await Audit.record(
-                AuditEvent(exerciseID: team.$exercise.id, action: "member.join", subjectType: "team", subject: team.slug,
-                           summary: "\(principal.username) joined \(team.slug) with its join code"),
+                AuditEvent(
+                    exerciseID: team.$exercise.id, action: "member.join", subjectType: "team", subject: team.slug,
+                    summary: "\(principal.username) joined \(team.slug) with its join code"),
                 by: actor, at: now, on: db)
             return (team.exercise, team)
         }

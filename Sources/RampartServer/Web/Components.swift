@@ -38,13 +38,18 @@ enum UI {
         return .div(
             .class("field"),
             .label(.for(id), .text(label)),
-            .element(named: "select", nodes: [.attribute(named: "id", value: id), .attribute(named: "name", value: name)] + options.map { option in
-                .element(named: "option", nodes: [
-                    .attribute(named: "value", value: option.value),
-                    option.value == selected ? .attribute(named: "selected", value: "selected") : .empty,
-                    .text(option.label),
-                ])
-            })
+            .element(
+                named: "select",
+                nodes: [.attribute(named: "id", value: id), .attribute(named: "name", value: name)]
+                    + options.map { option in
+                        .element(
+                            named: "option",
+                            nodes: [
+                                .attribute(named: "value", value: option.value),
+                                option.value == selected ? .attribute(named: "selected", value: "selected") : .empty,
+                                .text(option.label),
+                            ])
+                    })
         )
     }
 
@@ -57,7 +62,10 @@ enum UI {
     }
 
     /// A form that posts with the CSRF token; `fields` and a submit button inside.
-    static func form(_ page: PageContext, action: String, submit: String, danger: Bool = false, inline: Bool = false, confirm: String? = nil, _ fields: Node<HTML.BodyContext>...) -> Node<HTML.BodyContext> {
+    static func form(
+        _ page: PageContext, action: String, submit: String, danger: Bool = false, inline: Bool = false, confirm: String? = nil,
+        _ fields: Node<HTML.BodyContext>...
+    ) -> Node<HTML.BodyContext> {
         .form(
             .class(inline ? "inline" : "stack"), .method(.post), .action(action),
             .attribute(named: "data-confirm", value: confirm),
@@ -106,13 +114,14 @@ enum UI {
 enum ErrorPage {
     static func render(_ error: AppError, for request: Request) async throws -> Response {
         let page = PageContext(request)
-        let title: String = switch error.status {
-        case .notFound: page.t(.errorNotFound)
-        case .forbidden: page.t(.errorForbidden)
-        case .tooManyRequests: page.t(.errorTooMany)
-        case .internalServerError: page.t(.errorInternal)
-        default: page.t(.errorBadRequest)
-        }
+        let title: String =
+            switch error.status {
+            case .notFound: page.t(.errorNotFound)
+            case .forbidden: page.t(.errorForbidden)
+            case .tooManyRequests: page.t(.errorTooMany)
+            case .internalServerError: page.t(.errorInternal)
+            default: page.t(.errorBadRequest)
+            }
         let response = Layout.render(
             page, title: title, status: error.status,
             UI.notice(error.message, error: true),

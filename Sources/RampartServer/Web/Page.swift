@@ -105,12 +105,14 @@ enum Layout {
                 header(page),
                 .main(
                     .id("main"),
-                    .if(!crumbs.isEmpty, .nav(
-                        .class("crumbs"), .ariaLabel(page.t(.breadcrumbs)),
-                        .forEach(crumbs) { crumb in
-                            crumb.href.map { .a(.href($0), .text(crumb.title)) } ?? .span(.text(crumb.title))
-                        }
-                    )),
+                    .if(
+                        !crumbs.isEmpty,
+                        .nav(
+                            .class("crumbs"), .ariaLabel(page.t(.breadcrumbs)),
+                            .forEach(crumbs) { crumb in
+                                crumb.href.map { .a(.href($0), .text(crumb.title)) } ?? .span(.text(crumb.title))
+                            }
+                        )),
                     .h1(.text(title)),
                     .group(content)
                 ),
@@ -121,7 +123,9 @@ enum Layout {
         response.headers.contentType = .html
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        response.headers.replaceOrAdd(
+            name: "Content-Security-Policy",
+            value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return response
     }
@@ -136,11 +140,13 @@ enum Layout {
                     .group(
                         .a(.href(AppRoute.exercises.path), .text(page.t(.exercises))),
                         .a(.href(AppRoute.join.path), .text(page.t(.joinTeam))),
-                        .if(principal.isAdmin, .group(
-                            .a(.href(AppRoute.users.path), .text(page.t(.users))),
-                            .a(.href(AppRoute.importFile.path), .text(page.t(.importExerciseFile))),
-                            .a(.href(AppRoute.adminAudit.path), .text(page.t(.auditTrail)))
-                        )),
+                        .if(
+                            principal.isAdmin,
+                            .group(
+                                .a(.href(AppRoute.users.path), .text(page.t(.users))),
+                                .a(.href(AppRoute.importFile.path), .text(page.t(.importExerciseFile))),
+                                .a(.href(AppRoute.adminAudit.path), .text(page.t(.auditTrail)))
+                            )),
                         .a(.href(AppRoute.account.path), .text(principal.displayName))
                     )
                 }

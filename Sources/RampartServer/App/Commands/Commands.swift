@@ -31,8 +31,9 @@ struct UserCommands: AsyncCommandGroup {
                 password = app.dependencies.token(bytes: 12)
             }
             let user = try await Accounts.createUser(
-                .init(username: signature.username, displayName: signature.displayName ?? signature.username,
-                      password: password, isAdmin: signature.admin),
+                .init(
+                    username: signature.username, displayName: signature.displayName ?? signature.username,
+                    password: password, isAdmin: signature.admin),
                 by: .commandLine("user create"), app: app)
             context.console.print("Created \(user.isAdmin ? "administrator" : "user") \(user.username).")
             if !signature.passwordStdin { context.console.print("Password: \(password)") }
@@ -71,7 +72,8 @@ struct ExerciseCommands: AsyncCommandGroup {
                 for issue in error.issues { context.console.error("\(signature.file): \(issue)") }
                 throw ConfigurationError("\(signature.file) has \(error.issues.count) problem(s); nothing was applied")
             }
-            let report = try await ExerciseFileStore.apply(file, dryRun: signature.dryRun, by: .commandLine("exercise apply"), app: context.application)
+            let report = try await ExerciseFileStore.apply(
+                file, dryRun: signature.dryRun, by: .commandLine("exercise apply"), app: context.application)
             print(report, to: context.console)
         }
 
@@ -125,7 +127,8 @@ struct AuditCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             let result = try await Audit.verify(on: context.application.db)
             if let broken = result.firstBroken {
-                throw ConfigurationError("audit trail BROKEN at record \(broken.seq): \(broken.problem) (\(result.checked) records before it verified)")
+                throw ConfigurationError(
+                    "audit trail BROKEN at record \(broken.seq): \(broken.problem) (\(result.checked) records before it verified)")
             }
             context.console.print("audit trail intact: \(result.checked) records verified")
         }

@@ -30,7 +30,8 @@ struct DemoCommand: AsyncCommand {
         let console = context.console
         console.print("")
         console.output("Rampart demo: \(file.exercise.name)", style: .info)
-        console.print("Data: \(describe(app.rampart.database)) (\(report.changes.isEmpty ? "already loaded" : "\(report.changes.count) changes applied"))")
+        console.print(
+            "Data: \(describe(app.rampart.database)) (\(report.changes.isEmpty ? "already loaded" : "\(report.changes.count) changes applied"))")
         console.print("")
         console.print(DemoExercise.accountTable(file, passwords: passwords))
         console.print("")
@@ -94,10 +95,12 @@ enum DemoExercise {
             rows.map { row in [row.0, row.1, row.2][column].count }.max() ?? 0
         }
         return rows.map { row in
-            [row.0.padding(toLength: widths[0], withPad: " ", startingAt: 0),
-             row.1.padding(toLength: widths[1], withPad: " ", startingAt: 0),
-             row.2.padding(toLength: widths[2], withPad: " ", startingAt: 0),
-             row.3].joined(separator: "  ")
+            [
+                row.0.padding(toLength: widths[0], withPad: " ", startingAt: 0),
+                row.1.padding(toLength: widths[1], withPad: " ", startingAt: 0),
+                row.2.padding(toLength: widths[2], withPad: " ", startingAt: 0),
+                row.3,
+            ].joined(separator: "  ")
         }.joined(separator: "\n")
     }
 }
