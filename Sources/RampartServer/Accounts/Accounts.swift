@@ -174,6 +174,8 @@ enum Accounts {
         let userID = try user.requireID()
         let address = request.sourceAddress
         try await request.write { db in
+            // Expired sessions of this user go when a new one opens, so the table stays small without a sweeper.
+            try await WebSession.query(on: db).filter(\.$user.$id == userID).filter(\.$expiresAt < now).delete()
             let session = WebSession(
                 userID: userID, tokenHash: sha256Hex(token), csrfToken: csrf, now: now,
                 expiresAt: now.addingTimeInterval(AuthenticationMiddleware.sessionLifetime), sourceAddress: address)

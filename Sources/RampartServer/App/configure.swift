@@ -53,10 +53,10 @@ private func useDatabase(_ app: Application, _ choice: RampartConfiguration.Data
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         app.writeGate = WriteGate()
         // WAL lets readers go on while one writer writes; it is a property of the file, so once is enough,
-        // but running it every start is harmless. A wait for the write lock beats failing with SQLITE_BUSY.
+        // but running it every start is harmless. `synchronous` stays at SQLite's default, FULL: a commit
+        // is on disk before Rampart acknowledges it.
         if let sql = app.db as? any SQLDatabase {
             try await sql.raw("PRAGMA journal_mode=WAL").run()
-            try await sql.raw("PRAGMA synchronous=NORMAL").run()
         }
     case .postgres(let url, let schema):
         var postgres = try SQLPostgresConfiguration(url: url)

@@ -119,18 +119,32 @@ struct AuditCommands: AsyncCommandGroup {
 
     struct Verify: AsyncCommand {
         struct Signature: CommandSignature {
+            @Option(name: "anchor", help: "SEQ:HASH printed by an earlier verify; fails unless that record is still in the chain")
+            var anchor: String?
             init() {}
         }
 
         var help: String { "Recompute every hash of the audit chain; fails if any record was altered or removed" }
 
         func run(using context: CommandContext, signature: Signature) async throws {
-            let result = try await Audit.verify(on: context.application.db)
+            let db = context.application.db
+            let result = try await Audit.verify(on: db)
             if let broken = result.firstBroken {
                 throw ConfigurationError(
                     "audit trail BROKEN at record \(broken.seq): \(broken.problem) (\(result.checked) records before it verified)")
             }
+            // A hash chain cannot show records cut from its end; an anchor kept elsewhere can.
+            if let anchor = signature.anchor {
+                let parts = anchor.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let seq = Int(parts[0]) else { throw ConfigurationError("--anchor must be SEQ:HASH") }
+                let record = try await AuditRecord.query(on: db).filter(\.$seq == seq).first()
+                guard let record, record.hash == parts[1] else {
+                    throw ConfigurationError("audit trail BROKEN: record \(seq) with hash \(parts[1]) is no longer in the chain")
+                }
+            }
+            let head = try await AuditRecord.query(on: db).sort(\.$seq, .descending).first()
             context.console.print("audit trail intact: \(result.checked) records verified")
+            if let head { context.console.print("anchor: \(head.seq):\(head.hash)") }
         }
     }
 }

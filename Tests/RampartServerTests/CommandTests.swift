@@ -1,0 +1,65 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+
+@testable import RampartCore
+@testable import RampartServer
+
+/// The command-line tools, run as `rampart …` would run them.
+@Suite struct CommandTests {
+    func run(_ app: Application, _ arguments: String...) async throws {
+        var context = CommandContext(console: Terminal(), input: CommandInput(arguments: ["rampart"] + arguments))
+        context.application = app
+        try await app.asyncCommands.group().run(using: &context)
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func exerciseFilesApplyAndExportFromTheCommandLine(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-cli-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let input = directory.appendingPathComponent("in.yaml").path
+            let output = directory.appendingPathComponent("out.yaml").path
+            try DemoExercise.load().yaml().write(toFile: input, atomically: true, encoding: .utf8)
+            // act
+            try await run(app, "exercise", "apply", input, "--dry-run")
+            let afterDryRun = try await Exercise.query(on: app.db).count()
+            try await run(app, "exercise", "apply", input)
+            try await run(app, "exercise", "apply", input)
+            try await run(app, "exercise", "export", "marvel-demo", "--output", output)
+            // check
+            #expect(afterDryRun == 0)
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.apply").count() == 1)
+            let exported = try ExerciseFile.read(yaml: String(contentsOfFile: output, encoding: .utf8))
+            #expect(exported.exercise == (try DemoExercise.load()).exercise)
+            await #expect(throws: (any Error).self) { try await run(app, "exercise", "apply", directory.appendingPathComponent("missing.yaml").path) }
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func usersAreCreatedAndTheAuditChainVerifiedFromTheCommandLine(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            try await run(app, "user", "create", "chief", "--admin", "--display-name", "Chief of Staff")
+            try await run(app, "user", "create", "deputy")
+            try await run(app, "user", "create", "aide")
+            let head = try #require(try await AuditRecord.query(on: app.db).sort(\.$seq, .descending).first())
+            let anchor = "\(head.seq):\(head.hash)"
+            try await run(app, "audit", "verify", "--anchor", anchor)
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "chief").first())
+            #expect(user.isAdmin && user.displayName == "Chief of Staff" && user.passwordHash != nil)
+            // act: cut the newest record, which the chain alone cannot notice; then the oldest, which it can
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await sql.raw("DELETE FROM audit_records WHERE seq = \(bind: head.seq)").run()
+            try await run(app, "audit", "verify")
+            await #expect(throws: ConfigurationError.self) { try await run(app, "audit", "verify", "--anchor", anchor) }
+            try await sql.raw("DELETE FROM audit_records WHERE seq = 1").run()
+            // check
+            await #expect(throws: ConfigurationError.self) { try await run(app, "audit", "verify") }
+        }
+    }
+}
