@@ -20,17 +20,7 @@ import VaporTesting
                     Issue.record("\(route.method) \(route.description) declares no access")
                     continue
                 }
-                let path =
-                    "/"
-                    + route.path.map { component -> String in
-                        switch component {
-                        case .parameter("slug"): "ex"
-                        case .parameter("team"): "blue"
-                        case .parameter("username"): "nobody"
-                        case .parameter(let other): "00000000-0000-0000-0000-000000000000-\(other)"
-                        default: component.description
-                        }
-                    }.joined(separator: "/")
+                let path = route.concretePath(["slug": "ex", "team": "blue", "username": "nobody"])
                 for role in Fixture.Role.allCases {
                     // act
                     var headers = try await fixture.headers(role)

@@ -27,12 +27,7 @@ import Yams
             // act
             var registered: Set<String> = []
             for route in app.routes.all {
-                let path =
-                    "/"
-                    + route.path.map { component -> String in
-                        if case .parameter(let name) = component { return "{\(name)}" }
-                        return component.description
-                    }.joined(separator: "/")
+                let path = route.concretePath { "{\($0)}" }
                 if path.hasPrefix("/api/") { registered.insert("\(route.method.rawValue) \(path)") }
             }
             // check

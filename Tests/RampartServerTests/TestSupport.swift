@@ -128,6 +128,22 @@ struct Fixture {
     }
 }
 
+extension Route {
+    /// The route's path with each parameter replaced by `value(name)`.
+    func concretePath(_ value: (String) -> String) -> String {
+        "/"
+            + path.map { component -> String in
+                if case .parameter(let name) = component { return value(name) }
+                return component.description
+            }.joined(separator: "/")
+    }
+
+    /// The route's path with its parameters filled in from `values` (`slug` → `ex`).
+    func concretePath(_ values: [String: String]) -> String {
+        concretePath { values[$0] ?? "00000000-0000-0000-0000-000000000000" }
+    }
+}
+
 extension HTTPHeaders {
     static func json(_ extra: HTTPHeaders = [:]) -> HTTPHeaders {
         var headers = extra

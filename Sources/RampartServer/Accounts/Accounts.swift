@@ -23,6 +23,13 @@ enum Accounts {
         }
     }
 
+    /// Validates and hashes a password, before any transaction opens: Bcrypt is slow on purpose.
+    private static func hashIfGiven(_ password: String?, app: Application) async throws -> String? {
+        guard let password else { return nil }
+        try validatePassword(password)
+        return try await app.hashPassword(password)
+    }
+
     static func validateName(_ field: String, _ value: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty") }
@@ -43,13 +50,7 @@ enum Accounts {
         guard Identifier.isValidUsername(username) else { throw AppError.invalid("username", "must use \(Identifier.usernameRule)") }
         let displayName = try validateName("display_name", new.displayName)
         let timeZone = try validateTimeZone(new.timeZone)
-        let hash: String?
-        if let password = new.password {
-            try validatePassword(password)
-            hash = try await app.hashPassword(password)
-        } else {
-            hash = nil
-        }
+        let hash = try await hashIfGiven(new.password, app: app)
         let now = app.dependencies.now()
         return try await app.write { db in
             guard try await User.query(on: db).filter(\.$username == username).first() == nil else {
@@ -81,13 +82,7 @@ enum Accounts {
     static func updateUser(_ username: String, _ patch: UserPatch, by actor: AuditActor, app: Application) async throws -> User {
         let displayName = try patch.displayName.map { try validateName("display_name", $0) }
         let timeZone = try patch.timeZone.map { try validateTimeZone($0) }
-        let hash: String?
-        if let password = patch.password {
-            try validatePassword(password)
-            hash = try await app.hashPassword(password)
-        } else {
-            hash = nil
-        }
+        let hash = try await hashIfGiven(patch.password, app: app)
         let now = app.dependencies.now()
         return try await app.write { db in
             guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
