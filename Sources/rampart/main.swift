@@ -16,11 +16,7 @@ try RampartLogging.bootstrap(from: &environment, format: configuration.logFormat
 let app = try await Application.make(environment)
 do {
     try await configure(app, configuration)
-    // `serve` (also the default command) migrates first when configured to; see RAMPART_AUTO_MIGRATE.
-    let command = environment.arguments.dropFirst().first
-    if configuration.autoMigrate, command == nil || command == "serve" || command?.hasPrefix("-") == true {
-        try await app.autoMigrate()
-    }
+    try await migrateBeforeServing(app, arguments: environment.arguments)
     try await app.execute()
 } catch {
     app.logger.report(error: error)

@@ -106,6 +106,22 @@ import Yams
         }
     }
 
+    @Test func timesShowInTheViewersZoneAndTheExercises() async throws {
+        try await withRampart(.sqlite) { app, clock in
+            // setup: the exercise is in Seoul; the viewer's browser says London
+            let fixture = try await Fixture.make(app)
+            var headers = try await fixture.headers(.blue)
+            headers.add(name: "Cookie", value: "rampart_tz=Europe%2FLondon")
+            // act
+            let page = try await app.testing().sendRequest(.GET, "/exercises/ex", headers: headers)
+            // check: 1_800_000_000 is 2027-01-15 08:00 UTC, 17:00 in Seoul
+            let html = page.body.string
+            #expect(html.contains("08:00 Europe/London (UTC+0)"))
+            #expect(html.contains("17:00 Asia/Seoul (UTC+9)"))
+            _ = clock
+        }
+    }
+
     @Test func theStringCatalogueIsCompleteInBothLanguages() {
         for key in S.allCases {
             #expect(!key.en.isEmpty && !key.ko.isEmpty, "\(key)")

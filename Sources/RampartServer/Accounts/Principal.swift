@@ -56,26 +56,30 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let now = request.now
         if let bearer = request.headers.bearerAuthorization?.token {
+            // One query with the user joined: this runs before every API call.
             let token = try await APIToken.query(on: request.db)
-                .filter(\.$tokenHash == sha256Hex(bearer)).filter(\.$revokedAt == nil).with(\.$user).first()
-            guard let token, token.expiresAt.map({ $0 > now }) ?? true, token.user.disabledAt == nil else {
+                .join(User.self, on: \APIToken.$user.$id == \User.$id)
+                .filter(\.$tokenHash == sha256Hex(bearer)).filter(\.$revokedAt == nil).first()
+            let user = try token?.joined(User.self)
+            guard let token, let user, token.expiresAt.map({ $0 > now }) ?? true, user.disabledAt == nil else {
                 throw AppError(status: .unauthorized, code: "invalid_token", message: "The API token is unknown, revoked or expired")
             }
             if token.lastUsedAt.map({ now.timeIntervalSince($0) > Self.touchInterval }) ?? true {
                 token.lastUsedAt = now
                 try await token.save(on: request.db)
             }
-            request.principal = try Principal(user: token.user, credential: .token(id: token.requireID()))
+            request.principal = try Principal(user: user, credential: .token(id: token.requireID()))
         } else if let cookie = request.cookies[Self.sessionCookie]?.string {
             let session = try await WebSession.query(on: request.db)
-                .filter(\.$tokenHash == sha256Hex(cookie)).with(\.$user).first()
-            if let session, session.expiresAt > now, session.user.disabledAt == nil {
+                .join(User.self, on: \WebSession.$user.$id == \User.$id)
+                .filter(\.$tokenHash == sha256Hex(cookie)).first()
+            if let session, let user = try? session.joined(User.self), session.expiresAt > now, user.disabledAt == nil {
                 if now.timeIntervalSince(session.lastSeenAt) > Self.touchInterval {
                     session.lastSeenAt = now
                     session.expiresAt = now.addingTimeInterval(Self.sessionLifetime)
                     try await session.save(on: request.db)
                 }
-                request.principal = try Principal(user: session.user, credential: .session(id: session.requireID(), csrfToken: session.csrfToken))
+                request.principal = try Principal(user: user, credential: .session(id: session.requireID(), csrfToken: session.csrfToken))
             }
         }
         return try await next.respond(to: request)

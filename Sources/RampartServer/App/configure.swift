@@ -76,6 +76,13 @@ private func useDatabase(_ app: Application, _ choice: RampartConfiguration.Data
     }
 }
 
+/// `serve` (also the default command) migrates first when configured to; see RAMPART_AUTO_MIGRATE.
+public func migrateBeforeServing(_ app: Application, arguments: [String]) async throws {
+    let command = arguments.dropFirst().first
+    guard app.rampart.autoMigrate, command == nil || command == "serve" || command?.hasPrefix("-") == true else { return }
+    try await app.autoMigrate()
+}
+
 func routes(_ app: Application) throws {
     Operations.register(app)
     do {  // accounts

@@ -37,7 +37,8 @@ struct PageContext {
     /// The user's saved zone, else the browser's (a cookie set by rampart.js), else UTC.
     static func viewerZone(for request: Request) -> TimeZone {
         if let zone = request.principal?.timeZone.flatMap(TimeZone.iana) { return zone }
-        if let cookie = request.cookies[zoneCookie]?.string, let zone = TimeZone.iana(cookie) { return zone }
+        // rampart.js percent-encodes the zone (`Asia%2FSeoul`), as cookie values cannot hold every character.
+        if let cookie = request.cookies[zoneCookie]?.string.removingPercentEncoding, let zone = TimeZone.iana(cookie) { return zone }
         return .gmt
     }
 
@@ -55,11 +56,7 @@ struct PageContext {
     }
 
     func format(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: locale == .ko ? "ko_KR" : "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = locale == .ko ? "yyyy. M. d. (E) HH:mm" : "EEE d MMM yyyy, HH:mm"
-        return formatter.string(from: date) + " " + zoneLabel(zone, at: date)
+        DateFormatters.shared.string(from: date, locale: locale, zone: zone) + " " + zoneLabel(zone, at: date)
     }
 
     /// `Asia/Seoul (UTC+9)`: the name says where, the offset says how far.
@@ -77,6 +74,27 @@ struct PageContext {
         let (days, hours, minutes, secs) = (total / 86400, (total % 86400) / 3600, (total % 3600) / 60, total % 60)
         let clock = String(format: "%02d:%02d:%02d", hours, minutes, secs)
         return days > 0 ? "\(days)\(locale == .ko ? "일" : "d") \(clock)" : clock
+    }
+}
+
+/// Date formatters are slow to make and pages format dozens of times, so they are kept, one per
+/// language and zone. `DateFormatter` is not thread-safe: each is used under the lock.
+final class DateFormatters: @unchecked Sendable {
+    static let shared = DateFormatters()
+    private let lock = NSLock()
+    private var formatters: [String: DateFormatter] = [:]
+
+    func string(from date: Date, locale: UILocale, zone: TimeZone) -> String {
+        lock.withLock {
+            let key = "\(locale.rawValue)|\(zone.identifier)"
+            if let formatter = formatters[key] { return formatter.string(from: date) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: locale == .ko ? "ko_KR" : "en_GB")
+            formatter.timeZone = zone
+            formatter.dateFormat = locale == .ko ? "yyyy. M. d. (E) HH:mm" : "EEE d MMM yyyy, HH:mm"
+            formatters[key] = formatter
+            return formatter.string(from: date)
+        }
     }
 }
 

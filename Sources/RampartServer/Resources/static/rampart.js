@@ -3,9 +3,9 @@
   "use strict";
   // Remember the browser's time zone so the server can show times in it (until the user picks one).
   try {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var zone = encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone || "");
     if (zone && document.cookie.indexOf("rampart_tz=" + zone) === -1) {
-      document.cookie = "rampart_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+      document.cookie = "rampart_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (e) { /* old browser: UTC it is */ }
 
