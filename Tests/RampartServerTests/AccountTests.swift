@@ -172,4 +172,28 @@ import VaporTesting
             #expect(exercise.status == .ok)
         }
     }
+
+    @Test(arguments: TestDatabase.all)
+    func changesToAUserTakeEffectAtOnceDespiteCachedCredentials(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup: two administrators, both having just made a request (so their credentials are cached)
+            let fixture = try await Fixture.make(app)
+            let admin = try await fixture.headers(.admin)
+            _ = try await Accounts.createUser(
+                .init(username: "second", displayName: "Second", password: Fixture.password, isAdmin: true), by: .commandLine("test"), app: app)
+            let login = try await app.testing().sendRequest(
+                .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "second", "password": Fixture.password]))
+            let second: HTTPHeaders = ["Authorization": "Bearer \((try login.json() as? [String: Any])?["token"] as? String ?? "")"]
+            let before = try await app.testing().sendRequest(.GET, "/api/v1/users", headers: second)
+            // act: demote, then disable
+            _ = try await app.testing().sendRequest(.PATCH, "/api/v1/users/second", headers: .json(admin), body: .json(["admin": false]))
+            let demoted = try await app.testing().sendRequest(.GET, "/api/v1/users", headers: second)
+            _ = try await app.testing().sendRequest(.PATCH, "/api/v1/users/second", headers: .json(admin), body: .json(["disabled": true]))
+            let disabled = try await app.testing().sendRequest(.GET, "/api/v1/me", headers: second)
+            // check
+            #expect(before.status == .ok)
+            #expect(demoted.status == .forbidden)
+            #expect(disabled.status == .unauthorized)
+        }
+    }
 }

@@ -84,7 +84,7 @@ enum Accounts {
         let timeZone = try patch.timeZone.map { try validateTimeZone($0) }
         let hash = try await hashIfGiven(patch.password, app: app)
         let now = app.dependencies.now()
-        return try await app.write { db in
+        let updated = try await app.write { db in
             guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
                 throw AppError.notFound("User '\(username)'")
             }
@@ -130,6 +130,9 @@ enum Accounts {
                 by: actor, at: now, on: db)
             return user
         }
+        // Cached credentials carry the user's name, language and admin role: let them be read again.
+        app.credentialCache.forget(userID: try updated.requireID())
+        return updated
     }
 
     // MARK: - Logging in
@@ -208,6 +211,7 @@ enum Accounts {
 
     static func revokeToken(id: UUID, ownerID: UUID, username: String, by actor: AuditActor, app: Application) async throws {
         let now = app.dependencies.now()
+        defer { app.credentialCache.forget(userID: ownerID) }
         try await app.write { db in
             // Filtered by owner: a user can only ever reach their own tokens.
             guard let token = try await APIToken.query(on: db).filter(\.$id == id).filter(\.$user.$id == ownerID).first() else {
@@ -227,6 +231,7 @@ enum Accounts {
     static func logOut(_ request: Request) async throws {
         guard let principal = request.principal else { return }
         let now = request.now
+        defer { request.application.credentialCache.forget(userID: principal.id) }
         let actor = request.auditActor
         try await request.write { db in
             switch principal.credential {

@@ -47,6 +47,10 @@ extension Request {
 }
 
 /// Resolves the principal from a bearer token or a session cookie, for every request.
+///
+/// Credentials found in the database are remembered for `CredentialCache.lifetime` seconds, so most
+/// requests need no query to know who is calling. A change on this node (logout, revocation, a user
+/// edited or disabled) forgets that user's entries at once; other nodes notice within the lifetime.
 struct AuthenticationMiddleware: AsyncMiddleware {
     static let sessionCookie = "rampart_session"
     static let sessionLifetime: TimeInterval = 7 * 24 * 3600
@@ -54,34 +58,118 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     static let touchInterval: TimeInterval = 300
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let now = request.now
         if let bearer = request.headers.bearerAuthorization?.token {
-            // One query with the user joined: this runs before every API call.
-            let token = try await APIToken.query(on: request.db)
-                .join(User.self, on: \APIToken.$user.$id == \User.$id)
-                .filter(\.$tokenHash == sha256Hex(bearer)).filter(\.$revokedAt == nil).first()
-            let user = try token?.joined(User.self)
-            guard let token, let user, token.expiresAt.map({ $0 > now }) ?? true, user.disabledAt == nil else {
+            guard let principal = try await principal(forToken: sha256Hex(bearer), request: request) else {
                 throw AppError(status: .unauthorized, code: "invalid_token", message: "The API token is unknown, revoked or expired")
             }
-            if token.lastUsedAt.map({ now.timeIntervalSince($0) > Self.touchInterval }) ?? true {
-                token.lastUsedAt = now
-                try await token.save(on: request.db)
-            }
-            request.principal = try Principal(user: user, credential: .token(id: token.requireID()))
+            request.principal = principal
         } else if let cookie = request.cookies[Self.sessionCookie]?.string {
-            let session = try await WebSession.query(on: request.db)
-                .join(User.self, on: \WebSession.$user.$id == \User.$id)
-                .filter(\.$tokenHash == sha256Hex(cookie)).first()
-            if let session, let user = try? session.joined(User.self), session.expiresAt > now, user.disabledAt == nil {
-                if now.timeIntervalSince(session.lastSeenAt) > Self.touchInterval {
-                    session.lastSeenAt = now
-                    session.expiresAt = now.addingTimeInterval(Self.sessionLifetime)
-                    try await session.save(on: request.db)
-                }
-                request.principal = try Principal(user: user, credential: .session(id: session.requireID(), csrfToken: session.csrfToken))
-            }
+            request.principal = try await principal(forSession: sha256Hex(cookie), request: request)
         }
         return try await next.respond(to: request)
+    }
+
+    private func principal(forToken hash: String, request: Request) async throws -> Principal? {
+        let now = request.now
+        let cache = request.application.credentialCache
+        if let entry = cache.lookup(hash, now: now), entry.expiresAt.map({ $0 > now }) ?? true,
+            now.timeIntervalSince(entry.lastSeenAt) <= Self.touchInterval
+        {
+            return entry.principal
+        }
+        // One query with the user joined.
+        let token = try await APIToken.query(on: request.db)
+            .join(User.self, on: \APIToken.$user.$id == \User.$id)
+            .filter(\.$tokenHash == hash).filter(\.$revokedAt == nil).first()
+        guard let token, let user = try? token.joined(User.self), token.expiresAt.map({ $0 > now }) ?? true, user.disabledAt == nil else {
+            return nil
+        }
+        if token.lastUsedAt.map({ now.timeIntervalSince($0) > Self.touchInterval }) ?? true {
+            token.lastUsedAt = now
+            try await token.save(on: request.db)
+        }
+        let principal = try Principal(user: user, credential: .token(id: token.requireID()))
+        cache.remember(hash, .init(principal: principal, expiresAt: token.expiresAt, lastSeenAt: token.lastUsedAt ?? now), now: now)
+        return principal
+    }
+
+    private func principal(forSession hash: String, request: Request) async throws -> Principal? {
+        let now = request.now
+        let cache = request.application.credentialCache
+        if let entry = cache.lookup(hash, now: now), entry.expiresAt.map({ $0 > now }) ?? true,
+            now.timeIntervalSince(entry.lastSeenAt) <= Self.touchInterval
+        {
+            return entry.principal
+        }
+        let session = try await WebSession.query(on: request.db)
+            .join(User.self, on: \WebSession.$user.$id == \User.$id)
+            .filter(\.$tokenHash == hash).first()
+        guard let session, let user = try? session.joined(User.self), session.expiresAt > now, user.disabledAt == nil else {
+            return nil
+        }
+        if now.timeIntervalSince(session.lastSeenAt) > Self.touchInterval {
+            session.lastSeenAt = now
+            session.expiresAt = now.addingTimeInterval(Self.sessionLifetime)
+            try await session.save(on: request.db)
+        }
+        let principal = try Principal(user: user, credential: .session(id: session.requireID(), csrfToken: session.csrfToken))
+        cache.remember(hash, .init(principal: principal, expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt), now: now)
+        return principal
+    }
+}
+
+/// Credentials recently found valid, by the SHA-256 of the secret. Bounded; entries live `lifetime` seconds.
+final class CredentialCache: @unchecked Sendable {
+    struct Entry: Sendable {
+        var principal: Principal
+        var expiresAt: Date?
+        var lastSeenAt: Date
+    }
+
+    static let lifetime: TimeInterval = 5
+    private static let capacity = 50_000
+    private let lock = NSLock()
+    private var entries: [String: (entry: Entry, cachedAt: Date)] = [:]
+
+    func lookup(_ hash: String, now: Date) -> Entry? {
+        lock.withLock {
+            guard let cached = entries[hash] else { return nil }
+            guard now.timeIntervalSince(cached.cachedAt) < Self.lifetime else {
+                entries[hash] = nil
+                return nil
+            }
+            return cached.entry
+        }
+    }
+
+    func remember(_ hash: String, _ entry: Entry, now: Date) {
+        lock.withLock {
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (entry, now)
+        }
+    }
+
+    /// Forgets everything: after changes to many users at once (an exercise file).
+    func forgetAll() {
+        lock.withLock { entries.removeAll() }
+    }
+
+    /// Forgets every credential of `userID`: after a logout, a revocation or any change to the user.
+    func forget(userID: UUID) {
+        lock.withLock { entries = entries.filter { $0.value.entry.principal.id != userID } }
+    }
+}
+
+extension Application {
+    private struct CredentialCacheKey: StorageKey {
+        typealias Value = CredentialCache
+    }
+
+    var credentialCache: CredentialCache {
+        get {
+            guard let cache = storage[CredentialCacheKey.self] else { fatalError("configure(_:_:) has not run") }
+            return cache
+        }
+        set { storage[CredentialCacheKey.self] = newValue }
     }
 }

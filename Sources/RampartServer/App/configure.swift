@@ -12,6 +12,7 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.routes.defaultMaxBodySize = ByteCount(value: configuration.maxBodyBytes)
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))
     app.loginLimiters = (GuessLimiter(limit: 10, window: 300), GuessLimiter(limit: 30, window: 300))
+    app.credentialCache = CredentialCache()
 
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601

@@ -22,12 +22,15 @@ enum ExerciseFileStore {
     static func apply(_ file: ExerciseFile, dryRun: Bool = false, by actor: AuditActor, app: Application) async throws -> Report {
         let now = app.dependencies.now()
         do {
-            return try await app.write { db in
+            let report = try await app.write { db in
                 var report = try await applyInTransaction(file, actor: actor, app: app, now: now, on: db)
                 report.dryRun = dryRun
                 if dryRun { throw RolledBack(report: report) }
                 return report
             }
+            // Users' names and roles may have changed.
+            if !file.users.isEmpty { app.credentialCache.forgetAll() }
+            return report
         } catch let rolledBack as RolledBack {
             return rolledBack.report
         }
