@@ -76,13 +76,26 @@ extension Application {
         set { storage[PlaceholderHashKey.self] = newValue }
     }
 
-    /// Bcrypt on the thread pool, never on an event loop.
+    private struct PasswordPoolKey: StorageKey {
+        typealias Value = NIOThreadPool
+    }
+
+    /// Bcrypt runs on threads of its own: never on an event loop, and never on `threadPool`, where
+    /// SQLite runs its queries, so a storm of logins at the start of an exercise slows only logins.
+    var passwordPool: NIOThreadPool {
+        get {
+            guard let pool = storage[PasswordPoolKey.self] else { fatalError("configure(_:_:) has not run") }
+            return pool
+        }
+        set { storage[PasswordPoolKey.self] = newValue }
+    }
+
     func hashPassword(_ password: String) async throws -> String {
         let cost = rampart.bcryptCost
-        return try await threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+        return try await passwordPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
     }
 
     func verifyPassword(_ password: String, hash: String) async throws -> Bool {
-        try await threadPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+        try await passwordPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
     }
 }

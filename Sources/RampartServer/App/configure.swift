@@ -38,9 +38,19 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.asyncCommands.use(ExerciseCommands(), as: "exercise")
     app.asyncCommands.use(AuditCommands(), as: "audit")
 
+    let passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount / 2))
+    passwordPool.start()
+    app.passwordPool = passwordPool
+    app.lifecycle.use(PasswordPoolShutdown())
     let cost = configuration.bcryptCost
     let secret = app.dependencies.token()
-    app.placeholderPasswordHash = try await app.threadPool.runIfActive { try Bcrypt.hash(secret, cost: cost) }
+    app.placeholderPasswordHash = try await passwordPool.runIfActive { try Bcrypt.hash(secret, cost: cost) }
+}
+
+private struct PasswordPoolShutdown: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async {
+        try? await application.passwordPool.shutdownGracefully()
+    }
 }
 
 private func useDatabase(_ app: Application, _ choice: RampartConfiguration.DatabaseChoice) async throws {
