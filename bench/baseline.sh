@@ -4,7 +4,8 @@
 #   healthz          trivial route with one `SELECT 1`: the machine's ceiling
 #   me (API)         bearer-token authentication + one query: the cost every API call pays
 #   exercise page    session cookie + a server-rendered page with several queries
-#   login (API)      Bcrypt verification, cost 12 (RAMPART_BCRYPT_COST), on the thread pool
+#   login (API)      Bcrypt verification, cost 12 (RAMPART_BCRYPT_COST), on its own thread pool
+#   me, 16 logins    the me route again while 16 connections keep logging in
 # Usage: bench/baseline.sh [duration-seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,5 +50,11 @@ run "me (API)" "$connections" -H "Authorization: Bearer $token" "$url/api/v1/me"
 run "exercise page" "$connections" -H "Cookie: rampart_session=$cookie" "$url/exercises/marvel-demo"
 # Bcrypt is meant to be slow: a few connections show its latency; more only queue.
 run "login (API)" 2 -s "$data/login.lua" "$url/api/v1/auth/login"
+# The start of an exercise: a storm of logins while everyone else keeps working.
+wrk --timeout 10s -d "$((duration + 2))s" -c 16 -t 1 -s "$data/login.lua" "$url/api/v1/auth/login" >/dev/null &
+storm=$!
+sleep 1
+run "me, 16 logins" "$connections" -H "Authorization: Bearer $token" "$url/api/v1/me"
+wait $storm
 echo
 echo "($(nproc) cores, ${duration}s per route, $connections connections (login: 2), $(if [ -n "${DATABASE_URL:-}" ]; then echo PostgreSQL; else echo SQLite; fi))"
