@@ -64,38 +64,4 @@ extension Application {
     private struct AddressLimiterKey: StorageKey {
         typealias Value = GuessLimiter
     }
-
-    private struct PlaceholderHashKey: StorageKey {
-        typealias Value = String
-    }
-
-    /// A Bcrypt hash of a random secret at the configured cost, made at start-up: logins for unknown
-    /// usernames verify against it so they take as long as real ones.
-    var placeholderPasswordHash: String {
-        get { storage[PlaceholderHashKey.self] ?? "" }
-        set { storage[PlaceholderHashKey.self] = newValue }
-    }
-
-    private struct PasswordPoolKey: StorageKey {
-        typealias Value = NIOThreadPool
-    }
-
-    /// Bcrypt runs on threads of its own: never on an event loop, and never on `threadPool`, where
-    /// SQLite runs its queries, so a storm of logins at the start of an exercise slows only logins.
-    var passwordPool: NIOThreadPool {
-        get {
-            guard let pool = storage[PasswordPoolKey.self] else { fatalError("configure(_:_:) has not run") }
-            return pool
-        }
-        set { storage[PasswordPoolKey.self] = newValue }
-    }
-
-    func hashPassword(_ password: String) async throws -> String {
-        let cost = rampart.bcryptCost
-        return try await passwordPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
-    }
-
-    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
-        try await passwordPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
-    }
 }
