@@ -72,11 +72,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     private func principal(forToken hash: String, request: Request) async throws -> Principal? {
         let now = request.now
         let cache = request.application.credentialCache
-        if let entry = cache.lookup(hash, now: now), entry.expiresAt.map({ $0 > now }) ?? true,
-            now.timeIntervalSince(entry.lastSeenAt) <= Self.touchInterval
-        {
-            return entry.principal
-        }
+        if let principal = cache.usablePrincipal(hash, now: now) { return principal }
         // One query with the user joined.
         let token = try await APIToken.query(on: request.db)
             .join(User.self, on: \APIToken.$user.$id == \User.$id)
@@ -96,11 +92,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     private func principal(forSession hash: String, request: Request) async throws -> Principal? {
         let now = request.now
         let cache = request.application.credentialCache
-        if let entry = cache.lookup(hash, now: now), entry.expiresAt.map({ $0 > now }) ?? true,
-            now.timeIntervalSince(entry.lastSeenAt) <= Self.touchInterval
-        {
-            return entry.principal
-        }
+        if let principal = cache.usablePrincipal(hash, now: now) { return principal }
         let session = try await WebSession.query(on: request.db)
             .join(User.self, on: \WebSession.$user.$id == \User.$id)
             .filter(\.$tokenHash == hash).first()
@@ -131,8 +123,10 @@ final class CredentialCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: (entry: Entry, cachedAt: Date)] = [:]
 
-    func lookup(_ hash: String, now: Date) -> Entry? {
-        lock.withLock {
+    /// The cached principal, unless the entry is older than `lifetime`, the credential has expired, or
+    /// its last-seen time is due to be written again (which needs the database).
+    func usablePrincipal(_ hash: String, now: Date) -> Principal? {
+        let entry: Entry? = lock.withLock {
             guard let cached = entries[hash] else { return nil }
             guard now.timeIntervalSince(cached.cachedAt) < Self.lifetime else {
                 entries[hash] = nil
@@ -140,6 +134,10 @@ final class CredentialCache: @unchecked Sendable {
             }
             return cached.entry
         }
+        guard let entry, entry.expiresAt.map({ $0 > now }) ?? true,
+            now.timeIntervalSince(entry.lastSeenAt) <= AuthenticationMiddleware.touchInterval
+        else { return nil }
+        return entry.principal
     }
 
     func remember(_ hash: String, _ entry: Entry, now: Date) {
