@@ -62,4 +62,16 @@ import Vapor
             await #expect(throws: ConfigurationError.self) { try await run(app, "audit", "verify") }
         }
     }
+
+    @Test(arguments: TestDatabase.all)
+    func everyMigrationRevertsAndAppliesAgain(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            _ = try await Fixture.make(app)
+            try await app.autoRevert()
+            try await app.autoMigrate()
+            #expect(try await User.query(on: app.db).count() == 0)
+            _ = try await Fixture.make(app)
+            #expect(try await Team.query(on: app.db).count() == TeamKind.allCases.count)
+        }
+    }
 }
