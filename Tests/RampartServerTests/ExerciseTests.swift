@@ -164,4 +164,21 @@ import VaporTesting
             #expect(count == 1)
         }
     }
+
+    @Test(arguments: TestDatabase.all)
+    func onlyEmptyTeamsCanBeDeleted(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let fixture = try await Fixture.make(app)
+            let white = try await fixture.headers(.white)
+            _ = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "typo", "kind": "blue", "name": "Typo"]))
+            let occupied = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/blue", headers: white)
+            let deleted = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/typo", headers: white)
+            let again = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/typo", headers: white)
+            #expect(occupied.status == .conflict && occupied.errorCode == "team_not_empty")
+            #expect(deleted.status == .noContent)
+            #expect(again.status == .notFound)
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "team.delete").count() == 1)
+        }
+    }
 }

@@ -19,6 +19,7 @@ enum AppRoute: Sendable {
     case exerciseWindowDelete(String, String), exerciseFile(String)
     case teams(String), team(String, String), teamMembers(String, String), teamMemberRemove(String, String, String)
     case teamJoinCode(String, String)
+    case teamDelete(String, String)
     case audit(String)
 
     // API
@@ -72,6 +73,7 @@ enum AppRoute: Sendable {
         case .teamMembers(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/members"
         case .teamMemberRemove(let slug, let team, let username): "/exercises/\(e(slug))/teams/\(e(team))/members/\(e(username))/delete"
         case .teamJoinCode(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/join-code"
+        case .teamDelete(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/delete"
         case .audit(let slug): "/exercises/\(e(slug))/audit"
 
         case .apiLogin: "/api/v1/auth/login"

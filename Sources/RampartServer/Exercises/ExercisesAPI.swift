@@ -272,6 +272,11 @@ enum ExercisesAPI {
                 by: req.auditActor, app: req.application)
             return TeamDTO(team, members: try await Teams.members(of: [team], on: req.db)[team.id!] ?? [], showJoinCode: true)
         }
+        routes.endpoint(.DELETE, .apiTeam(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> HTTPStatus in
+            try await Teams.delete(
+                in: try req.parameters.require("slug"), team: try req.parameters.require("team"), by: req.auditActor, app: req.application)
+            return .noContent
+        }
         routes.endpoint(.POST, .apiTeamMembers(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> HTTPStatus in
             struct Body: StrictDecodable {
                 var username: String

@@ -63,6 +63,15 @@ enum TeamPages {
                 in: slug, team: teamSlug, username: try req.parameters.require("username"), by: req.auditActor, app: req.application)
             return req.seeOther(.team(slug, teamSlug), notice: .saved)
         }
+        routes.endpoint(.POST, .teamDelete(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> Response in
+            let slug = try req.parameters.require("slug")
+            do {
+                try await Teams.delete(in: slug, team: try req.parameters.require("team"), by: req.auditActor, app: req.application)
+            } catch let error as AppError where error.status == .conflict {
+                return try await teamPage(req, error: error.message)
+            }
+            return req.seeOther(.teams(slug), notice: .teamDeleted)
+        }
         routes.endpoint(.POST, .teamJoinCode(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> Response in
             let slug = try req.parameters.require("slug")
             let teamSlug = try req.parameters.require("team")
@@ -86,6 +95,7 @@ enum TeamPages {
                 .init(title: page.t(.exercises), href: AppRoute.exercises.path),
                 .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
             ],
+            UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             UI.table(
                 headers: ["#", page.t(.team), page.t(.kind), page.t(.nation), page.t(.members), page.t(.joinCode)],
@@ -163,6 +173,13 @@ enum TeamPages {
                     UI.field(page.t(.username), name: "username", required: true, hint: page.t(.addMemberHint), autocomplete: "off", maxLength: 64),
                     .if(team.kind == .white, UI.checkbox(page.t(.judge), name: "judge", checked: false))
                 )
+            ),
+            UI.section(
+                page.t(.deleteTeam),
+                .p(.class("muted"), .text(page.t(.deleteTeamHint))),
+                UI.form(
+                    page, action: AppRoute.teamDelete(slug, team.slug).path, submit: page.t(.deleteTeam), danger: true, inline: true,
+                    confirm: page.t(.confirmDeleteTeam))
             )
         )
     }

@@ -203,6 +203,26 @@ enum Teams {
         }
     }
 
+    /// Deletes a team set up by mistake. Only an empty team: members are moved or removed first, so a
+    /// deletion never takes anyone's place in the exercise away by accident.
+    static func delete(in slug: String, team teamSlug: String, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        try await app.write { db in
+            let exercise = try await Exercises.find(slug, on: db)
+            let team = try await find(teamSlug, in: exercise, on: db)
+            let members = try await Membership.query(on: db).filter(\.$team.$id == team.requireID()).count()
+            guard members == 0 else {
+                throw AppError.conflict("team_not_empty", "Team '\(teamSlug)' has \(members) member(s); move or remove them first")
+            }
+            try await team.delete(on: db)
+            try await Audit.record(
+                AuditEvent(
+                    exerciseID: exercise.id, action: "team.delete", subjectType: "team", subject: teamSlug,
+                    summary: "deleted \(team.kind.rawValue) team \(teamSlug) '\(team.name)'"),
+                by: actor, at: now, on: db)
+        }
+    }
+
     /// A signed-in user joins the team whose join code they were given.
     static func join(code rawCode: String, principal: Principal, by actor: AuditActor, app: Application) async throws -> (Exercise, Team) {
         let code = rawCode.trimmingCharacters(in: .whitespaces).uppercased()

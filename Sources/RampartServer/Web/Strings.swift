@@ -146,6 +146,10 @@ enum S: String, CaseIterable, Sendable {
     case slugRule
     case usernameRule
     case auditFilterHint
+    case deleteTeam
+    case deleteTeamHint
+    case confirmDeleteTeam
+    case teamDeleted
 
     func text(_ locale: UILocale) -> String {
         locale == .ko ? ko : en
@@ -323,6 +327,10 @@ enum S: String, CaseIterable, Sendable {
         case .slugRule: "Lower-case letters, digits and inner hyphens, at most 63 characters"
         case .usernameRule: "Lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
         case .auditFilterHint: "Exact, or a prefix: 'team' matches team.create, team.update …"
+        case .deleteTeam: "Delete team"
+        case .deleteTeamHint: "Only an empty team can be deleted: move or remove its members first."
+        case .confirmDeleteTeam: "Delete this team? Its join code stops working."
+        case .teamDeleted: "Team deleted"
         }
     }
 
@@ -470,6 +478,10 @@ enum S: String, CaseIterable, Sendable {
         case .slugRule: "영문 소문자, 숫자, 중간의 하이픈(-), 최대 63자"
         case .usernameRule: "영문 소문자, 숫자, '.', '_', '-' (첫 글자는 영문 또는 숫자)"
         case .auditFilterHint: "정확히 일치하거나 접두어: 'team'은 team.create, team.update 등과 일치"
+        case .deleteTeam: "팀 삭제"
+        case .deleteTeamHint: "구성원이 없는 팀만 삭제할 수 있습니다. 먼저 구성원을 옮기거나 제거하십시오."
+        case .confirmDeleteTeam: "이 팀을 삭제하시겠습니까? 참가 코드는 더 이상 작동하지 않습니다."
+        case .teamDeleted: "팀을 삭제했습니다"
         }
     }
 }
