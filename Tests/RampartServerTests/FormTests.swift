@@ -103,4 +103,23 @@ import VaporTesting
             #expect(after.status == .seeOther && after.headers.first(name: .location)?.hasPrefix("/login") == true)
         }
     }
+
+    @Test func formErrorsAreShownInTheViewersLanguage() async throws {
+        try await withRampart(.sqlite) { app, _ in
+            _ = try await Fixture.make(app)
+            let browser = Browser(app)
+            try await browser.logIn("white")
+            try await browser.get("/exercises/ex/teams")
+            try await browser.post("/language", ["locale": "ko", "next": "/exercises/ex/teams"])
+            try await browser.get("/exercises/ex/teams")
+            let badNation = try await browser.post("/exercises/ex/teams", ["slug": "x", "kind": "blue", "name": "X", "nation": "UK"])
+            let emptyName = try await browser.post("/exercises/ex/teams", ["slug": "y", "kind": "blue", "name": ""])
+            let forbidden = try await browser.get("/admin/users")
+            #expect(badNation.body.string.contains("ISO 3166-1 두 글자 코드"))
+            #expect(badNation.body.string.contains("국가: "))
+            #expect(emptyName.body.string.contains("이름: 필수입니다"))
+            #expect(forbidden.status == .forbidden && forbidden.body.string.contains("허용되지 않음"))
+            #expect(forbidden.body.string.contains("관리자만 할 수 있습니다"))
+        }
+    }
 }

@@ -65,29 +65,29 @@ public struct ScheduleSpec: Equatable, Sendable {
         self.windows = windows
     }
 
-    /// Problems with the schedule as a whole, as (field, message) pairs; empty when it is coherent.
-    public func problems() -> [(field: String, message: String)] {
-        var problems: [(String, String)] = []
+    /// Problems with the schedule as a whole; empty when it is coherent.
+    public func problems() -> [ScheduleProblem] {
+        var problems: [ScheduleProblem] = []
         if let startsAt, let endsAt, endsAt <= startsAt {
-            problems.append(("ends_at", "must be after starts_at"))
+            problems.append(.init(field: "ends_at", kind: .endsBeforeStart))
         }
         if let freezeAt {
-            if let startsAt, freezeAt < startsAt { problems.append(("freeze_at", "must not be before starts_at")) }
-            if let endsAt, freezeAt > endsAt { problems.append(("freeze_at", "must not be after ends_at")) }
+            if let startsAt, freezeAt < startsAt { problems.append(.init(field: "freeze_at", kind: .freezeBeforeStart)) }
+            if let endsAt, freezeAt > endsAt { problems.append(.init(field: "freeze_at", kind: .freezeAfterEnd)) }
         }
         for (index, window) in windows.enumerated() {
             let field = "windows[\(index)]"
             if window.endsAt <= window.startsAt {
-                problems.append(("\(field).ends_at", "must be after starts_at"))
+                problems.append(.init(field: "\(field).ends_at", kind: .windowEndsBeforeStart))
             }
             if let startsAt, window.startsAt < startsAt {
-                problems.append(("\(field).starts_at", "must not be before the exercise starts_at"))
+                problems.append(.init(field: "\(field).starts_at", kind: .windowBeforeExercise))
             }
             if let endsAt, window.endsAt > endsAt {
-                problems.append(("\(field).ends_at", "must not be after the exercise ends_at"))
+                problems.append(.init(field: "\(field).ends_at", kind: .windowAfterExercise))
             }
             if index > 0, window.startsAt < windows[index - 1].endsAt {
-                problems.append(("\(field).starts_at", "overlaps or precedes the window before it; list windows in time order"))
+                problems.append(.init(field: "\(field).starts_at", kind: .windowsOverlap))
             }
         }
         return problems
@@ -96,6 +96,28 @@ public struct ScheduleSpec: Equatable, Sendable {
     /// The window that contains `date`, if any.
     public func window(at date: Date) -> WindowSpec? {
         windows.first { $0.startsAt <= date && date < $0.endsAt }
+    }
+}
+
+/// One thing wrong with a schedule: which field, and what (the server translates `kind`).
+public struct ScheduleProblem: Equatable, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case endsBeforeStart, freezeBeforeStart, freezeAfterEnd
+        case windowEndsBeforeStart, windowBeforeExercise, windowAfterExercise, windowsOverlap
+    }
+
+    public var field: String
+    public var kind: Kind
+
+    public var message: String {
+        switch kind {
+        case .endsBeforeStart, .windowEndsBeforeStart: "must be after starts_at"
+        case .freezeBeforeStart: "must not be before starts_at"
+        case .freezeAfterEnd: "must not be after ends_at"
+        case .windowBeforeExercise: "must not be before the exercise starts_at"
+        case .windowAfterExercise: "must not be after the exercise ends_at"
+        case .windowsOverlap: "overlaps or precedes the window before it; list windows in time order"
+        }
     }
 }
 

@@ -20,7 +20,8 @@ enum AccountPages {
                 user = try await Accounts.authenticate(username: username, password: password, request: req)
             } catch let error as AppError where error.status == .unauthorized || error.status == .tooManyRequests {
                 let response = loginPage(
-                    req, error: error.status == .unauthorized ? PageContext(req).t(.wrongCredentials) : error.message, username: username)
+                    req, error: error.status == .unauthorized ? PageContext(req).t(.wrongCredentials) : error.text(PageContext(req).locale),
+                    username: username)
                 response.status = error.status
                 for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
                 return response
@@ -38,7 +39,7 @@ enum AccountPages {
         }
         routes.endpoint(.POST, .language, .anyone) { req async throws -> Response in
             guard let locale = req.formField("locale").flatMap(UILocale.init(rawValue:)) else {
-                throw AppError.invalid("locale", "expected en or ko")
+                throw AppError.invalid("locale", "expected en or ko", ko: "en 또는 ko여야 합니다")
             }
             if let principal = req.principal, principal.locale != locale {
                 try await Accounts.updateUser(principal.username, .init(locale: locale), by: req.auditActor, app: req.application)
@@ -61,7 +62,7 @@ enum AccountPages {
                         timeZone: .some(req.formField("time_zone"))),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where error.status == .unprocessableEntity {
-                return try await accountPage(req, newToken: nil, error: error.message)
+                return try await accountPage(req, newToken: nil, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.account, notice: .saved)
         }
@@ -73,7 +74,7 @@ enum AccountPages {
                 _ = try await Accounts.authenticate(username: principal.username, password: current, request: req)
                 try await Accounts.updateUser(principal.username, .init(password: new), by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unauthorized, .unprocessableEntity, .tooManyRequests].contains(error.status) {
-                let message = error.status == .unauthorized ? PageContext(req).t(.wrongCurrentPassword) : error.message
+                let message = error.status == .unauthorized ? PageContext(req).t(.wrongCurrentPassword) : error.text(PageContext(req).locale)
                 return try await accountPage(req, newToken: nil, error: message)
             }
             return req.seeOther(.account, notice: .passwordChanged)
@@ -87,12 +88,12 @@ enum AccountPages {
                     by: req.auditActor, app: req.application)
                 return try await accountPage(req, newToken: issued.token, error: nil)
             } catch let error as AppError where error.status == .unprocessableEntity {
-                return try await accountPage(req, newToken: nil, error: error.message)
+                return try await accountPage(req, newToken: nil, error: error.text(PageContext(req).locale))
             }
         }
         routes.endpoint(.POST, .accountTokenRevoke(AppRoute.param.token), .signedIn) { req async throws -> Response in
             let principal = try req.requirePrincipal()
-            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token") }
+            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token", ko: "토큰") }
             try await Accounts.revokeToken(id: id, ownerID: principal.id, username: principal.username, by: req.auditActor, app: req.application)
             return req.seeOther(.account, notice: .tokenRevoked)
         }
@@ -105,7 +106,7 @@ enum AccountPages {
                     code: req.formField("code") ?? "", principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
                 return req.seeOther(.exercise(exercise.slug), notice: .joined)
             } catch let error as AppError where error.status == .notFound || error.status == .conflict {
-                return joinPage(req, error: error.message)
+                return joinPage(req, error: error.text(PageContext(req).locale))
             }
         }
     }

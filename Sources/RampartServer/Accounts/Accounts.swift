@@ -16,10 +16,10 @@ enum Accounts {
 
     static func validatePassword(_ password: String) throws {
         guard password.count >= TextLimit.password.min else {
-            throw AppError.invalid("password", "must be at least \(TextLimit.password.min) characters")
+            throw AppError.invalid("password", "must be at least \(TextLimit.password.min) characters", ko: "\(TextLimit.password.min)자 이상이어야 합니다")
         }
         guard password.count <= TextLimit.password.max else {
-            throw AppError.invalid("password", "must be at most \(TextLimit.password.max) characters")
+            throw AppError.invalid("password", "must be at most \(TextLimit.password.max) characters", ko: "\(TextLimit.password.max)자 이하여야 합니다")
         }
     }
 
@@ -32,29 +32,35 @@ enum Accounts {
 
     static func validateName(_ field: String, _ value: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty") }
-        guard trimmed.count <= TextLimit.name else { throw AppError.invalid(field, "must be at most \(TextLimit.name) characters") }
+        guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty", ko: "비어 있으면 안 됩니다") }
+        guard trimmed.count <= TextLimit.name else {
+            throw AppError.invalid(field, "must be at most \(TextLimit.name) characters", ko: "\(TextLimit.name)자 이하여야 합니다")
+        }
         return trimmed
     }
 
     static func validateTimeZone(_ value: String?) throws -> String? {
         guard let value, !value.isEmpty else { return nil }
         guard TimeZone.iana(value) != nil else {
-            throw AppError.invalid("time_zone", "unknown time zone '\(value)'; use an IANA name such as Europe/London or Asia/Seoul")
+            throw AppError.invalid(
+                "time_zone", "unknown time zone '\(value)'; use an IANA name such as Europe/London or Asia/Seoul",
+                ko: "알 수 없는 시간대 '\(value)'입니다. Europe/London, Asia/Seoul 같은 IANA 이름을 쓰십시오")
         }
         return value
     }
 
     static func createUser(_ new: NewUser, by actor: AuditActor, app: Application) async throws -> User {
         let username = new.username.trimmingCharacters(in: .whitespaces).lowercased()
-        guard Identifier.isValidUsername(username) else { throw AppError.invalid("username", "must use \(Identifier.usernameRule)") }
+        guard Identifier.isValidUsername(username) else {
+            throw AppError.invalid("username", "must use \(Identifier.usernameRule)", ko: S.usernameRule.ko)
+        }
         let displayName = try validateName("display_name", new.displayName)
         let timeZone = try validateTimeZone(new.timeZone)
         let hash = try await hashIfGiven(new.password, app: app)
         let now = app.dependencies.now()
         return try await app.write { db in
             guard try await User.query(on: db).filter(\.$username == username).first() == nil else {
-                throw AppError.conflict("username_taken", "The username '\(username)' is taken")
+                throw AppError.conflict("username_taken", "The username '\(username)' is taken", ko: "사용자 이름 '\(username)'은(는) 이미 쓰이고 있습니다")
             }
             let user = User(
                 username: username, displayName: displayName, passwordHash: hash, isAdmin: new.isAdmin, locale: new.locale, timeZone: timeZone)
@@ -86,7 +92,7 @@ enum Accounts {
         let now = app.dependencies.now()
         let updated = try await app.write { db in
             guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
-                throw AppError.notFound("User '\(username)'")
+                throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
             }
             var changes = ChangeSet()
             if let displayName {
@@ -95,7 +101,7 @@ enum Accounts {
             }
             if let isAdmin = patch.isAdmin {
                 if !isAdmin, user.isAdmin, actor.id == user.id {
-                    throw AppError.conflict("last_admin", "You cannot remove your own administrator role")
+                    throw AppError.conflict("last_admin", "You cannot remove your own administrator role", ko: "자신의 관리자 역할은 해제할 수 없습니다")
                 }
                 changes.note("admin", String(user.isAdmin), String(isAdmin))
                 user.isAdmin = isAdmin
@@ -109,7 +115,9 @@ enum Accounts {
                 user.timeZone = timeZone
             }
             if let disabled = patch.disabled {
-                if disabled, actor.id == user.id { throw AppError.conflict("self_disable", "You cannot disable your own account") }
+                if disabled, actor.id == user.id {
+                    throw AppError.conflict("self_disable", "You cannot disable your own account", ko: "자신의 계정은 비활성화할 수 없습니다")
+                }
                 changes.note("disabled", String(user.disabledAt != nil), String(disabled))
                 user.disabledAt = disabled ? (user.disabledAt ?? now) : nil
                 if disabled {
@@ -137,7 +145,8 @@ enum Accounts {
 
     // MARK: - Logging in
 
-    static let invalidCredentials = AppError(status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password")
+    static let invalidCredentials = AppError(
+        status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password", korean: S.wrongCredentials.ko)
 
     /// Checks a username and password, counting failures against both the name and the address.
     static func authenticate(username rawUsername: String, password: String, request: Request) async throws -> User {
@@ -215,7 +224,7 @@ enum Accounts {
         try await app.write { db in
             // Filtered by owner: a user can only ever reach their own tokens.
             guard let token = try await APIToken.query(on: db).filter(\.$id == id).filter(\.$user.$id == ownerID).first() else {
-                throw AppError.notFound("Token")
+                throw AppError.notFound("Token", ko: "토큰")
             }
             guard token.revokedAt == nil else { return }
             token.revokedAt = now

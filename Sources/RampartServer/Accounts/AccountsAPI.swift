@@ -142,7 +142,7 @@ enum AccountsAPI {
         }
         routes.endpoint(.DELETE, .apiToken(AppRoute.param.token), .signedIn) { req async throws -> HTTPStatus in
             let principal = try req.requirePrincipal()
-            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token") }
+            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token", ko: "토큰") }
             try await Accounts.revokeToken(id: id, ownerID: principal.id, username: principal.username, by: req.auditActor, app: req.application)
             return .noContent
         }
@@ -188,7 +188,7 @@ enum AccountsAPI {
         routes.endpoint(.GET, .apiUser(AppRoute.param.username), .admin) { req async throws -> UserDTO in
             let username = try req.parameters.require("username")
             guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
-                throw AppError.notFound("User '\(username)'")
+                throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
             }
             return UserDTO(user)
         }

@@ -19,7 +19,7 @@ enum AdminPages {
                     by: req.auditActor, app: req.application)
                 return req.seeOther(.user(user.username), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
-                return try await usersPage(req, error: error.message)
+                return try await usersPage(req, error: error.text(PageContext(req).locale))
             }
         }
         routes.endpoint(.GET, .user(AppRoute.param.username), .admin) { req async throws -> Response in
@@ -37,7 +37,7 @@ enum AdminPages {
                         disabled: req.formFlag("disabled"), password: password),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
-                return try await userPage(req, error: error.message)
+                return try await userPage(req, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.user(username), notice: .saved)
         }
@@ -101,7 +101,7 @@ enum AdminPages {
         let page = PageContext(req)
         let username = try req.parameters.require("username")
         guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
-            throw AppError.notFound("User '\(username)'")
+            throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
         }
         return Layout.render(
             page, title: user.username, crumbs: [.init(title: page.t(.users), href: AppRoute.users.path)],

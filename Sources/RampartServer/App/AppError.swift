@@ -1,3 +1,4 @@
+import RampartCore
 import Vapor
 
 /// An error meant for the user: an HTTP status, a stable machine code and a sentence.
@@ -8,38 +9,47 @@ struct AppError: AbortError, DebuggableError {
     var headers: HTTPHeaders = [:]
     /// Extra detail for API clients, such as every problem in an exercise file.
     var details: [String] = []
+    /// The message in Korean, for pages shown in Korean; the API answers in English.
+    var korean: String? = nil
 
     var reason: String { message }
+
+    func text(_ locale: UILocale) -> String {
+        locale == .ko ? (korean ?? message) : message
+    }
     var identifier: String { code }
 
     static func badRequest(_ code: String = "bad_request", _ message: String, details: [String] = []) -> AppError {
         AppError(status: .badRequest, code: code, message: message, details: details)
     }
 
-    static func invalid(_ field: String, _ message: String) -> AppError {
-        AppError(status: .unprocessableEntity, code: "invalid_field", message: "\(field): \(message)", details: [field])
+    /// A field's value is wrong. `ko` is the same sentence in Korean, without the field name.
+    static func invalid(_ field: String, _ message: String, ko: String? = nil) -> AppError {
+        AppError(
+            status: .unprocessableEntity, code: "invalid_field", message: "\(field): \(message)", details: [field],
+            korean: ko.map { "\(FieldNames.korean(field)): \($0)" })
     }
 
-    static func notFound(_ what: String) -> AppError {
-        AppError(status: .notFound, code: "not_found", message: "\(what) was not found")
+    static func notFound(_ what: String, ko: String? = nil) -> AppError {
+        AppError(status: .notFound, code: "not_found", message: "\(what) was not found", korean: ko.map { "\($0)을(를) 찾을 수 없습니다" })
     }
 
-    static let unauthenticated = AppError(status: .unauthorized, code: "unauthenticated", message: "Log in to continue")
+    static let unauthenticated = AppError(
+        status: .unauthorized, code: "unauthenticated", message: "Log in to continue", korean: "계속하려면 로그인하십시오")
 
-    static func forbidden(_ message: String = "Your role does not allow this") -> AppError {
-        AppError(status: .forbidden, code: "forbidden", message: message)
+    static func forbidden(_ message: String = "Your role does not allow this", ko: String = "이 역할로는 할 수 없습니다") -> AppError {
+        AppError(status: .forbidden, code: "forbidden", message: message, korean: ko)
     }
 
-    static func conflict(_ code: String = "conflict", _ message: String) -> AppError {
-        AppError(status: .conflict, code: code, message: message)
+    static func conflict(_ code: String = "conflict", _ message: String, ko: String? = nil) -> AppError {
+        AppError(status: .conflict, code: code, message: message, korean: ko)
     }
 
     static func tooManyAttempts(retryAfter seconds: Int) -> AppError {
         AppError(
             status: .tooManyRequests, code: "rate_limited",
             message: "Too many attempts; try again in \(seconds) seconds",
-            headers: ["Retry-After": String(seconds)]
-        )
+            headers: ["Retry-After": String(seconds)], korean: "시도가 너무 많습니다. \(seconds)초 뒤에 다시 시도하십시오")
     }
 }
 
@@ -52,4 +62,38 @@ struct ErrorBody: Content {
     }
 
     var error: Detail
+}
+
+/// Field names as Korean pages show them in error messages.
+enum FieldNames {
+    static func korean(_ field: String) -> String {
+        // `windows[0].ends_at` → the window's own name for the last part
+        let last = field.split(separator: ".").last.map(String.init) ?? field
+        let base = last.split(separator: "[").first.map(String.init) ?? last
+        let label: S? =
+            switch base {
+            case "name": .name
+            case "name_ko": .nameKo
+            case "display_name": .displayName
+            case "password": .password
+            case "time_zone": .timeZone
+            case "slug": .slug
+            case "username": .username
+            case "nation": .nation
+            case "number": .number
+            case "kind": .kind
+            case "judge": .judge
+            case "starts_at": .starts
+            case "ends_at": .ends
+            case "freeze_at": .freeze
+            case "description": .description
+            case "locale": .language
+            case "state": .state
+            case "code": .joinCode
+            case "expires_in_days": .expiresInDays
+            default: nil
+            }
+        let text = label?.ko ?? field
+        return field.hasPrefix("windows[") ? "\(S.windows.ko) \(text)" : text
+    }
 }

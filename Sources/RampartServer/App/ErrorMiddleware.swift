@@ -34,7 +34,9 @@ struct RampartErrorMiddleware: AsyncMiddleware {
                 message: "The exercise file has \(error.issues.count) problem(s): \(error.issues.first.map(\.description) ?? "")",
                 details: error.issues.map(\.description))
         case let error as DecodingError:
-            return .badRequest("invalid_body", "The request body could not be read: \(Self.describe(error))")
+            var appError = AppError.badRequest("invalid_body", "The request body could not be read: \(Self.describe(error))")
+            appError.korean = "요청 본문을 읽을 수 없습니다"
+            return appError
         case let error as any AbortError:
             let code: String
             switch error.status {
@@ -49,10 +51,18 @@ struct RampartErrorMiddleware: AsyncMiddleware {
                 error.status == .payloadTooLarge
                 ? "The request body is larger than \(request.application.rampart.maxBodyBytes) bytes"
                 : error.reason
-            return AppError(status: error.status, code: code, message: message, headers: error.headers)
+            let korean: String? =
+                switch error.status {
+                case .payloadTooLarge: "요청 본문이 \(request.application.rampart.maxBodyBytes)바이트보다 큽니다"
+                case .notFound: "페이지를 찾을 수 없습니다"
+                default: nil
+                }
+            return AppError(status: error.status, code: code, message: message, headers: error.headers, korean: korean)
         default:
             request.logger.report(error: error)
-            return AppError(status: .internalServerError, code: "internal", message: "Something went wrong on our side; it has been logged")
+            return AppError(
+                status: .internalServerError, code: "internal", message: "Something went wrong on our side; it has been logged",
+                korean: "서버에서 문제가 발생했습니다. 기록해 두었습니다")
         }
     }
 

@@ -20,7 +20,7 @@ enum ExercisePages {
                     by: req.auditActor, app: req.application)
                 return req.seeOther(.exercise(exercise.slug), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
-                return try await listPage(req, error: error.message)
+                return try await listPage(req, error: error.text(PageContext(req).locale))
             }
         }
         routes.endpoint(.GET, .exercise(AppRoute.param.slug), .everyMember) { req async throws -> Response in
@@ -28,7 +28,7 @@ enum ExercisePages {
         }
         routes.endpoint(.POST, .exerciseState(AppRoute.param.slug), .white) { req async throws -> Response in
             guard let state = req.formField("state").flatMap(ExerciseState.init(rawValue:)) else {
-                throw AppError.invalid("state", "expected running, paused or finished")
+                throw AppError.invalid("state", "expected running, paused or finished", ko: "running, paused, finished 중 하나여야 합니다")
             }
             let slug = try req.parameters.require("slug")
             try await Exercises.move(slug, to: state, by: req.auditActor, app: req.application)
@@ -52,7 +52,7 @@ enum ExercisePages {
                         freezeAt: .some(try formDate(req, "freeze_at", zone))),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
-                return try await settingsPage(req, error: error.message)
+                return try await settingsPage(req, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.exerciseSettings(slug), notice: .saved)
         }
@@ -60,18 +60,22 @@ enum ExercisePages {
             let context = try req.exerciseContext
             let slug = context.exercise.slug
             do {
-                guard let startsAt = try formDate(req, "starts_at", context.exercise.zone) else { throw AppError.invalid("starts_at", "is required") }
-                guard let endsAt = try formDate(req, "ends_at", context.exercise.zone) else { throw AppError.invalid("ends_at", "is required") }
+                guard let startsAt = try formDate(req, "starts_at", context.exercise.zone) else {
+                    throw AppError.invalid("starts_at", "is required", ko: "필수입니다")
+                }
+                guard let endsAt = try formDate(req, "ends_at", context.exercise.zone) else {
+                    throw AppError.invalid("ends_at", "is required", ko: "필수입니다")
+                }
                 try await Exercises.addWindow(
                     slug, name: req.formField("name") ?? "", startsAt: startsAt, endsAt: endsAt, by: req.auditActor, app: req.application)
             } catch let error as AppError where error.status == .unprocessableEntity {
-                return try await settingsPage(req, error: error.message)
+                return try await settingsPage(req, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.exerciseSettings(slug), notice: .saved)
         }
         routes.endpoint(.POST, .exerciseWindowDelete(AppRoute.param.slug, AppRoute.param.window), .white) { req async throws -> Response in
             let slug = try req.parameters.require("slug")
-            guard let id = req.parameters.get("window", as: UUID.self) else { throw AppError.notFound("Window") }
+            guard let id = req.parameters.get("window", as: UUID.self) else { throw AppError.notFound("Window", ko: "진행 구간") }
             try await Exercises.removeWindow(slug, windowID: id, by: req.auditActor, app: req.application)
             return req.seeOther(.exerciseSettings(slug), notice: .saved)
         }
@@ -84,7 +88,7 @@ enum ExercisePages {
     static func formDate(_ req: Request, _ name: String, _ zone: TimeZone) throws -> Date? {
         guard let raw = req.formField(name) else { return nil }
         guard let date = ExerciseTime.parse(raw, timeZone: zone) else {
-            throw AppError.invalid(name, "expected a time like 2026-02-02 09:00")
+            throw AppError.invalid(name, "expected a time like 2026-02-02 09:00", ko: "2026-02-02 09:00 같은 시각이어야 합니다")
         }
         return date
     }

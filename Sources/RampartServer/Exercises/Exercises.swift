@@ -6,7 +6,7 @@ import Vapor
 enum Exercises {
     static func find(_ slug: String, on db: any Database) async throws -> Exercise {
         guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first() else {
-            throw AppError.notFound("Exercise '\(slug)'")
+            throw AppError.notFound("Exercise '\(slug)'", ko: "훈련 '\(slug)'")
         }
         return exercise
     }
@@ -24,14 +24,14 @@ enum Exercises {
 
     static func create(_ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
         guard let slug = fields.slug, Identifier.isValidSlug(slug) else {
-            throw AppError.invalid("slug", "must use \(Identifier.slugRule)")
+            throw AppError.invalid("slug", "must use \(Identifier.slugRule)", ko: S.slugRule.ko)
         }
         let exercise = Exercise(slug: slug, name: "")
         let changes = try apply(fields, to: exercise, requireName: true)
         let now = app.dependencies.now()
         try await app.write { db in
             guard try await Exercise.query(on: db).filter(\.$slug == slug).first() == nil else {
-                throw AppError.conflict("slug_taken", "An exercise called '\(slug)' exists already")
+                throw AppError.conflict("slug_taken", "An exercise called '\(slug)' exists already", ko: "'\(slug)' 훈련이 이미 있습니다")
             }
             try await exercise.create(on: db)
             try await Audit.record(
@@ -50,7 +50,7 @@ enum Exercises {
             let exercise = try await find(slug, on: db)
             let changes = try apply(fields, to: exercise, requireName: false)
             if fields.slug != nil, fields.slug != slug {
-                throw AppError.invalid("slug", "cannot be changed; links and files refer to it")
+                throw AppError.invalid("slug", "cannot be changed; links and files refer to it", ko: "바꿀 수 없습니다. 링크와 파일이 이 이름을 가리킵니다")
             }
             guard !changes.isEmpty else { return exercise }
             try await checkWindowsFit(exercise, on: db)
@@ -72,7 +72,7 @@ enum Exercises {
             changes.note("name", exercise.name.isEmpty ? nil : exercise.name, name)
             exercise.name = name
         } else if requireName {
-            throw AppError.invalid("name", "is required")
+            throw AppError.invalid("name", "is required", ko: "필수입니다")
         }
         if let nameKo = fields.nameKo {
             let value = try nameKo.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) }
@@ -81,14 +81,16 @@ enum Exercises {
         }
         if let description = fields.description {
             guard description.count <= TextLimit.description else {
-                throw AppError.invalid("description", "must be at most \(TextLimit.description) characters")
+                throw AppError.invalid("description", "must be at most \(TextLimit.description) characters", ko: "\(TextLimit.description)자 이하여야 합니다")
             }
             changes.note("description", exercise.description, description)
             exercise.description = description
         }
         if let timeZone = fields.timeZone {
             guard TimeZone.iana(timeZone) != nil else {
-                throw AppError.invalid("time_zone", "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London or Asia/Seoul")
+                throw AppError.invalid(
+                    "time_zone", "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London or Asia/Seoul",
+                    ko: "알 수 없는 시간대 '\(timeZone)'입니다. Europe/London, Asia/Seoul 같은 IANA 이름을 쓰십시오")
             }
             changes.note("time_zone", exercise.timeZone, timeZone)
             exercise.timeZone = timeZone
@@ -109,7 +111,7 @@ enum Exercises {
         }
         let schedule = ScheduleSpec(startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt)
         if let problem = schedule.problems().first {
-            throw AppError.invalid(problem.field, problem.message)
+            throw AppError.invalid(problem.field, problem.message, ko: S.schedule(problem.kind).ko)
         }
         return changes
     }
@@ -120,7 +122,7 @@ enum Exercises {
             startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt,
             windows: windows.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) })
         if let problem = schedule.problems().first {
-            throw AppError.invalid(problem.field, problem.message)
+            throw AppError.invalid(problem.field, problem.message, ko: S.schedule(problem.kind).ko)
         }
     }
 
@@ -136,7 +138,9 @@ enum Exercises {
             do {
                 try clock.move(to: state, at: now)
             } catch let error as InvalidStateTransition {
-                throw AppError.conflict("invalid_transition", "The exercise is \(error.from.rawValue); it cannot become \(error.to.rawValue)")
+                throw AppError.conflict(
+                    "invalid_transition", "The exercise is \(error.from.rawValue); it cannot become \(error.to.rawValue)",
+                    ko: "훈련이 '\(S.state(error.from).ko)' 상태여서 '\(S.state(error.to).ko)' 상태가 될 수 없습니다")
             }
             exercise.clock = clock
             try await exercise.save(on: db)
@@ -177,7 +181,7 @@ enum Exercises {
             guard
                 let window = try await ScheduleWindow.query(on: db)
                     .filter(\.$id == windowID).filter(\.$exercise.$id == exercise.requireID()).first()
-            else { throw AppError.notFound("Window") }
+            else { throw AppError.notFound("Window", ko: "진행 구간") }
             try await window.delete(on: db)
             try await Audit.record(
                 AuditEvent(

@@ -21,7 +21,7 @@ enum TeamPages {
                     by: req.auditActor, app: req.application)
                 return req.seeOther(.team(slug, team.slug), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
-                return try await teamsPage(req, error: error.message)
+                return try await teamsPage(req, error: error.text(PageContext(req).locale))
             }
         }
         routes.endpoint(.GET, .team(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> Response in
@@ -39,7 +39,7 @@ enum TeamPages {
                         number: req.formField("number").flatMap(Int.init)),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
-                return try await teamPage(req, error: error.message)
+                return try await teamPage(req, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.team(slug, teamSlug), notice: .saved)
         }
@@ -51,7 +51,7 @@ enum TeamPages {
                     in: slug, team: teamSlug, username: req.formField("username") ?? "", judge: req.formFlag("judge"),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .notFound].contains(error.status) {
-                return try await teamPage(req, error: error.message)
+                return try await teamPage(req, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.team(slug, teamSlug), notice: .saved)
         }
@@ -68,7 +68,7 @@ enum TeamPages {
             do {
                 try await Teams.delete(in: slug, team: try req.parameters.require("team"), by: req.auditActor, app: req.application)
             } catch let error as AppError where error.status == .conflict {
-                return try await teamPage(req, error: error.message)
+                return try await teamPage(req, error: error.text(PageContext(req).locale))
             }
             return req.seeOther(.teams(slug), notice: .teamDeleted)
         }

@@ -21,7 +21,7 @@ enum Teams {
         guard
             let team = try await Team.query(on: db)
                 .filter(\.$exercise.$id == exercise.requireID()).filter(\.$slug == slug).first()
-        else { throw AppError.notFound("Team '\(slug)'") }
+        else { throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'") }
         return team
     }
 
@@ -48,32 +48,38 @@ enum Teams {
     static func validatedNation(_ raw: String?) throws -> String? {
         guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         guard let nation = Nation(raw) else {
-            throw AppError.invalid("nation", "'\(raw)' is not an ISO 3166-1 alpha-2 code (such as GB, KR, EE) or XX")
+            throw AppError.invalid(
+                "nation", "'\(raw)' is not an ISO 3166-1 alpha-2 code (such as GB, KR, EE) or XX",
+                ko: "'\(raw)'은(는) ISO 3166-1 두 글자 코드(GB, KR, EE 등)나 XX가 아닙니다")
         }
         return nation.code
     }
 
     static func create(in slug: String, _ fields: Fields, by actor: AuditActor, app: Application) async throws -> Team {
         guard let teamSlug = fields.slug, Identifier.isValidSlug(teamSlug) else {
-            throw AppError.invalid("slug", "must use \(Identifier.slugRule)")
+            throw AppError.invalid("slug", "must use \(Identifier.slugRule)", ko: S.slugRule.ko)
         }
-        guard let kind = fields.kind else { throw AppError.invalid("kind", "is required: white, red, blue, green or yellow") }
-        guard let rawName = fields.name else { throw AppError.invalid("name", "is required") }
+        guard let kind = fields.kind else { throw AppError.invalid("kind", "is required: white, red, blue, green or yellow", ko: "필수입니다") }
+        guard let rawName = fields.name else { throw AppError.invalid("name", "is required", ko: "필수입니다") }
         let name = try Accounts.validateName("name", rawName)
         let nameKo = try fields.nameKo.flatMap { $0 }.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) }
         let nation = try validatedNation(fields.nation.flatMap { $0 })
-        if let number = fields.number, !(1...65_535).contains(number) { throw AppError.invalid("number", "must be from 1 to 65535") }
+        if let number = fields.number, !(1...65_535).contains(number) {
+            throw AppError.invalid("number", "must be from 1 to 65535", ko: "1에서 65535 사이여야 합니다")
+        }
         let now = app.dependencies.now()
         return try await app.write { db in
             let exercise = try await Exercises.find(slug, on: db)
             let exerciseID = try exercise.requireID()
             if try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSlug).first() != nil {
-                throw AppError.conflict("slug_taken", "A team called '\(teamSlug)' exists already in this exercise")
+                throw AppError.conflict(
+                    "slug_taken", "A team called '\(teamSlug)' exists already in this exercise", ko: "이 훈련에 '\(teamSlug)' 팀이 이미 있습니다")
             }
             var number = try await nextNumber(in: exerciseID, on: db)
             if let wanted = fields.number {
                 if try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$number == wanted).first() != nil {
-                    throw AppError.conflict("number_taken", "Team number \(wanted) is taken in this exercise")
+                    throw AppError.conflict(
+                        "number_taken", "Team number \(wanted) is taken in this exercise", ko: "팀 번호 \(wanted)은(는) 이 훈련에서 이미 쓰이고 있습니다")
                 }
                 number = wanted
             }
@@ -111,14 +117,15 @@ enum Teams {
                 }
             }
             if let number = fields.number, number != team.number {
-                guard (1...65_535).contains(number) else { throw AppError.invalid("number", "must be from 1 to 65535") }
+                guard (1...65_535).contains(number) else { throw AppError.invalid("number", "must be from 1 to 65535", ko: "1에서 65535 사이여야 합니다") }
                 if try await Team.query(on: db).filter(\.$exercise.$id == exercise.requireID()).filter(\.$number == number).first() != nil {
-                    throw AppError.conflict("number_taken", "Team number \(number) is taken in this exercise")
+                    throw AppError.conflict(
+                        "number_taken", "Team number \(number) is taken in this exercise", ko: "팀 번호 \(number)은(는) 이 훈련에서 이미 쓰이고 있습니다")
                 }
                 changes.note("number", String(team.number), String(number))
                 team.number = number
             }
-            if fields.slug != nil, fields.slug != teamSlug { throw AppError.invalid("slug", "cannot be changed") }
+            if fields.slug != nil, fields.slug != teamSlug { throw AppError.invalid("slug", "cannot be changed", ko: "바꿀 수 없습니다") }
             guard !changes.isEmpty else { return team }
             try await team.save(on: db)
             try await Audit.record(
@@ -161,9 +168,9 @@ enum Teams {
         username: String, judge: Bool, team: Team, exercise: Exercise, actor: AuditActor, now: Date, action: String, on db: any Database
     ) async throws {
         guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
-            throw AppError.notFound("User '\(username)'")
+            throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
         }
-        if judge, team.kind != .white { throw AppError.invalid("judge", "only white-team members can be judges") }
+        if judge, team.kind != .white { throw AppError.invalid("judge", "only white-team members can be judges", ko: "화이트팀 구성원만 심판이 될 수 있습니다") }
         let existing = try await Membership.query(on: db)
             .filter(\.$exercise.$id == exercise.requireID()).filter(\.$user.$id == user.requireID()).with(\.$team).first()
         var summary: String
@@ -193,7 +200,7 @@ enum Teams {
             guard let user = try await User.query(on: db).filter(\.$username == username).first(),
                 let membership = try await Membership.query(on: db)
                     .filter(\.$team.$id == team.requireID()).filter(\.$user.$id == user.requireID()).first()
-            else { throw AppError.notFound("Member '\(username)' of team '\(teamSlug)'") }
+            else { throw AppError.notFound("Member '\(username)' of team '\(teamSlug)'", ko: "'\(teamSlug)' 팀의 구성원 '\(username)'") }
             try await membership.delete(on: db)
             try await Audit.record(
                 AuditEvent(
@@ -212,7 +219,9 @@ enum Teams {
             let team = try await find(teamSlug, in: exercise, on: db)
             let members = try await Membership.query(on: db).filter(\.$team.$id == team.requireID()).count()
             guard members == 0 else {
-                throw AppError.conflict("team_not_empty", "Team '\(teamSlug)' has \(members) member(s); move or remove them first")
+                throw AppError.conflict(
+                    "team_not_empty", "Team '\(teamSlug)' has \(members) member(s); move or remove them first",
+                    ko: "'\(teamSlug)' 팀에 구성원이 \(members)명 있습니다. 먼저 옮기거나 제거하십시오")
             }
             try await team.delete(on: db)
             try await Audit.record(
@@ -230,16 +239,19 @@ enum Teams {
         return try await app.write { db in
             guard !code.isEmpty, let team = try await Team.query(on: db).filter(\.$joinCode == code).with(\.$exercise).first(),
                 team.kind.acceptsJoinCodes
-            else { throw AppError(status: .notFound, code: "invalid_join_code", message: "No team has that join code") }
+            else {
+                throw AppError(status: .notFound, code: "invalid_join_code", message: "No team has that join code", korean: "그 참가 코드를 가진 팀이 없습니다")
+            }
             if team.exercise.state == .finished {
-                throw AppError.conflict("exercise_finished", "The exercise has finished; teams are closed")
+                throw AppError.conflict("exercise_finished", "The exercise has finished; teams are closed", ko: "훈련이 끝나 팀에 참가할 수 없습니다")
             }
             if let existing = try await Membership.query(on: db)
                 .filter(\.$exercise.$id == team.$exercise.id).filter(\.$user.$id == principal.id).with(\.$team).first()
             {
                 if existing.$team.id == team.id { return (team.exercise, team) }
                 throw AppError.conflict(
-                    "already_member", "You are already in team '\(existing.team.name)' of this exercise; ask the white team to move you")
+                    "already_member", "You are already in team '\(existing.team.name)' of this exercise; ask the white team to move you",
+                    ko: "이미 이 훈련의 '\(existing.team.displayName(.ko))' 팀에 속해 있습니다. 화이트팀에 이동을 요청하십시오")
             }
             try await Membership(exerciseID: team.$exercise.id, teamID: team.requireID(), userID: principal.id).create(on: db)
             try await Audit.record(

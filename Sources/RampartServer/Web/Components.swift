@@ -124,7 +124,7 @@ enum ErrorPage {
             }
         let response = Layout.render(
             page, title: title, status: error.status,
-            UI.notice(error.message, error: true),
+            UI.notice(error.text(page.locale), error: true),
             .p(.a(.href(AppRoute.home.path), .text(page.t(.backHome))))
         )
         for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }

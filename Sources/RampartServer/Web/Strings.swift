@@ -150,6 +150,12 @@ enum S: String, CaseIterable, Sendable {
     case deleteTeamHint
     case confirmDeleteTeam
     case teamDeleted
+    case problemEndsBeforeStart
+    case problemFreezeBeforeStart
+    case problemFreezeAfterEnd
+    case problemWindowBeforeExercise
+    case problemWindowAfterExercise
+    case problemWindowsOverlap
 
     func text(_ locale: UILocale) -> String {
         locale == .ko ? ko : en
@@ -171,6 +177,17 @@ enum S: String, CaseIterable, Sendable {
         case .running: .stateRunning
         case .paused: .statePaused
         case .finished: .stateFinished
+        }
+    }
+
+    static func schedule(_ kind: ScheduleProblem.Kind) -> S {
+        switch kind {
+        case .endsBeforeStart, .windowEndsBeforeStart: .problemEndsBeforeStart
+        case .freezeBeforeStart: .problemFreezeBeforeStart
+        case .freezeAfterEnd: .problemFreezeAfterEnd
+        case .windowBeforeExercise: .problemWindowBeforeExercise
+        case .windowAfterExercise: .problemWindowAfterExercise
+        case .windowsOverlap: .problemWindowsOverlap
         }
     }
 
@@ -331,6 +348,12 @@ enum S: String, CaseIterable, Sendable {
         case .deleteTeamHint: "Only an empty team can be deleted: move or remove its members first."
         case .confirmDeleteTeam: "Delete this team? Its join code stops working."
         case .teamDeleted: "Team deleted"
+        case .problemEndsBeforeStart: "must be after the start"
+        case .problemFreezeBeforeStart: "must not be before the start"
+        case .problemFreezeAfterEnd: "must not be after the end"
+        case .problemWindowBeforeExercise: "must not be before the exercise starts"
+        case .problemWindowAfterExercise: "must not be after the exercise ends"
+        case .problemWindowsOverlap: "overlaps the window before it"
         }
     }
 
@@ -342,7 +365,7 @@ enum S: String, CaseIterable, Sendable {
         case .actor: "수행자"
         case .addMember: "구성원 추가"
         case .addMemberHint: "기존 사용자의 사용자 이름. 이 훈련의 다른 팀에 있으면 이 팀으로 옮깁니다"
-        case .addWindow: "시간대 추가"
+        case .addWindow: "진행 구간 추가"
         case .administrator: "관리자"
         case .apiTokens: "API 토큰"
         case .apiTokensExplain: "토큰으로 스크립트와 도구가 사용자를 대신해 동작합니다. 'Authorization: Bearer …' 헤더로 보내십시오. 쓰지 않는 토큰은 폐기하십시오."
@@ -387,7 +410,7 @@ enum S: String, CaseIterable, Sendable {
         case .importExerciseFile: "훈련 파일 가져오기"
         case .importExplain: "훈련 파일을 붙여 넣으십시오. 두 번 적용해도 변화가 없으며, 팀이나 구성원을 삭제하지 않습니다."
         case .inExerciseZone: "훈련 시간대 기준"
-        case .inWindow: "진행 중인 시간대:"
+        case .inWindow: "진행 중인 구간:"
         case .joinCode: "참가 코드"
         case .joinCodeShare: "팀원에게 이 코드를 알려 주면 팀에 참가할 수 있습니다"
         case .joinExplain: "팀장이나 화이트팀에게 받은 참가 코드를 입력하십시오."
@@ -418,7 +441,7 @@ enum S: String, CaseIterable, Sendable {
         case .noTeamsYet: "아직 소속 팀이 없습니다."
         case .noTokens: "활성 토큰이 없습니다."
         case .noUsers: "사용자가 없습니다."
-        case .noWindows: "예정된 시간대가 없습니다."
+        case .noWindows: "예정된 진행 구간이 없습니다."
         case .now: "현재"
         case .number: "번호"
         case .numberHint: "팀별 주소(예: 10.{team.number}.1.5)에 쓰입니다. 비워 두면 다음 번호를 씁니다"
@@ -458,7 +481,7 @@ enum S: String, CaseIterable, Sendable {
         case .untouched: "데이터베이스에는 있지만 파일에는 없는 항목(그대로 둠):"
         case .username: "사용자 이름"
         case .users: "사용자"
-        case .windows: "시간대"
+        case .windows: "진행 구간"
         case .wrongCredentials: "사용자 이름 또는 비밀번호가 틀렸습니다."
         case .wrongCurrentPassword: "현재 비밀번호가 틀렸습니다."
         case .yourTeam: "내 팀"
@@ -482,6 +505,12 @@ enum S: String, CaseIterable, Sendable {
         case .deleteTeamHint: "구성원이 없는 팀만 삭제할 수 있습니다. 먼저 구성원을 옮기거나 제거하십시오."
         case .confirmDeleteTeam: "이 팀을 삭제하시겠습니까? 참가 코드는 더 이상 작동하지 않습니다."
         case .teamDeleted: "팀을 삭제했습니다"
+        case .problemEndsBeforeStart: "시작보다 뒤여야 합니다"
+        case .problemFreezeBeforeStart: "시작보다 앞설 수 없습니다"
+        case .problemFreezeAfterEnd: "종료보다 뒤일 수 없습니다"
+        case .problemWindowBeforeExercise: "훈련 시작보다 앞설 수 없습니다"
+        case .problemWindowAfterExercise: "훈련 종료보다 뒤일 수 없습니다"
+        case .problemWindowsOverlap: "앞의 진행 구간과 겹칩니다"
         }
     }
 }
