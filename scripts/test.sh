@@ -45,12 +45,24 @@ export RAMPART_TEST_POSTGRES_URL="postgres://rampart@127.0.0.1:$pg_port/postgres
 
 # --- Swift tests: every server test runs on SQLite and on PostgreSQL -----------------------------
 log "swift test (SQLite and PostgreSQL)"
-swift test
+swift_log="$pg_dir/swift-test.log"
+swift test 2>&1 | tee "$swift_log"
+swift_tests=$(sed -n 's/.*Test run with \([0-9]*\) tests.* passed.*/\1/p' "$swift_log" | tail -n 1)
 
 # --- Browser test ---------------------------------------------------------------------------------
-if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then log "browser test skipped (RAMPART_SKIP_BROWSER=1)"; exit 0; fi
+if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then
+  log "browser test skipped (RAMPART_SKIP_BROWSER=1)"
+  echo "${swift_tests:-0} passed, 0 failed"
+  exit 0
+fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
 python3 -c "import selenium" 2>/dev/null || { log "installing selenium"; python3 -m pip install -q selenium; }
 log "browser test (headless Chromium, Selenium)"
 swift build --product rampart
-python3 -m pytest -q tests/browser
+browser_log="$pg_dir/browser-test.log"
+python3 -m pytest -q tests/browser 2>&1 | tee "$browser_log"
+browser_tests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$browser_log" | tail -n 1)
+
+# One closing line for the whole suite (Swift test cases counted as Swift Testing counts them).
+echo
+echo "$(( ${swift_tests:-0} + ${browser_tests:-0} )) passed, 0 failed"

@@ -38,6 +38,15 @@ final class TestClock: @unchecked Sendable {
     func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }
 
+/// Test output shows warnings and errors only; the failed logins that tests make on purpose stay quiet.
+private let quietLogging: Void = {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .warning
+        return handler
+    }
+}()
+
 /// Runs `body` against a fresh, migrated Rampart: an in-memory SQLite, or a PostgreSQL schema of its own
 /// that is dropped afterwards.
 func withRampart(
@@ -45,6 +54,7 @@ func withRampart(
     adjust: (inout RampartConfiguration) -> Void = { _ in },
     _ body: (Application, TestClock) async throws -> Void
 ) async throws {
+    _ = quietLogging
     let app = try await Application.make(.testing)
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
     var configuration: RampartConfiguration
