@@ -49,12 +49,7 @@ extension Application {
 
     /// Failed logins: 10 per username and 30 per address in 5 minutes.
     var loginLimiters: (user: GuessLimiter, address: GuessLimiter) {
-        get {
-            guard let user = storage[LoginLimiterKey.self], let address = storage[AddressLimiterKey.self] else {
-                fatalError("configure(_:_:) has not run")
-            }
-            return (user, address)
-        }
+        get { (storage.configured(LoginLimiterKey.self), storage.configured(AddressLimiterKey.self)) }
         set {
             storage[LoginLimiterKey.self] = newValue.user
             storage[AddressLimiterKey.self] = newValue.address

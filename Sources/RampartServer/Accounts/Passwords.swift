@@ -21,8 +21,7 @@ extension Application {
     /// SQLite runs its queries, so a storm of logins at the start of an exercise slows only logins.
     var passwordPool: NIOThreadPool {
         get {
-            guard let pool = storage[PasswordPoolKey.self] else { fatalError("configure(_:_:) has not run") }
-            return pool
+            storage.configured(PasswordPoolKey.self)
         }
         set { storage[PasswordPoolKey.self] = newValue }
     }

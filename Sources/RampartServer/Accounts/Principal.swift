@@ -165,8 +165,7 @@ extension Application {
 
     var credentialCache: CredentialCache {
         get {
-            guard let cache = storage[CredentialCacheKey.self] else { fatalError("configure(_:_:) has not run") }
-            return cache
+            storage.configured(CredentialCacheKey.self)
         }
         set { storage[CredentialCacheKey.self] = newValue }
     }

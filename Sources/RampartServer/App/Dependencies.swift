@@ -46,8 +46,7 @@ extension Application {
 
     public var rampart: RampartConfiguration {
         get {
-            guard let configuration = storage[ConfigurationKey.self] else { fatalError("configure(_:_:) has not run") }
-            return configuration
+            storage.configured(ConfigurationKey.self)
         }
         set { storage[ConfigurationKey.self] = newValue }
     }
@@ -61,4 +60,12 @@ extension Request {
 /// SHA-256 of a secret as lower-case hex: how tokens and session ids are stored.
 func sha256Hex(_ value: String) -> String {
     SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+}
+
+extension Storage {
+    /// A value `configure(_:_:)` puts in application storage; its absence is a programming error.
+    func configured<Key: StorageKey>(_ key: Key.Type) -> Key.Value {
+        guard let value = self[key] else { fatalError("configure(_:_:) has not run: \(Key.self) is missing") }
+        return value
+    }
 }
