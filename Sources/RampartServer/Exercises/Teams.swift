@@ -153,43 +153,43 @@ enum Teams {
     }
 
     /// Adds a user to a team, or moves them there from their current team in the same exercise.
-    static func addMember(in slug: String, team teamSlug: String, username: String, judge: Bool, by actor: AuditActor, app: Application) async throws
+    static func addMember(
+        in slug: String, team teamSlug: String, username rawUsername: String, judge: Bool, by actor: AuditActor, app: Application
+    )
+        async throws
     {
+        let username = rawUsername.lowercased()
         let now = app.dependencies.now()
         try await app.write { db in
             let exercise = try await Exercises.find(slug, on: db)
             let team = try await find(teamSlug, in: exercise, on: db)
-            try await placeMember(
-                username: username.lowercased(), judge: judge, team: team, exercise: exercise, actor: actor, now: now, action: "member.add", on: db)
+            guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
+                throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
+            }
+            if judge, team.kind != .white {
+                throw AppError.invalid("judge", "only white-team members can be judges", ko: "화이트팀 구성원만 심판이 될 수 있습니다")
+            }
+            let existing = try await Membership.query(on: db)
+                .filter(\.$exercise.$id == exercise.requireID()).filter(\.$user.$id == user.requireID()).with(\.$team).first()
+            let summary: String
+            if let existing {
+                if existing.$team.id == team.id, existing.judge == judge { return }
+                summary =
+                    existing.$team.id == team.id
+                    ? "\(username) in \(team.slug): judge \(existing.judge) → \(judge)"
+                    : "moved \(username) from \(existing.team.slug) to \(team.slug)"
+                existing.$team.id = try team.requireID()
+                existing.judge = judge
+                try await existing.save(on: db)
+            } else {
+                try await Membership(exerciseID: exercise.requireID(), teamID: team.requireID(), userID: user.requireID(), judge: judge).create(
+                    on: db)
+                summary = "added \(username) to \(team.slug)\(judge ? " as judge" : "")"
+            }
+            try await Audit.record(
+                AuditEvent(exerciseID: exercise.id, action: "member.add", subjectType: "team", subject: team.slug, summary: summary),
+                by: actor, at: now, on: db)
         }
-    }
-
-    static func placeMember(
-        username: String, judge: Bool, team: Team, exercise: Exercise, actor: AuditActor, now: Date, action: String, on db: any Database
-    ) async throws {
-        guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
-            throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
-        }
-        if judge, team.kind != .white { throw AppError.invalid("judge", "only white-team members can be judges", ko: "화이트팀 구성원만 심판이 될 수 있습니다") }
-        let existing = try await Membership.query(on: db)
-            .filter(\.$exercise.$id == exercise.requireID()).filter(\.$user.$id == user.requireID()).with(\.$team).first()
-        var summary: String
-        if let existing {
-            if existing.$team.id == team.id, existing.judge == judge { return }
-            summary =
-                existing.$team.id == team.id
-                ? "\(username) in \(team.slug): judge \(existing.judge) → \(judge)"
-                : "moved \(username) from \(existing.team.slug) to \(team.slug)"
-            existing.$team.id = try team.requireID()
-            existing.judge = judge
-            try await existing.save(on: db)
-        } else {
-            try await Membership(exerciseID: exercise.requireID(), teamID: team.requireID(), userID: user.requireID(), judge: judge).create(on: db)
-            summary = "added \(username) to \(team.slug)\(judge ? " as judge" : "")"
-        }
-        try await Audit.record(
-            AuditEvent(exerciseID: exercise.id, action: action, subjectType: "team", subject: team.slug, summary: summary),
-            by: actor, at: now, on: db)
     }
 
     static func removeMember(in slug: String, team teamSlug: String, username: String, by actor: AuditActor, app: Application) async throws {
