@@ -19,9 +19,7 @@ enum AccountPages {
             do {
                 user = try await Accounts.authenticate(username: username, password: password, request: req)
             } catch let error as AppError where error.status == .unauthorized || error.status == .tooManyRequests {
-                let response = loginPage(
-                    req, error: error.status == .unauthorized ? PageContext(req).t(.wrongCredentials) : error.text(PageContext(req).locale),
-                    username: username)
+                let response = loginPage(req, error: error.text(PageContext(req).locale), username: username)
                 response.status = error.status
                 for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
                 return response
