@@ -9,10 +9,8 @@ extension ExerciseFile {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw ExerciseFileError(issues: [Self.issue(from: error)])
         } catch {
-            throw ExerciseFileError(issues: [ExerciseFileIssue(line: nil, field: "", message: "\(error)")])
+            throw ExerciseFileError(issues: [Self.issue(from: error)])
         }
         guard let root else {
             throw ExerciseFileError(issues: [ExerciseFileIssue(line: 1, field: "", message: "the file is empty")])
@@ -200,7 +198,10 @@ extension ExerciseFile {
         }
     }
 
-    private static func issue(from error: YamlError) -> ExerciseFileIssue {
+    static func issue(from error: any Error) -> ExerciseFileIssue {
+        guard let error = error as? YamlError else {
+            return ExerciseFileIssue(line: nil, field: "", message: "not valid YAML: \(error)")
+        }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):

@@ -4,6 +4,12 @@ import Yams
 /// Collects the problems found while reading a YAML document, each with its line.
 final class YAMLIssues {
     private(set) var list: [ExerciseFileIssue] = []
+    /// Problems that do not stop the file being used, such as keys Rampart does not use.
+    private(set) var warnings: [ExerciseFileIssue] = []
+
+    func warn(_ node: Node?, _ field: String, _ message: String) {
+        warnings.append(ExerciseFileIssue(line: node?.mark?.line, column: node?.mark?.column, field: field, message: message))
+    }
     private(set) var lines: [String: Int] = [:]
 
     func report(_ node: Node?, _ field: String, _ message: String) {
@@ -144,6 +150,36 @@ struct YAMLFields {
         return issues.fields(value, at: field(key))
     }
 
+    /// Warns about every key that is not in `known`: for formats Rampart shares with other tools,
+    /// whose files carry keys meant for those tools.
+    func warnUnknown(_ known: [String], ignoring: [String] = []) {
+        for key in order where !known.contains(key) && !ignoring.contains(key) {
+            issues.warn(keyNode(key) ?? values[key], field(key), "not used by Rampart; ignored")
+        }
+    }
+
+    /// Texts from a key holding one text or a list of texts.
+    func texts(_ key: String) -> [String] {
+        guard let value = node(key) else { return [] }
+        if case .scalar(let scalar) = value { return [scalar.string] }
+        return issues.items(value, at: field(key)).compactMap { item in
+            guard case .scalar(let scalar) = item.node else {
+                issues.report(item.node, item.path, "expected text")
+                return nil
+            }
+            return scalar.string
+        }
+    }
+
+    func double(_ key: String, in range: ClosedRange<Double>) -> Double? {
+        guard let value = node(key) else { return nil }
+        guard let number = value.scalar.flatMap({ Double($0.string) }), range.contains(number) else {
+            issues.report(value, field(key), "expected a number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+
     /// Reports every key that is not in `known`, naming the ones that are.
     func rejectUnknown(_ known: [String]) {
         for key in order where !known.contains(key) {
@@ -160,12 +196,8 @@ struct YAMLFields {
 /// Reading and writing times the way exercise files and forms show them.
 public enum ExerciseTime {
     public static func parse(_ text: String, timeZone: TimeZone) -> Date? {
+        if let date = parseExact(text) { return date }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let exact = ISO8601DateFormatter()
-        exact.formatOptions = [.withInternetDateTime]
-        if let date = exact.date(from: trimmed) { return date }
-        exact.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = exact.date(from: trimmed) { return date }
         let local = DateFormatter()
         local.locale = Locale(identifier: "en_US_POSIX")
         local.timeZone = timeZone
@@ -174,6 +206,16 @@ public enum ExerciseTime {
             if let date = local.date(from: trimmed) { return date }
         }
         return nil
+    }
+
+    /// Only exact times, with an offset or `Z`.
+    public static func parseExact(_ text: String) -> Date? {
+        let exact = ISO8601DateFormatter()
+        exact.formatOptions = [.withInternetDateTime]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let date = exact.date(from: trimmed) { return date }
+        exact.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return exact.date(from: trimmed)
     }
 
     /// `2026-02-02T09:00:00+09:00`: exact, and readable in the exercise's own zone.
