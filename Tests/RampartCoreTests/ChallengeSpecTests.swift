@@ -107,8 +107,11 @@ import Testing
             #expect(fields.contains("scheduled_at"))
             #expect(error.issues.first { $0.field == "flags[0].content" }?.line == 6)
         }
-        let warned = try? ChallengeSpec.read(yaml: "name: A\ncategory: b\nvalue: 1\nflags: [x]\nrequirements: [7]\nlogic: team\nfancy: yes\n")
-        #expect(Set(warned?.warnings.map(\.field) ?? []) == ["requirements[0]", "logic", "fancy"])
+        let warned = try? ChallengeSpec.read(
+            yaml: "name: A\ncategory: b\nvalue: 1\nflags: [x, {content: Y, data: whatever}]\nrequirements: [7]\nlogic: team\nfancy: yes\n")
+        #expect(Set(warned?.warnings.map(\.field) ?? []) == ["requirements[0]", "logic", "fancy", "flags[1].data"])
+        // CTFd treats any `data` but case_insensitive as case-sensitive; so does Rampart.
+        #expect(warned?.challenge.flags[1].matches("Y") == true && warned?.challenge.flags[1].matches("y") == false)
         #expect(warned?.challenge.logic == .all)
     }
 }

@@ -115,7 +115,7 @@ extension ChallengeSpec {
 
     static func read(_ node: Node, path: String, issues: YAMLIssues) -> ChallengeSpec? {
         guard let fields = issues.fields(node, at: path) else { return nil }
-        fields.warnUnknown(keys)
+        fields.warnUnknown(keys + deploymentKeys)
         for key in deploymentKeys where fields.values[key] != nil {
             issues.warn(fields.values[key], fields.field(key), "ctfcli deployment setting; Rampart does not deploy challenges, so it is ignored")
         }
@@ -245,10 +245,10 @@ extension ChallengeSpec {
             }
             kind = parsed
         }
+        // CTFd reads only `case_insensitive`; anything else (ctfcli's own example has junk here) is case-sensitive.
         let data = fields.string("data") ?? "case_sensitive"
-        guard ["case_sensitive", "case_insensitive", ""].contains(data) else {
-            issues.report(fields.node("data"), fields.field("data"), "expected case_sensitive or case_insensitive")
-            return nil
+        if !["case_sensitive", "case_insensitive", ""].contains(data) {
+            issues.warn(fields.node("data"), fields.field("data"), "'\(data)' is not case_insensitive, so the flag is case-sensitive")
         }
         do {
             return try FlagRule(kind: kind, content: content, caseInsensitive: data == "case_insensitive")

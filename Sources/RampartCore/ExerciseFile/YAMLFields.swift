@@ -152,8 +152,8 @@ struct YAMLFields {
 
     /// Warns about every key that is not in `known`: for formats Rampart shares with other tools,
     /// whose files carry keys meant for those tools.
-    func warnUnknown(_ known: [String], ignoring: [String] = []) {
-        for key in order where !known.contains(key) && !ignoring.contains(key) {
+    func warnUnknown(_ known: [String]) {
+        for key in order where !known.contains(key) {
             issues.warn(keyNode(key) ?? values[key], field(key), "not used by Rampart; ignored")
         }
     }
