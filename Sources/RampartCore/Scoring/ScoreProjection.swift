@@ -1,0 +1,215 @@
+import Foundation
+
+/// An immutable record that earns or costs points. Corrections are new facts (a withdrawal), never edits.
+public struct ScoreFact: Equatable, Sendable {
+    /// Position in the exercise's fact log; facts apply in this order.
+    public var id: Int
+    public var team: UUID
+    public var at: Date
+    public var kind: Kind
+
+    public enum Kind: Equatable, Sendable {
+        /// The team solved a challenge; worth the challenge's current value plus any first-blood bonus.
+        case solve(challenge: UUID)
+        /// A solve taken back by the white team (the fact `solve` names).
+        case withdrawal(solve: Int)
+        /// A hint unlocked for `cost` points.
+        case hint(cost: Int)
+        /// Points given or taken by the white team, in a category of its choosing.
+        case adjustment(points: Int, category: String)
+    }
+
+    public init(id: Int, team: UUID, at: Date, kind: Kind) {
+        self.id = id
+        self.team = team
+        self.at = at
+        self.kind = kind
+    }
+}
+
+/// How a challenge scores: its category, value and first-blood bonus.
+public struct ChallengeScoring: Equatable, Sendable {
+    public var category: String
+    public var value: ChallengeValue
+    public var firstBlood: FirstBloodBonus
+
+    public init(category: String, value: ChallengeValue, firstBlood: FirstBloodBonus = .none) {
+        self.category = category
+        self.value = value
+        self.firstBlood = firstBlood
+    }
+
+    /// What the solver in `position` (1 for the first) earns when `solveCount` teams have solved it.
+    func points(position: Int, solveCount: Int) -> Int {
+        let value = value.value(solveCount: solveCount)
+        return value + firstBlood.bonus(position: position, value: value)
+    }
+}
+
+/// A team's score as the scoreboard shows it.
+public struct TeamScore: Equatable, Sendable {
+    public var total: Int = 0
+    public var categories: [String: Int] = [:]
+    /// When the team last earned or lost points by its own doing: ties go to whoever got there first.
+    public var lastScoredAt: Date?
+
+    public init(total: Int = 0, categories: [String: Int] = [:], lastScoredAt: Date? = nil) {
+        self.total = total
+        self.categories = categories
+        self.lastScoredAt = lastScoredAt
+    }
+}
+
+/// The scoreboard as a projection of score facts, maintained incrementally.
+///
+/// Applying a fact touches only what it changes: a solve re-prices the solvers of that one challenge
+/// (its value decays for everyone), a hint or an adjustment touches one team. Reading standings never
+/// recomputes anything. `ScoreProjection.recompute` derives the same scores from the facts directly;
+/// the two must always agree (a property test checks it on random histories).
+public struct ScoreProjection: Sendable {
+    /// Category names for points that are not a challenge's.
+    public static let hintsCategory = "hints"
+
+    public private(set) var scores: [UUID: TeamScore] = [:]
+    private var challenges: [UUID: ChallengeScoring]
+    /// Active (not withdrawn) solves of each challenge, in the order they were made.
+    private var solvers: [UUID: [(team: UUID, fact: Int)]] = [:]
+    /// What each active solve currently contributes, so a re-price applies only the difference.
+    private var contributions: [Int: Int] = [:]
+    private var solveFacts: [Int: (team: UUID, challenge: UUID)] = [:]
+    /// Every active fact of each team with its time, for `lastScoredAt`.
+    private var activeTimes: [UUID: [Int: Date]] = [:]
+
+    public init(challenges: [UUID: ChallengeScoring]) {
+        self.challenges = challenges
+    }
+
+    /// Applies one fact and returns the teams whose scores changed.
+    @discardableResult
+    public mutating func apply(_ fact: ScoreFact) -> Set<UUID> {
+        switch fact.kind {
+        case .solve(let challenge):
+            guard let scoring = challenges[challenge], !(solvers[challenge] ?? []).contains(where: { $0.team == fact.team }) else {
+                return []
+            }
+            solvers[challenge, default: []].append((fact.team, fact.id))
+            solveFacts[fact.id] = (fact.team, challenge)
+            contributions[fact.id] = 0
+            activeTimes[fact.team, default: [:]][fact.id] = fact.at
+            touch(fact.team)
+            return reprice(challenge, scoring)
+        case .withdrawal(let solveID):
+            guard let solve = solveFacts.removeValue(forKey: solveID), let scoring = challenges[solve.challenge] else { return [] }
+            let removed = contributions.removeValue(forKey: solveID) ?? 0
+            add(-removed, to: solve.team, category: scoring.category)
+            solvers[solve.challenge]?.removeAll { $0.fact == solveID }
+            activeTimes[solve.team]?[solveID] = nil
+            touch(solve.team)
+            return reprice(solve.challenge, scoring).union([solve.team])
+        case .hint(let cost):
+            activeTimes[fact.team, default: [:]][fact.id] = fact.at
+            add(-cost, to: fact.team, category: Self.hintsCategory)
+            touch(fact.team)
+            return [fact.team]
+        case .adjustment(let points, let category):
+            activeTimes[fact.team, default: [:]][fact.id] = fact.at
+            add(points, to: fact.team, category: category)
+            touch(fact.team)
+            return [fact.team]
+        }
+    }
+
+    /// A challenge's scoring changed (the white team edited its value): re-price its solvers.
+    @discardableResult
+    public mutating func update(challenge: UUID, to scoring: ChallengeScoring) -> Set<UUID> {
+        if let old = challenges[challenge], old.category != scoring.category {
+            // Move the points between categories: take them out under the old one, reprice adds them back.
+            for solver in solvers[challenge] ?? [] {
+                add(-(contributions[solver.fact] ?? 0), to: solver.team, category: old.category)
+                contributions[solver.fact] = 0
+            }
+        }
+        challenges[challenge] = scoring
+        return reprice(challenge, scoring)
+    }
+
+    /// Teams by score, highest first; equal scores by who reached theirs first, then by id.
+    public func standings(teams: [UUID]) -> [(team: UUID, score: TeamScore)] {
+        teams.map { ($0, scores[$0] ?? TeamScore()) }.sorted { lhs, rhs in
+            if lhs.score.total != rhs.score.total { return lhs.score.total > rhs.score.total }
+            switch (lhs.score.lastScoredAt, rhs.score.lastScoredAt) {
+            case (let l?, let r?) where l != r: return l < r
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return lhs.team.uuidString < rhs.team.uuidString
+            }
+        }
+    }
+
+    private mutating func reprice(_ challenge: UUID, _ scoring: ChallengeScoring) -> Set<UUID> {
+        let list = solvers[challenge] ?? []
+        var changed: Set<UUID> = []
+        for (index, solver) in list.enumerated() {
+            let points = scoring.points(position: index + 1, solveCount: list.count)
+            let difference = points - (contributions[solver.fact] ?? 0)
+            guard difference != 0 else { continue }
+            contributions[solver.fact] = points
+            add(difference, to: solver.team, category: scoring.category)
+            changed.insert(solver.team)
+        }
+        return changed
+    }
+
+    private mutating func add(_ points: Int, to team: UUID, category: String) {
+        guard points != 0 else {
+            if scores[team] == nil { scores[team] = TeamScore() }
+            return
+        }
+        scores[team, default: TeamScore()].total += points
+        scores[team, default: TeamScore()].categories[category, default: 0] += points
+    }
+
+    private mutating func touch(_ team: UUID) {
+        scores[team, default: TeamScore()].lastScoredAt = activeTimes[team]?.values.max()
+    }
+
+    /// The same scores computed straight from the facts, without any incremental state: which solves
+    /// stand (in order; a solve of a challenge the team already holds is void, a withdrawal removes one),
+    /// then every challenge priced once from its final solve count.
+    public static func recompute(_ facts: [ScoreFact], challenges: [UUID: ChallengeScoring]) -> [UUID: TeamScore] {
+        var scores: [UUID: TeamScore] = [:]
+        var standing: [UUID: [ScoreFact]] = [:]  // active solves by challenge, in order
+        var times: [UUID: [Int: Date]] = [:]  // active facts by team
+        for fact in facts.sorted(by: { $0.id < $1.id }) {
+            switch fact.kind {
+            case .solve(let challenge):
+                guard challenges[challenge] != nil, !(standing[challenge] ?? []).contains(where: { $0.team == fact.team }) else { continue }
+                standing[challenge, default: []].append(fact)
+                times[fact.team, default: [:]][fact.id] = fact.at
+            case .withdrawal(let solve):
+                for (challenge, solves) in standing where solves.contains(where: { $0.id == solve }) {
+                    standing[challenge] = solves.filter { $0.id != solve }
+                    for removed in solves where removed.id == solve { times[removed.team]?[solve] = nil }
+                }
+            case .hint(let cost):
+                scores[fact.team, default: TeamScore()].total -= cost
+                scores[fact.team, default: TeamScore()].categories[hintsCategory, default: 0] -= cost
+                times[fact.team, default: [:]][fact.id] = fact.at
+            case .adjustment(let points, let category):
+                scores[fact.team, default: TeamScore()].total += points
+                scores[fact.team, default: TeamScore()].categories[category, default: 0] += points
+                times[fact.team, default: [:]][fact.id] = fact.at
+            }
+        }
+        for (challenge, solves) in standing {
+            let scoring = challenges[challenge]!
+            for (index, solve) in solves.enumerated() {
+                let points = scoring.points(position: index + 1, solveCount: solves.count)
+                scores[solve.team, default: TeamScore()].total += points
+                scores[solve.team, default: TeamScore()].categories[scoring.category, default: 0] += points
+            }
+        }
+        for (team, active) in times { scores[team, default: TeamScore()].lastScoredAt = active.values.max() }
+        return scores
+    }
+}
