@@ -1,14 +1,23 @@
 """A person's path through the UI: log in, switch to Korean, visit the admin pages, run the exercise."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import PASSWORD
+
+
+def submit(browser, button):
+    """Clicks a form's button and waits until the next page has replaced this one."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
 
 
 def log_in(browser, server, username):
     browser.get(server + "/login")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]"))
 
 
 def test_admin_logs_in_switches_to_korean_and_loads_admin_pages(browser, server):
@@ -17,7 +26,7 @@ def test_admin_logs_in_switches_to_korean_and_loads_admin_pages(browser, server)
     assert "Cyber Marvel demo" in browser.page_source
 
     # Switch the language; the choice is remembered across pages.
-    browser.find_element(By.CSS_SELECTOR, "button[name=locale][value=ko]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[name=locale][value=ko]"))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko"
     assert "훈련" in browser.find_element(By.TAG_NAME, "h1").text
 
@@ -38,13 +47,13 @@ def test_admin_logs_in_switches_to_korean_and_loads_admin_pages(browser, server)
 
     # Start the exercise from its home page; the state and the audit trail follow.
     browser.get(server + "/exercises/marvel-demo")
-    browser.find_element(By.XPATH, "//form[.//input[@name='state' and @value='running']]//button").click()
+    submit(browser, browser.find_element(By.XPATH, "//form[.//input[@name='state' and @value='running']]//button"))
     assert "진행 중" in browser.find_element(By.CSS_SELECTOR, ".status-bar").text
     browser.get(server + "/exercises/marvel-demo/audit?action=exercise.state")
     assert "draft → running" in browser.page_source
 
     # Back to English for the next person on this machine.
-    browser.find_element(By.CSS_SELECTOR, "button[name=locale][value=en]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[name=locale][value=en]"))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
 
 
