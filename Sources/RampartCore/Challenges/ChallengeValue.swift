@@ -37,14 +37,6 @@ public enum ChallengeValue: Equatable, Sendable {
             return max(Int(raw.rounded(.up)), minimum)
         }
     }
-
-    /// The most the challenge is ever worth.
-    public var maximum: Int {
-        switch self {
-        case .fixed(let value): value
-        case .decaying(let initial, _, _, _): initial
-        }
-    }
 }
 
 /// Extra points for the first solvers of a challenge: CTFd's most requested missing feature.

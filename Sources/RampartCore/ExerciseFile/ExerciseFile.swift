@@ -92,11 +92,6 @@ public struct ScheduleSpec: Equatable, Sendable {
         }
         return problems
     }
-
-    /// The window that contains `date`, if any.
-    public func window(at date: Date) -> WindowSpec? {
-        windows.first { $0.startsAt <= date && date < $0.endsAt }
-    }
 }
 
 /// One thing wrong with a schedule: which field, and what (the server translates `kind`).
