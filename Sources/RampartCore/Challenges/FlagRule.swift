@@ -45,8 +45,8 @@ public struct FlagRule: Equatable, Sendable {
         switch kind {
         case .static:
             return caseInsensitive
-                ? constantTimeEqual(provided.lowercased(), content.lowercased())
-                : constantTimeEqual(provided, content)
+                ? constantTimeEquals(provided.lowercased(), content.lowercased())
+                : constantTimeEquals(provided, content)
         case .regex:
             guard let regex = compiled?.regex else { return false }
             // Python's re.match anchors at the start and CTFd then requires the match to be the whole
@@ -56,20 +56,21 @@ public struct FlagRule: Equatable, Sendable {
             return match.range == range
         }
     }
-
-    /// Equal length first (as CTFd), then every byte compared, so timing does not reveal how much matched.
-    private func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
-    }
 }
 
 /// `NSRegularExpression` is immutable and documented as safe to share between threads.
 private final class CompiledRegex: @unchecked Sendable {
     let regex: NSRegularExpression
     init(regex: NSRegularExpression) { self.regex = regex }
+}
+
+/// Whether two secrets are equal, comparing every byte whatever the first difference, so timing does not
+/// reveal how much of a guess matched. Lengths are compared first, as CTFd does.
+public func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+    let a = Array(lhs.utf8)
+    let b = Array(rhs.utf8)
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in a.indices { difference |= a[index] ^ b[index] }
+    return difference == 0
 }

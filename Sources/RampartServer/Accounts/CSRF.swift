@@ -1,3 +1,4 @@
+import RampartCore
 import Vapor
 
 /// Cross-site request forgery protection for browser forms.
@@ -59,15 +60,6 @@ enum CSRF {
             return response
         }
     }
-}
-
-func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-    let a = Array(lhs.utf8)
-    let b = Array(rhs.utf8)
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
 }
 
 extension Request {

@@ -33,7 +33,7 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         var fields: [String: String] = [:]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-        fields["ts"] = ISO8601DateFormatter().string(from: Date())
+        fields["ts"] = Date().formatted(.iso8601)
         fields["level"] = event.level.rawValue
         fields["logger"] = label
         fields["msg"] = event.message.description

@@ -166,18 +166,8 @@ enum ExerciseFileStore {
                     )
                     continue
                 }
-                if let current {
-                    current.$team.id = try team.requireID()
-                    current.judge = member.judge
-                    try await current.save(on: db)
-                    report.changes.append(
-                        current.team.slug == teamSpec.slug
-                            ? "\(member.username) in \(teamSpec.slug): judge → \(member.judge)"
-                            : "moved \(member.username) from \(current.team.slug) to \(teamSpec.slug)")
-                } else {
-                    try await Membership(exerciseID: exerciseID, teamID: team.requireID(), userID: user.requireID(), judge: member.judge).create(
-                        on: db)
-                    report.changes.append("added \(member.username) to \(teamSpec.slug)\(member.judge ? " as judge" : "")")
+                if let change = try await Teams.place(user, in: team, judge: member.judge, exerciseID: exerciseID, on: db) {
+                    report.changes.append(change)
                 }
             }
         }

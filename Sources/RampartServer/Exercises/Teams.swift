@@ -169,27 +169,31 @@ enum Teams {
             if judge, team.kind != .white {
                 throw AppError.invalid("judge", "only white-team members can be judges", ko: "화이트팀 구성원만 심판이 될 수 있습니다")
             }
-            let existing = try await Membership.query(on: db)
-                .filter(\.$exercise.$id == exercise.requireID()).filter(\.$user.$id == user.requireID()).with(\.$team).first()
-            let summary: String
-            if let existing {
-                if existing.$team.id == team.id, existing.judge == judge { return }
-                summary =
-                    existing.$team.id == team.id
-                    ? "\(username) in \(team.slug): judge \(existing.judge) → \(judge)"
-                    : "moved \(username) from \(existing.team.slug) to \(team.slug)"
-                existing.$team.id = try team.requireID()
-                existing.judge = judge
-                try await existing.save(on: db)
-            } else {
-                try await Membership(exerciseID: exercise.requireID(), teamID: team.requireID(), userID: user.requireID(), judge: judge).create(
-                    on: db)
-                summary = "added \(username) to \(team.slug)\(judge ? " as judge" : "")"
-            }
+            guard let summary = try await place(user, in: team, judge: judge, exerciseID: exercise.requireID(), on: db) else { return }
             try await Audit.record(
                 AuditEvent(exerciseID: exercise.id, action: "member.add", subjectType: "team", subject: team.slug, summary: summary),
                 by: actor, at: now, on: db)
         }
+    }
+
+    /// Puts `user` in `team`, moving them from their team in the same exercise (one team per exercise).
+    /// Returns the change in words, or nil when they were already there as asked.
+    static func place(_ user: User, in team: Team, judge: Bool, exerciseID: UUID, on db: any Database) async throws -> String? {
+        let existing = try await Membership.query(on: db)
+            .filter(\.$exercise.$id == exerciseID).filter(\.$user.$id == user.requireID()).with(\.$team).first()
+        guard let existing else {
+            try await Membership(exerciseID: exerciseID, teamID: team.requireID(), userID: user.requireID(), judge: judge).create(on: db)
+            return "added \(user.username) to \(team.slug)\(judge ? " as judge" : "")"
+        }
+        if existing.$team.id == team.id, existing.judge == judge { return nil }
+        let summary =
+            existing.$team.id == team.id
+            ? "\(user.username) in \(team.slug): judge \(existing.judge) → \(judge)"
+            : "moved \(user.username) from \(existing.team.slug) to \(team.slug)"
+        existing.$team.id = try team.requireID()
+        existing.judge = judge
+        try await existing.save(on: db)
+        return summary
     }
 
     static func removeMember(in slug: String, team teamSlug: String, username: String, by actor: AuditActor, app: Application) async throws {
