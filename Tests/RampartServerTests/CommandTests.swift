@@ -25,6 +25,7 @@ import Vapor
             let input = directory.appendingPathComponent("in.yaml").path
             let output = directory.appendingPathComponent("out.yaml").path
             try DemoExercise.load().yaml().write(toFile: input, atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(at: DemoExercise.folder().appendingPathComponent("files"), to: directory.appendingPathComponent("files"))
             // act
             try await run(app, "exercise", "apply", input, "--dry-run")
             let afterDryRun = try await Exercise.query(on: app.db).count()

@@ -12,6 +12,7 @@ import VaporTesting
         try await withRampart(database) { app, _ in
             // setup
             let fixture = try await Fixture.make(app)
+            let challenge = try await TestChallenges.add(app, fixture)
             let routes = app.routes.all
             #expect(routes.count > 40)
             var checked = 0
@@ -20,7 +21,10 @@ import VaporTesting
                     Issue.record("\(route.method) \(route.description) declares no access")
                     continue
                 }
-                let path = route.concretePath(["slug": "ex", "team": "blue", "username": "nobody"])
+                let path = route.concretePath([
+                    "slug": "ex", "team": "blue", "username": "nobody", "challenge": challenge.uuidString, "hint": "1", "file": "notes.txt",
+                    "seq": "1",
+                ])
                 for role in Fixture.Role.allCases {
                     // act
                     var headers = try await fixture.headers(role)

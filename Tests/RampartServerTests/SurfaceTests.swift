@@ -47,6 +47,7 @@ import Yams
                 "ex", name: "Day 1", startsAt: Date(timeIntervalSince1970: 1_800_000_000), endsAt: Date(timeIntervalSince1970: 1_800_030_000),
                 by: .commandLine("test"), app: app)
             let window = try #require(try await ScheduleWindow.query(on: app.db).first())
+            let challenge = try await TestChallenges.add(app, fixture)
             let pages = app.routes.all.filter { route in
                 let first = route.path.first?.description ?? ""
                 return route.method == .GET && !["api", "static", "metrics", "healthz"].contains(first)
@@ -64,6 +65,7 @@ import Yams
                             case .parameter("team"): "blue"
                             case .parameter("username"): "blue"
                             case .parameter("window"): window.id!.uuidString
+                            case .parameter("challenge"): challenge.uuidString
                             default: component.description
                             }
                         }.joined(separator: "/")

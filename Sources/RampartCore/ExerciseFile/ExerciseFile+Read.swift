@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 extension ExerciseFile {
-    static let sections = ["rampart", "exercise", "teams", "users"]
+    static let sections = ["rampart", "exercise", "teams", "users", "challenges"]
 
     /// Reads an exercise file, or throws `ExerciseFileError` listing every problem with its line.
     public static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
@@ -38,12 +38,15 @@ extension ExerciseFile {
         let users = top.list("users").map { readUser($0.node, path: $0.path, issues: issues) }
         let teams = top.list("teams").map { readTeam($0.node, path: $0.path, issues: issues) }
         checkConsistency(teams: teams, users: users, issues: issues)
+        let challenges = top.list("challenges").map { ChallengeSpec.read($0.node, path: $0.path, issues: issues) }
+        checkChallenges(challenges, paths: top.list("challenges").map(\.path), issues: issues)
         guard let exercise else { return nil }
-        return ExerciseFile(exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 })
+        return ExerciseFile(
+            exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 }, challenges: challenges.compactMap { $0 })
     }
 
     private static func readExercise(_ fields: YAMLFields) -> ExerciseSpec? {
-        fields.rejectUnknown(["slug", "name", "name_ko", "description", "time_zone", "schedule"])
+        fields.rejectUnknown(["slug", "name", "name_ko", "description", "time_zone", "schedule", "first_blood", "attempts_per_minute"])
         let slug = fields.required("slug")
         if let slug, !Identifier.isValidSlug(slug) {
             fields.issues.report(fields.node("slug"), fields.field("slug"), "must use \(Identifier.slugRule)")
@@ -63,8 +66,37 @@ extension ExerciseFile {
         return ExerciseSpec(
             slug: slug, name: name, nameKo: fields.string("name_ko"),
             description: fields.string("description", maxLength: TextLimit.description) ?? "",
-            timeZone: zoneName, schedule: schedule
+            timeZone: zoneName, schedule: schedule,
+            firstBlood: FirstBloodBonus(
+                percents: fields.list("first_blood").compactMap { item in
+                    guard let number = item.node.scalar.flatMap({ Double($0.string) }), (0...1000).contains(number) else {
+                        fields.issues.report(item.node, item.path, "expected a percentage")
+                        return nil
+                    }
+                    return number
+                }),
+            attemptsPerMinute: fields.int("attempts_per_minute", in: 1...1_000_000) ?? ExerciseSpec.defaultAttemptsPerMinute
         )
+    }
+
+    /// Names are how challenges find each other (prerequisites, `next`) and how a second apply finds
+    /// the challenge it updates, so they must be unique and every reference must resolve.
+    private static func checkChallenges(_ challenges: [ChallengeSpec?], paths: [String], issues: YAMLIssues) {
+        var seen: Set<String> = []
+        let names = Set(challenges.compactMap { $0?.name })
+        for (challenge, path) in zip(challenges, paths) {
+            guard let challenge else { continue }
+            let line = issues.lines[path + ".name"] ?? issues.lines[path]
+            if !seen.insert(challenge.name).inserted {
+                issues.report(line: line, path + ".name", "another challenge is called '\(challenge.name)'")
+            }
+            for missing in challenge.prerequisites where !names.contains(missing) {
+                issues.report(line: line, path + ".requirements", "no challenge is called '\(missing)'")
+            }
+            if let next = challenge.next, !names.contains(next) {
+                issues.report(line: line, path + ".next", "no challenge is called '\(next)'")
+            }
+        }
     }
 
     private static func readSchedule(_ fields: YAMLFields, timeZone: TimeZone) -> ScheduleSpec {

@@ -11,6 +11,7 @@ extension ExerciseFile {
         ]
         if !teams.isEmpty { top.append((key("teams"), Node(teams.map(teamNode)))) }
         if !users.isEmpty { top.append((key("users"), Node(users.map(userNode)))) }
+        if !challenges.isEmpty { top.append((key("challenges"), Node(challenges.map { $0.node() }))) }
         let body = (try? Yams.serialize(node: Node(top), width: -1, allowUnicode: true)) ?? ""
         return """
             # Rampart exercise file (docs/exercise-file.md). Apply with: rampart exercise apply FILE
@@ -43,6 +44,12 @@ extension ExerciseFile {
                 ))
         }
         if !times.isEmpty { pairs.append((key("schedule"), Node(times))) }
+        if !exercise.firstBlood.percents.isEmpty {
+            pairs.append((key("first_blood"), Node(exercise.firstBlood.percents.map { Node($0 == $0.rounded() ? String(Int($0)) : String($0)) })))
+        }
+        if exercise.attemptsPerMinute != ExerciseSpec.defaultAttemptsPerMinute {
+            pairs.append((key("attempts_per_minute"), Node(String(exercise.attemptsPerMinute))))
+        }
         return Node(pairs)
     }
 

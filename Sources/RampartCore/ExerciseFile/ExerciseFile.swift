@@ -12,21 +12,24 @@ public struct ExerciseFile: Sendable {
     public var exercise: ExerciseSpec
     public var teams: [TeamSpec]
     public var users: [UserSpec]
+    /// Challenges by name, in ctfcli's `challenge.yml` form; `files` name attachments relative to the file.
+    public var challenges: [ChallengeSpec]
     /// Source line of every field that was read, by its path (`teams[2].members[0].user`),
     /// so checks made later, against the database, can still name the line.
     public var lines: [String: Int] = [:]
 
-    public init(exercise: ExerciseSpec, teams: [TeamSpec] = [], users: [UserSpec] = []) {
+    public init(exercise: ExerciseSpec, teams: [TeamSpec] = [], users: [UserSpec] = [], challenges: [ChallengeSpec] = []) {
         self.exercise = exercise
         self.teams = teams
         self.users = users
+        self.challenges = challenges
     }
 }
 
 extension ExerciseFile: Equatable {
     /// Two files are equal when they define the same exercise, wherever their lines were.
     public static func == (lhs: ExerciseFile, rhs: ExerciseFile) -> Bool {
-        lhs.exercise == rhs.exercise && lhs.teams == rhs.teams && lhs.users == rhs.users
+        lhs.exercise == rhs.exercise && lhs.teams == rhs.teams && lhs.users == rhs.users && lhs.challenges == rhs.challenges
     }
 }
 
@@ -37,11 +40,20 @@ public struct ExerciseSpec: Equatable, Sendable {
     public var description: String
     public var timeZone: String
     public var schedule: ScheduleSpec
+    /// First-blood bonus for challenges that set none of their own.
+    public var firstBlood: FirstBloodBonus
+    /// Incorrect flag submissions a team may make per challenge per minute (CTFd: 10).
+    public var attemptsPerMinute: Int
+
+    public static let defaultAttemptsPerMinute = 10
 
     public init(
         slug: String, name: String, nameKo: String? = nil, description: String = "",
-        timeZone: String = "UTC", schedule: ScheduleSpec = ScheduleSpec()
+        timeZone: String = "UTC", schedule: ScheduleSpec = ScheduleSpec(), firstBlood: FirstBloodBonus = .none,
+        attemptsPerMinute: Int = ExerciseSpec.defaultAttemptsPerMinute
     ) {
+        self.firstBlood = firstBlood
+        self.attemptsPerMinute = attemptsPerMinute
         self.slug = slug
         self.name = name
         self.nameKo = nameKo

@@ -107,6 +107,8 @@ public struct ScoreProjection: Sendable {
             touch(solve.team)
             return reprice(solve.challenge, scoring).union([solve.team])
         case .hint(let cost):
+            // A free hint costs nothing and is not an achievement: it must not move the tie-break time.
+            guard cost != 0 else { return [] }
             activeTimes[fact.team, default: [:]][fact.id] = fact.at
             add(-cost, to: fact.team, category: Self.hintsCategory)
             touch(fact.team)
@@ -133,9 +135,34 @@ public struct ScoreProjection: Sendable {
         return reprice(challenge, scoring)
     }
 
+    /// Whether the team holds an active solve of the challenge.
+    public func hasSolved(team: UUID, challenge: UUID) -> Bool {
+        (solvers[challenge] ?? []).contains { $0.team == team }
+    }
+
+    /// The active solve fact of the team for the challenge.
+    public func solveFact(team: UUID, challenge: UUID) -> Int? {
+        (solvers[challenge] ?? []).first { $0.team == team }?.fact
+    }
+
+    /// Teams holding an active solve of the challenge.
+    public func solveCount(_ challenge: UUID) -> Int { solvers[challenge]?.count ?? 0 }
+
+    /// What an active solve earns now (its challenge's current value, with any first-blood bonus).
+    public func points(ofSolve fact: Int) -> Int? { contributions[fact] }
+
+    /// The challenge each active solve fact is for.
+    public func challenge(ofSolve fact: Int) -> UUID? { solveFacts[fact]?.challenge }
+
     /// Teams by score, highest first; equal scores by who reached theirs first, then by id.
     public func standings(teams: [UUID]) -> [(team: UUID, score: TeamScore)] {
-        teams.map { ($0, scores[$0] ?? TeamScore()) }.sorted { lhs, rhs in
+        Self.rank(teams.map { ($0, scores[$0] ?? TeamScore()) })
+    }
+
+    /// Orders scores for a board: highest total first; equal totals by who reached theirs first
+    /// (a team that never scored comes after one that did), then by id so the order is stable.
+    public static func rank(_ scores: [(team: UUID, score: TeamScore)]) -> [(team: UUID, score: TeamScore)] {
+        scores.sorted { lhs, rhs in
             if lhs.score.total != rhs.score.total { return lhs.score.total > rhs.score.total }
             switch (lhs.score.lastScoredAt, rhs.score.lastScoredAt) {
             case (let l?, let r?) where l != r: return l < r
@@ -192,6 +219,7 @@ public struct ScoreProjection: Sendable {
                     for removed in solves where removed.id == solve { times[removed.team]?[solve] = nil }
                 }
             case .hint(let cost):
+                guard cost != 0 else { continue }
                 scores[fact.team, default: TeamScore()].total -= cost
                 scores[fact.team, default: TeamScore()].categories[hintsCategory, default: 0] -= cost
                 times[fact.team, default: [:]][fact.id] = fact.at

@@ -74,6 +74,16 @@ extension Request {
 
     private func loadExerciseContext(for principal: Principal) async throws -> ExerciseContext {
         let slug = try parameters.require("slug")
+        let now = self.now
+        if let cached = application.contextCache.context(slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now) {
+            return cached
+        }
+        let context = try await queryExerciseContext(slug: slug, principal: principal)
+        application.contextCache.remember(context, slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now)
+        return context
+    }
+
+    private func queryExerciseContext(slug: String, principal: Principal) async throws -> ExerciseContext {
         // A non-member is told the exercise does not exist, so slugs cannot be probed.
         let notFound = AppError.notFound("Exercise '\(slug)'")
         guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first() else { throw notFound }
@@ -87,6 +97,49 @@ extension Request {
         }
         guard principal.isAdmin else { throw notFound }
         return ExerciseContext(exercise: exercise, role: .white, team: nil, judge: false)
+    }
+}
+
+/// Exercise contexts by (exercise, user), kept `lifetime` seconds so the hot routes (flag submissions,
+/// scoreboard) need no query to authorise. Every write through `Application.write` on this node empties
+/// it; a change made on another node reaches this one within `lifetime`.
+final class ExerciseContextCache: @unchecked Sendable {
+    static let lifetime: TimeInterval = 2
+    private static let capacity = 50_000
+    private let lock = NSLock()
+    private var entries: [String: (context: ExerciseContext, cachedAt: Date)] = [:]
+
+    private func key(_ slug: String, _ user: UUID, _ isAdmin: Bool) -> String { "\(slug)|\(user)|\(isAdmin)" }
+
+    func context(slug: String, user: UUID, isAdmin: Bool, now: Date) -> ExerciseContext? {
+        lock.withLock {
+            guard let cached = entries[key(slug, user, isAdmin)], now.timeIntervalSince(cached.cachedAt) < Self.lifetime,
+                now >= cached.cachedAt
+            else { return nil }
+            return cached.context
+        }
+    }
+
+    func remember(_ context: ExerciseContext, slug: String, user: UUID, isAdmin: Bool, now: Date) {
+        lock.withLock {
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key(slug, user, isAdmin)] = (context, now)
+        }
+    }
+
+    func forgetAll() {
+        lock.withLock { entries.removeAll() }
+    }
+}
+
+extension Application {
+    private struct ExerciseContextCacheKey: StorageKey {
+        typealias Value = ExerciseContextCache
+    }
+
+    var contextCache: ExerciseContextCache {
+        get { storage.configured(ExerciseContextCacheKey.self) }
+        set { storage[ExerciseContextCacheKey.self] = newValue }
     }
 }
 

@@ -22,6 +22,13 @@ enum AppRoute: Sendable {
     case teamDelete(String, String)
     case audit(String)
 
+    // pages: challenges and scores
+    case challenges(String), challengeNew(String), challenge(String, String), challengeEdit(String, String)
+    case challengeDelete(String, String), challengeAttempt(String, String), challengeHint(String, String, String)
+    case challengeFiles(String, String), challengeFileDelete(String, String, String)
+    case scoreboard(String), teamScore(String, String), teamAdjust(String, String), scoreWithdraw(String, String)
+    case submissions(String)
+
     // API
     case apiLogin, apiLogout, apiMe, apiTokens, apiToken(String), apiJoin
     case apiUsers, apiUser(String)
@@ -29,6 +36,10 @@ enum AppRoute: Sendable {
     case apiExercise(String), apiExerciseState(String), apiExerciseExport(String)
     case apiTeams(String), apiTeam(String, String), apiTeamMembers(String, String), apiTeamMember(String, String, String)
     case apiAudit(String), apiAuditAll
+    case apiChallenges(String), apiChallenge(String, String), apiChallengeAttempts(String, String)
+    case apiChallengeHint(String, String, String), apiChallengeFiles(String, String), apiChallengeFile(String, String, String)
+    case apiScoreboard(String), apiCTFtime(String), apiScoreFacts(String, String), apiAdjustments(String, String)
+    case apiWithdraw(String, String), apiSubmissions(String)
 
     /// Placeholders for registering routes: `AppRoute.exercise(AppRoute.param.slug)`.
     enum param {
@@ -37,6 +48,10 @@ enum AppRoute: Sendable {
         static let username = ":username"
         static let window = ":window"
         static let token = ":token"
+        static let challenge = ":challenge"
+        static let hint = ":hint"
+        static let file = ":file"
+        static let seq = ":seq"
     }
 
     var path: String {
@@ -75,6 +90,20 @@ enum AppRoute: Sendable {
         case .teamJoinCode(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/join-code"
         case .teamDelete(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/delete"
         case .audit(let slug): "/exercises/\(e(slug))/audit"
+        case .challenges(let slug): "/exercises/\(e(slug))/challenges"
+        case .challengeNew(let slug): "/exercises/\(e(slug))/challenges/new"
+        case .challenge(let slug, let id): "/exercises/\(e(slug))/challenges/\(e(id))"
+        case .challengeEdit(let slug, let id): "/exercises/\(e(slug))/challenges/\(e(id))/edit"
+        case .challengeDelete(let slug, let id): "/exercises/\(e(slug))/challenges/\(e(id))/delete"
+        case .challengeAttempt(let slug, let id): "/exercises/\(e(slug))/challenges/\(e(id))/attempt"
+        case .challengeHint(let slug, let id, let key): "/exercises/\(e(slug))/challenges/\(e(id))/hints/\(e(key))/unlock"
+        case .challengeFiles(let slug, let id): "/exercises/\(e(slug))/challenges/\(e(id))/files"
+        case .challengeFileDelete(let slug, let id, let name): "/exercises/\(e(slug))/challenges/\(e(id))/files/\(e(name))/delete"
+        case .scoreboard(let slug): "/exercises/\(e(slug))/scoreboard"
+        case .teamScore(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/score"
+        case .teamAdjust(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/adjust"
+        case .scoreWithdraw(let slug, let seq): "/exercises/\(e(slug))/score-facts/\(e(seq))/withdraw"
+        case .submissions(let slug): "/exercises/\(e(slug))/submissions"
 
         case .apiLogin: "/api/v1/auth/login"
         case .apiLogout: "/api/v1/auth/logout"
@@ -95,6 +124,18 @@ enum AppRoute: Sendable {
         case .apiTeamMember(let slug, let team, let username): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/members/\(e(username))"
         case .apiAudit(let slug): "/api/v1/exercises/\(e(slug))/audit"
         case .apiAuditAll: "/api/v1/audit"
+        case .apiChallenges(let slug): "/api/v1/exercises/\(e(slug))/challenges"
+        case .apiChallenge(let slug, let id): "/api/v1/exercises/\(e(slug))/challenges/\(e(id))"
+        case .apiChallengeAttempts(let slug, let id): "/api/v1/exercises/\(e(slug))/challenges/\(e(id))/attempts"
+        case .apiChallengeHint(let slug, let id, let key): "/api/v1/exercises/\(e(slug))/challenges/\(e(id))/hints/\(e(key))/unlock"
+        case .apiChallengeFiles(let slug, let id): "/api/v1/exercises/\(e(slug))/challenges/\(e(id))/files"
+        case .apiChallengeFile(let slug, let id, let name): "/api/v1/exercises/\(e(slug))/challenges/\(e(id))/files/\(e(name))"
+        case .apiScoreboard(let slug): "/api/v1/exercises/\(e(slug))/scoreboard"
+        case .apiCTFtime(let slug): "/api/v1/exercises/\(e(slug))/ctftime.json"
+        case .apiScoreFacts(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/score-facts"
+        case .apiAdjustments(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/adjustments"
+        case .apiWithdraw(let slug, let seq): "/api/v1/exercises/\(e(slug))/score-facts/\(e(seq))/withdraw"
+        case .apiSubmissions(let slug): "/api/v1/exercises/\(e(slug))/submissions"
         }
     }
 

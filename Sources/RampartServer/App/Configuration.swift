@@ -23,6 +23,8 @@ public struct RampartConfiguration: Sendable {
     public var logFormat: LogFormat
     /// Largest request body accepted anywhere, in bytes; larger gets 413.
     public var maxBodyBytes: Int
+    /// Largest challenge attachment, in bytes (`RAMPART_MAX_UPLOAD_BYTES`, default 50 MiB).
+    public var maxUploadBytes: Int = 50 << 20
     /// Run migrations when the server starts. On by default for SQLite (one process owns the file);
     /// off for PostgreSQL, where several nodes start at once and `rampart migrate` runs first.
     public var autoMigrate: Bool
@@ -88,6 +90,13 @@ public struct RampartConfiguration: Sendable {
             database: database, dataDirectory: dataDirectory, publicURL: get("RAMPART_PUBLIC_URL"),
             bcryptCost: cost, logFormat: format, maxBodyBytes: maxBody, autoMigrate: autoMigrate
         )
+        configuration.maxUploadBytes =
+            try get("RAMPART_MAX_UPLOAD_BYTES").map { raw -> Int in
+                guard let bytes = Int(raw), bytes >= 1024 else {
+                    throw ConfigurationError("RAMPART_MAX_UPLOAD_BYTES must be a number of bytes, at least 1024")
+                }
+                return bytes
+            } ?? 50 << 20
         configuration.trustProxy = get("RAMPART_TRUST_PROXY").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         return configuration
     }

@@ -9,6 +9,7 @@ enum Migrations {
         M003CreateTeamsAndMemberships(),
         M004CreateCredentials(),
         M005CreateAuditRecords(),
+        M006CreateChallengesAndScores(),
     ]
 }
 

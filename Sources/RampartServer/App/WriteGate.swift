@@ -35,17 +35,29 @@ extension Application {
     }
 
     /// Runs `body` in one transaction: everything it writes, audit record included, lands together or not at all.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard let gate = writeGate else { return try await db.transaction(body) }
-        await gate.acquire()
-        do {
-            let result = try await db.transaction(body)
-            await gate.release()
-            return result
-        } catch {
-            await gate.release()
-            throw error
+    ///
+    /// Afterwards this node's caches of exercise contexts and scoreboards are dropped, since any
+    /// setting, team or membership may have changed. Flag submissions, which change none of them,
+    /// pass `clearingCaches: false`.
+    func write<T: Sendable>(clearingCaches: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let result: T
+        if let gate = writeGate {
+            await gate.acquire()
+            do {
+                result = try await db.transaction(body)
+                await gate.release()
+            } catch {
+                await gate.release()
+                throw error
+            }
+        } else {
+            result = try await db.transaction(body)
         }
+        if clearingCaches {
+            contextCache.forgetAll()
+            scores.forgetBoards()
+        }
+        return result
     }
 }
 

@@ -13,6 +13,9 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))
     app.loginLimiters = (GuessLimiter(limit: 10, window: 300), GuessLimiter(limit: 30, window: 300))
     app.credentialCache = CredentialCache()
+    app.contextCache = ExerciseContextCache()
+    app.scores = ScoreEngine()
+    app.attemptLimiter = AttemptLimiter()
 
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
@@ -37,6 +40,8 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.asyncCommands.use(UserCommands(), as: "user")
     app.asyncCommands.use(ExerciseCommands(), as: "exercise")
     app.asyncCommands.use(AuditCommands(), as: "audit")
+    app.asyncCommands.use(ChallengeCommands(), as: "challenge")
+    app.asyncCommands.use(ScoreCommands(), as: "scores")
 
     let passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount / 2))
     passwordPool.start()
@@ -105,6 +110,12 @@ func routes(_ app: Application) throws {
         ExercisePages.register(app)
         TeamPages.register(app)
         ExercisesAPI.register(app)
+    }
+    do {  // challenges and scores
+        ChallengesAPI.register(app)
+        ChallengePages.register(app)
+        ScoresAPI.register(app)
+        ScorePages.register(app)
     }
     do {  // audit
         AuditPages.register(app)

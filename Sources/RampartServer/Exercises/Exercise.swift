@@ -20,6 +20,12 @@ final class Exercise: Model, @unchecked Sendable {
     @OptionalField(key: "ends_at") var endsAt: Date?
     @OptionalField(key: "freeze_at") var freezeAt: Date?
 
+    // scoring
+    /// First-blood percentages, comma-separated, for challenges that set none.
+    @Field(key: "first_blood") var firstBloodText: String
+    @Field(key: "attempts_per_minute") var attemptsPerMinute: Int
+    @Field(key: "scoring_version") var scoringVersion: Int
+
     // clock fields (RampartCore.ExerciseClock)
     @Field(key: "state") var state: ExerciseState
     @OptionalField(key: "started_at") var startedAt: Date?
@@ -41,6 +47,18 @@ final class Exercise: Model, @unchecked Sendable {
         self.timeZone = timeZone
         self.state = .draft
         self.accumulatedSeconds = 0
+        self.firstBloodText = ""
+        self.attemptsPerMinute = ExerciseSpec.defaultAttemptsPerMinute
+        self.scoringVersion = 0
+    }
+
+    var firstBlood: FirstBloodBonus {
+        get { FirstBloodBonus(percents: firstBloodText.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }) }
+        set { firstBloodText = Self.firstBloodText(newValue) }
+    }
+
+    static func firstBloodText(_ bonus: FirstBloodBonus) -> String {
+        bonus.percents.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ",")
     }
 
     var clock: ExerciseClock {

@@ -19,11 +19,17 @@ enum ExerciseFileStore {
 
     /// Makes the database match the file (never deleting), in one transaction; with `dryRun` the
     /// transaction is rolled back and the report says what would have changed.
-    static func apply(_ file: ExerciseFile, dryRun: Bool = false, by actor: AuditActor, app: Application) async throws -> Report {
+    ///
+    /// Challenge attachments (`files:`) are read relative to `baseDirectory` (the file's folder, for
+    /// `rampart exercise apply`); without one (the API) they must be uploaded separately.
+    static func apply(
+        _ file: ExerciseFile, dryRun: Bool = false, baseDirectory: URL? = nil, by actor: AuditActor, app: Application
+    ) async throws -> Report {
         let now = app.dependencies.now()
+        let attachments = try readAttachments(file, baseDirectory: baseDirectory)
         do {
             let report = try await app.write { db in
-                var report = try await applyInTransaction(file, actor: actor, app: app, now: now, on: db)
+                var report = try await applyInTransaction(file, attachments: attachments, actor: actor, app: app, now: now, on: db)
                 report.dryRun = dryRun
                 if dryRun { throw RolledBack(report: report) }
                 return report
@@ -36,8 +42,35 @@ enum ExerciseFileStore {
         }
     }
 
+    /// The attachments of every challenge, read before the transaction; a missing or escaping path is
+    /// reported with its line.
+    private static func readAttachments(_ file: ExerciseFile, baseDirectory: URL?) throws -> [String: [(name: String, data: Data)]] {
+        guard let baseDirectory else { return [:] }
+        let root = baseDirectory.resolvingSymlinksInPath().standardizedFileURL
+        var result: [String: [(name: String, data: Data)]] = [:]
+        var issues: [ExerciseFileIssue] = []
+        for (index, challenge) in file.challenges.enumerated() {
+            for (fileIndex, path) in challenge.files.enumerated() {
+                let field = "challenges[\(index)].files[\(fileIndex)]"
+                let target = root.appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL
+                guard target.path.hasPrefix(root.path + "/") else {
+                    issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: "'\(path)' points outside the file's folder"))
+                    continue
+                }
+                guard let data = FileManager.default.contents(atPath: target.path) else {
+                    issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: "'\(path)' does not exist"))
+                    continue
+                }
+                result[challenge.name, default: []].append((target.lastPathComponent, data))
+            }
+        }
+        guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
+        return result
+    }
+
     private static func applyInTransaction(
-        _ file: ExerciseFile, actor: AuditActor, app: Application, now: Date, on db: any Database
+        _ file: ExerciseFile, attachments: [String: [(name: String, data: Data)]], actor: AuditActor, app: Application, now: Date,
+        on db: any Database
     ) async throws -> Report {
         var report = Report(exercise: file.exercise.slug)
         // Users first: teams refer to them.
@@ -78,9 +111,12 @@ enum ExerciseFileStore {
             changes.note("starts_at", stamp(exercise.startsAt), stamp(spec.schedule.startsAt))
             changes.note("ends_at", stamp(exercise.endsAt), stamp(spec.schedule.endsAt))
             changes.note("freeze_at", stamp(exercise.freezeAt), stamp(spec.schedule.freezeAt))
+            changes.note("first_blood", exercise.firstBloodText, Exercise.firstBloodText(spec.firstBlood))
+            changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(spec.attemptsPerMinute))
             if !changes.isEmpty {
                 copy(spec, to: exercise)
                 try await exercise.save(on: db)
+                if changes.changes["first_blood"] != nil { try await Challenges.bumpScoringVersion(try exercise.requireID(), on: db) }
                 report.changes.append("updated exercise \(spec.slug): \(changes.summary)")
             }
         } else {
@@ -173,6 +209,28 @@ enum ExerciseFileStore {
         }
         guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
 
+        let results = try await Challenges.saveAll(
+            file.challenges.map { ($0, attachments[$0.name] ?? []) }, exerciseID: exerciseID, by: actor, at: now, on: db)
+        for (name, outcome) in results where outcome != .unchanged {
+            report.changes.append("\(outcome.rawValue) challenge \(name)")
+        }
+        let storedFiles = try await ChallengeFile.query(on: db)
+            .join(Challenge.self, on: \ChallengeFile.$challenge.$id == \Challenge.$id)
+            .filter(Challenge.self, \.$exercise.$id == exerciseID).all()
+        for challenge in file.challenges where attachments[challenge.name] == nil {
+            for path in challenge.files {
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                let challengeID = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$name == challenge.name).first()?
+                    .id
+                if !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == challengeID }) {
+                    report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
+                }
+            }
+        }
+        let fileChallenges = Set(file.challenges.map(\.name))
+        report.untouched += try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
+            .filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
+
         let fileTeams = Set(file.teams.map(\.slug))
         report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }
         report.untouched += memberships.filter { !placed.contains($0.user.username) }.map { "member \($0.user.username) of \($0.team.slug)" }
@@ -195,6 +253,8 @@ enum ExerciseFileStore {
         exercise.startsAt = spec.schedule.startsAt
         exercise.endsAt = spec.schedule.endsAt
         exercise.freezeAt = spec.schedule.freezeAt
+        exercise.firstBlood = spec.firstBlood
+        exercise.attemptsPerMinute = spec.attemptsPerMinute
     }
 
     /// Compared to the second: databases may keep sub-second digits a file does not.
@@ -216,7 +276,7 @@ enum ExerciseFileStore {
             windows: windows.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) })
         let spec = ExerciseSpec(
             slug: exercise.slug, name: exercise.name, nameKo: exercise.nameKo, description: exercise.description,
-            timeZone: exercise.timeZone, schedule: schedule)
+            timeZone: exercise.timeZone, schedule: schedule, firstBlood: exercise.firstBlood, attemptsPerMinute: exercise.attemptsPerMinute)
         let teamSpecs = teams.map { team in
             TeamSpec(
                 slug: team.slug, kind: team.kind, name: team.name, nameKo: team.nameKo, nation: team.nation.flatMap(Nation.init),
@@ -226,6 +286,9 @@ enum ExerciseFileStore {
         let users = members.values.flatMap { $0 }.map(\.user).sorted { $0.username < $1.username }.map {
             UserSpec(username: $0.username, displayName: $0.displayName, admin: $0.isAdmin, locale: $0.uiLocale, timeZone: $0.timeZone)
         }
-        return ExerciseFile(exercise: spec, teams: teamSpecs, users: users)
+        let catalog = try await ChallengeCatalog.load(
+            exerciseID: try exercise.requireID(), version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
+        let challenges = catalog.entries.sorted { ($0.position, $0.name) < ($1.position, $1.name) }.map(\.spec)
+        return ExerciseFile(exercise: spec, teams: teamSpecs, users: users, challenges: challenges)
     }
 }

@@ -164,6 +164,14 @@ enum ExercisePages {
                 .span(.text(page.t(.now) + ": ")), page.time(now, exerciseZone: zone),
                 .unwrap(currentWindow) { .span(.class("badge window"), .text(page.t(.inWindow) + " " + $0.name)) }
             ),
+            .nav(
+                .class("exercise-nav"), .ariaLabel(page.t(.exercise)),
+                .a(.href(AppRoute.challenges(exercise.slug).path), .text(page.t(.challenges))), .text(" · "),
+                .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard))),
+                .unwrap(context.team.flatMap { context.isWhite ? nil : $0 }) { team in
+                    .group(.text(" · "), .a(.href(AppRoute.teamScore(exercise.slug, team.slug).path), .text(page.t(.ourScore))))
+                }
+            ),
             .if(context.isWhite, controls(page, exercise)),
             .unwrap(context.team) { team in
                 .section(

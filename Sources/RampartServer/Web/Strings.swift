@@ -157,8 +157,102 @@ enum S: String, CaseIterable, Sendable {
     case problemWindowAfterExercise
     case problemWindowsOverlap
 
+    case challenges
+    case delete
+    case scoreboard
+    case ourScore
+    case newChallenge
+    case submissions
+    case noChallenges
+    case lockedChallenge
+    case points
+    case solves
+    case solved
+    case hiddenState
+    case scheduled
+    case lockedExplain
+    case flagsFound
+    case maxAttempts
+    case attribution
+    case connectionInfo
+    case files
+    case hints
+    case hint
+    case free
+    case unlockHint
+    case confirmHint
+    case testFlag
+    case submitFlag
+    case submit
+    case flag
+    case editChallenge
+    case challengeSource
+    case challengeSourceHint
+    case uploadFile
+    case file
+    case deleteChallenge
+    case confirmDelete
+    case create
+    case user
+    case challenge
+    case result
+    case noSubmissions
+    case hintUnlocked
+    case deleted
+    case boardFrozen
+    case boardFrozenWhite
+    case score
+    case scoreFactsOf
+    case what
+    case why
+    case by
+    case withdrawn
+    case withdraw
+    case confirmWithdraw
+    case reason
+    case noScoreFacts
+    case adjustScore
+    case adjustHint
+    case category
+    case scoreOverTime
+    case attemptCorrect
+    case attemptIncorrect
+    case attemptPartial
+    case attemptAlreadySolved
+    case attemptLocked
+    case attemptRateLimited
+    case attemptNotRunning
+    case factSolve
+    case factWithdrawal
+    case factHint
+    case factAdjustment
+    case firstBlood
+    case firstBloodHint
+    case attemptsPerMinute
+
     func text(_ locale: UILocale) -> String {
         locale == .ko ? ko : en
+    }
+
+    static func attempt(_ status: AttemptResult.Status) -> S {
+        switch status {
+        case .correct: .attemptCorrect
+        case .incorrect: .attemptIncorrect
+        case .partial: .attemptPartial
+        case .alreadySolved: .attemptAlreadySolved
+        case .locked: .attemptLocked
+        case .rateLimited: .attemptRateLimited
+        case .notRunning: .attemptNotRunning
+        }
+    }
+
+    static func factKind(_ kind: String) -> S {
+        switch ScoreFactRecord.Kind(rawValue: kind) {
+        case .solve: .factSolve
+        case .withdrawal: .factWithdrawal
+        case .hint: .factHint
+        case .adjustment, nil: .factAdjustment
+        }
     }
 
     static func kind(_ kind: TeamKind) -> S {
@@ -202,6 +296,79 @@ enum S: String, CaseIterable, Sendable {
 
     var en: String {
         switch self {
+        case .challenges: "Challenges"
+        case .delete: "Delete"
+        case .scoreboard: "Scoreboard"
+        case .ourScore: "Our score"
+        case .newChallenge: "New challenge"
+        case .submissions: "Submissions"
+        case .noChallenges: "No challenges yet."
+        case .lockedChallenge: "Locked challenge"
+        case .points: "points"
+        case .solves: "solves"
+        case .solved: "Solved"
+        case .hiddenState: "hidden"
+        case .scheduled: "scheduled"
+        case .lockedExplain: "Solve the challenges it depends on to open it."
+        case .flagsFound: "Flags found"
+        case .maxAttempts: "Attempts allowed"
+        case .attribution: "Attribution"
+        case .connectionInfo: "Connection"
+        case .files: "Files"
+        case .hints: "Hints"
+        case .hint: "Hint"
+        case .free: "free"
+        case .unlockHint: "Unlock"
+        case .confirmHint: "Unlocking this hint costs your team points. Unlock it?"
+        case .testFlag: "Test a flag (not scored)"
+        case .submitFlag: "Submit a flag"
+        case .submit: "Submit"
+        case .flag: "Flag"
+        case .editChallenge: "Edit challenge"
+        case .challengeSource: "Definition (ctfcli challenge.yml)"
+        case .challengeSourceHint:
+            "The fields of ctfcli's challenge.yml: name, category, description, value or type: dynamic with extra, flags, hints, requirements, state. See docs/challenges.md."
+        case .uploadFile: "Upload a file"
+        case .file: "File"
+        case .deleteChallenge: "Delete challenge"
+        case .confirmDelete: "Delete it? This cannot be undone."
+        case .create: "Create"
+        case .user: "User"
+        case .challenge: "Challenge"
+        case .result: "Result"
+        case .noSubmissions: "No submissions yet."
+        case .hintUnlocked: "Hint unlocked."
+        case .deleted: "Deleted."
+        case .boardFrozen: "The scoreboard is frozen: it shows the standings at the freeze time."
+        case .boardFrozenWhite: "The scoreboard is frozen for participants; the white team sees the live standings."
+        case .score: "Score"
+        case .scoreFactsOf: "Score facts:"
+        case .what: "What"
+        case .why: "Why"
+        case .by: "By"
+        case .withdrawn: "withdrawn"
+        case .withdraw: "Withdraw"
+        case .confirmWithdraw: "Withdraw this solve? Its points are taken back with a new fact."
+        case .reason: "Reason"
+        case .noScoreFacts: "No score facts yet."
+        case .adjustScore: "Adjust score"
+        case .adjustHint: "Positive to award, negative to deduct."
+        case .category: "Category"
+        case .scoreOverTime: "Score over time of the leading teams"
+        case .attemptCorrect: "Correct"
+        case .attemptIncorrect: "Incorrect"
+        case .attemptPartial: "Partly correct"
+        case .attemptAlreadySolved: "Already solved"
+        case .attemptLocked: "Locked"
+        case .attemptRateLimited: "Too many attempts"
+        case .attemptNotRunning: "Not running"
+        case .factSolve: "Solve"
+        case .factWithdrawal: "Withdrawal"
+        case .factHint: "Hint"
+        case .factAdjustment: "Adjustment"
+        case .firstBlood: "First-blood bonus (%)"
+        case .firstBloodHint: "Percent of the value for the first solvers, comma-separated: 10, 5, 2. Challenges may set their own."
+        case .attemptsPerMinute: "Incorrect flags per minute"
         case .account: "Account"
         case .action: "Action"
         case .active: "Active"
@@ -359,6 +526,79 @@ enum S: String, CaseIterable, Sendable {
 
     var ko: String {
         switch self {
+        case .challenges: "문제"
+        case .delete: "삭제"
+        case .scoreboard: "점수판"
+        case .ourScore: "우리 팀 점수"
+        case .newChallenge: "새 문제"
+        case .submissions: "제출 기록"
+        case .noChallenges: "아직 문제가 없습니다."
+        case .lockedChallenge: "잠긴 문제"
+        case .points: "점"
+        case .solves: "풀이"
+        case .solved: "풀었음"
+        case .hiddenState: "숨김"
+        case .scheduled: "예약됨"
+        case .lockedExplain: "먼저 필요한 문제를 풀면 열립니다."
+        case .flagsFound: "찾은 플래그"
+        case .maxAttempts: "허용 시도 횟수"
+        case .attribution: "출처"
+        case .connectionInfo: "접속 정보"
+        case .files: "파일"
+        case .hints: "힌트"
+        case .hint: "힌트"
+        case .free: "무료"
+        case .unlockHint: "열기"
+        case .confirmHint: "이 힌트를 열면 팀 점수가 차감됩니다. 여시겠습니까?"
+        case .testFlag: "플래그 시험 (점수 없음)"
+        case .submitFlag: "플래그 제출"
+        case .submit: "제출"
+        case .flag: "플래그"
+        case .editChallenge: "문제 편집"
+        case .challengeSource: "정의 (ctfcli challenge.yml)"
+        case .challengeSourceHint:
+            "ctfcli challenge.yml 필드: name, category, description, value 또는 type: dynamic과 extra, flags, hints, requirements, state. docs/challenges.md 참고."
+        case .uploadFile: "파일 올리기"
+        case .file: "파일"
+        case .deleteChallenge: "문제 삭제"
+        case .confirmDelete: "삭제하시겠습니까? 되돌릴 수 없습니다."
+        case .create: "만들기"
+        case .user: "사용자"
+        case .challenge: "문제"
+        case .result: "결과"
+        case .noSubmissions: "아직 제출이 없습니다."
+        case .hintUnlocked: "힌트를 열었습니다."
+        case .deleted: "삭제했습니다."
+        case .boardFrozen: "점수판이 동결되었습니다. 동결 시점의 순위를 보여 줍니다."
+        case .boardFrozenWhite: "참가자에게는 점수판이 동결되었습니다. 백팀은 실시간 순위를 봅니다."
+        case .score: "점수"
+        case .scoreFactsOf: "점수 기록:"
+        case .what: "내용"
+        case .why: "이유"
+        case .by: "처리자"
+        case .withdrawn: "철회됨"
+        case .withdraw: "철회"
+        case .confirmWithdraw: "이 풀이를 철회하시겠습니까? 새 기록으로 점수가 회수됩니다."
+        case .reason: "사유"
+        case .noScoreFacts: "아직 점수 기록이 없습니다."
+        case .adjustScore: "점수 조정"
+        case .adjustHint: "양수는 가점, 음수는 감점입니다."
+        case .category: "분류"
+        case .scoreOverTime: "상위 팀의 시간별 점수"
+        case .attemptCorrect: "정답"
+        case .attemptIncorrect: "오답"
+        case .attemptPartial: "일부 정답"
+        case .attemptAlreadySolved: "이미 풀었음"
+        case .attemptLocked: "잠김"
+        case .attemptRateLimited: "시도 과다"
+        case .attemptNotRunning: "진행 중 아님"
+        case .factSolve: "풀이"
+        case .factWithdrawal: "철회"
+        case .factHint: "힌트"
+        case .factAdjustment: "조정"
+        case .firstBlood: "첫 풀이 보너스 (%)"
+        case .firstBloodHint: "첫 풀이 팀들에게 주는 값의 백분율, 쉼표로 구분: 10, 5, 2. 문제별로 따로 정할 수 있습니다."
+        case .attemptsPerMinute: "분당 오답 허용 수"
         case .account: "계정"
         case .action: "작업"
         case .active: "활성"

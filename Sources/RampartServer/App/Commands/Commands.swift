@@ -73,7 +73,8 @@ struct ExerciseCommands: AsyncCommandGroup {
                 throw ConfigurationError("\(signature.file) has \(error.issues.count) problem(s); nothing was applied")
             }
             let report = try await ExerciseFileStore.apply(
-                file, dryRun: signature.dryRun, by: .commandLine("exercise apply"), app: context.application)
+                file, dryRun: signature.dryRun, baseDirectory: URL(fileURLWithPath: signature.file).deletingLastPathComponent(),
+                by: .commandLine("exercise apply"), app: context.application)
             print(report, to: context.console)
         }
 

@@ -24,7 +24,8 @@ struct DemoCommand: AsyncCommand {
         try await app.autoMigrate()
 
         let file = try DemoExercise.load()
-        let report = try await ExerciseFileStore.apply(file, by: .commandLine("demo"), app: app)
+        let report = try await ExerciseFileStore.apply(file, baseDirectory: try DemoExercise.folder(), by: .commandLine("demo"), app: app)
+        try await DemoExercise.seedScores(app: app)
         let passwords = try await DemoExercise.setPasswords(for: file, shared: Environment.get("RAMPART_DEMO_PASSWORD"), app: app)
 
         let console = context.console
@@ -55,10 +56,65 @@ struct DemoCommand: AsyncCommand {
 enum DemoExercise {
     /// The committed demo exercise file, shipped in the module's resources.
     static func load() throws -> ExerciseFile {
+        let url = try folder().appendingPathComponent("demo-exercise.yaml")
+        return try ExerciseFile.read(yaml: String(contentsOf: url, encoding: .utf8))
+    }
+
+    /// The folder of the demo exercise file and its challenges' files.
+    static func folder() throws -> URL {
         guard let url = Bundle.module.url(forResource: "Resources/demo/demo-exercise", withExtension: "yaml") else {
             throw ConfigurationError("the demo exercise file is missing from the build")
         }
-        return try ExerciseFile.read(yaml: String(contentsOf: url, encoding: .utf8))
+        return url.deletingLastPathComponent()
+    }
+
+    /// A few solves, a hint and an adjustment from the last hours, so the board is alive. Only once:
+    /// an exercise that has any score fact is left alone.
+    static func seedScores(app: Application) async throws {
+        let exercise = try await Exercises.find("marvel-demo", on: app.db)
+        let exerciseID = try exercise.requireID()
+        guard try await ScoreFactRecord.query(on: app.db).filter(\.$exerciseID == exerciseID).count() == 0 else { return }
+        let teams = try await Teams.all(in: exercise, on: app.db)
+        let now = app.dependencies.now()
+        let solves: [(team: String, challenge: String, minutesAgo: Double)] = [
+            ("blue-kr", "Dialogue briefing", 300), ("blue-gb", "Dialogue briefing", 290), ("blue-gb", "Overdue invoice", 270),
+            ("blue-ee", "Beaconing host", 250), ("blue-kr", "Ransom note", 220), ("blue-jp", "Overdue invoice", 200),
+            ("blue-ee", "Command and control", 180), ("blue-gb", "Ransom note", 150), ("blue-au", "Too good to hire", 120),
+            ("blue-kr", "Follow the ransom", 90), ("blue-ca", "Dialogue briefing", 60), ("blue-ee", "Ransom note", 30),
+        ]
+        try await app.scores.write(exerciseID, app: app) { db, state in
+            func fact(_ slug: String, _ minutesAgo: Double, _ kind: ScoreFactRecord.Kind, _ reason: String) -> ScoreFactRecord? {
+                guard let team = teams.first(where: { $0.slug == slug }), let teamID = team.id else { return nil }
+                let fact = ScoreFactRecord()
+                fact.teamID = teamID
+                fact.at = now.addingTimeInterval(-minutesAgo * 60)
+                fact.kind = kind
+                fact.points = 0
+                fact.category = ScoreFacts.adjustmentCategory
+                fact.reason = reason
+                fact.actorName = "demo"
+                return fact
+            }
+            for solve in solves {
+                guard let id = state.catalog.idByName[solve.challenge],
+                    let record = fact(solve.team, solve.minutesAgo, .solve, "Solved \(solve.challenge)")
+                else { continue }
+                record.challengeID = id
+                record.category = state.catalog.byID[id]?.category ?? ""
+                try await app.scores.append(record, to: &state, on: db)
+            }
+            if let id = state.catalog.idByName["Ransom note"], let hint = fact("blue-jp", 25, .hint, "Unlocked hint 'The family' of Ransom note") {
+                hint.challengeID = id
+                hint.hintKey = "family"
+                hint.points = 50
+                hint.category = ScoreProjection.hintsCategory
+                try await app.scores.append(hint, to: &state, on: db)
+            }
+            if let adjustment = fact("blue-au", 20, .adjustment, "Clear, timely incident report to Exercise Control") {
+                adjustment.points = 40
+                try await app.scores.append(adjustment, to: &state, on: db)
+            }
+        }
     }
 
     /// Gives every user of the file a password: the shared one if set, else a fresh random one each.

@@ -1,0 +1,302 @@
+import Fluent
+import NIOConcurrencyHelpers
+import RampartCore
+import SQLKit
+import Vapor
+
+/// The answer to a flag submission.
+struct AttemptResult: Content {
+    enum Status: String, Codable, Sendable {
+        case correct, incorrect, partial
+        case alreadySolved = "already_solved"
+        case locked
+        case rateLimited = "rate_limited"
+        case notRunning = "not_running"
+    }
+
+    var status: Status
+    var message: String
+    /// What the solve is worth now (correct answers).
+    var points: Int?
+    /// Flags found so far and flags needed (`all` logic).
+    var progress: Progress?
+    var attemptsLeft: Int?
+
+    struct Progress: Content {
+        var found: Int
+        var total: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, message, points, progress
+        case attemptsLeft = "attempts_left"
+    }
+
+    var httpStatus: HTTPResponseStatus {
+        switch status {
+        case .rateLimited: .tooManyRequests
+        case .locked, .notRunning: .forbidden
+        default: .ok
+        }
+    }
+}
+
+/// Incorrect guesses per team and challenge in the last minute, on this node (CTFd limits 10 a minute).
+final class AttemptLimiter: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var guesses: [String: [Date]] = [:]
+
+    /// Seconds to wait, or nil when another guess is allowed.
+    func retryAfter(team: UUID, challenge: UUID, limit: Int, now: Date) -> Int? {
+        lock.withLock {
+            let key = "\(team)|\(challenge)"
+            let recent = (guesses[key] ?? []).filter { now.timeIntervalSince($0) < 60 }
+            guesses[key] = recent
+            guard recent.count >= limit, let oldest = recent.first else { return nil }
+            return max(1, Int((60 - now.timeIntervalSince(oldest)).rounded(.up)))
+        }
+    }
+
+    func note(team: UUID, challenge: UUID, now: Date) {
+        lock.withLock {
+            if guesses.count > 100_000 { guesses.removeAll(keepingCapacity: true) }
+            guesses["\(team)|\(challenge)", default: []].append(now)
+        }
+    }
+}
+
+extension Application {
+    private struct AttemptLimiterKey: StorageKey {
+        typealias Value = AttemptLimiter
+    }
+
+    var attemptLimiter: AttemptLimiter {
+        get { storage.configured(AttemptLimiterKey.self) }
+        set { storage[AttemptLimiterKey.self] = newValue }
+    }
+}
+
+/// Flag submissions and hint unlocks: the participant's side of scoring.
+enum Attempts {
+    static let maxFlagLength = 1_000
+
+    /// Judges one submission. Every submission is stored, whatever its result, before the answer.
+    static func submit(
+        _ flag: String, challengeID: UUID, context: ExerciseContext, user: UUID, source: String?, app: Application
+    ) async throws -> AttemptResult {
+        let flag = flag.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !flag.isEmpty, flag.count <= maxFlagLength else {
+            throw AppError.invalid("flag", "must be 1 to \(maxFlagLength) characters", ko: "1자에서 \(maxFlagLength)자 사이여야 합니다")
+        }
+        let now = app.dependencies.now()
+        let exercise = context.exercise
+        let exerciseID = context.exerciseID
+        let state = try await app.scores.state(exerciseID, on: app.db, now: now)
+        guard let entry = state.catalog.byID[challengeID] else { throw AppError.notFound("Challenge", ko: "문제") }
+        let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
+
+        @Sendable func record(_ status: AttemptResult.Status, scored: Bool, matched: Int? = nil, on db: any Database) async throws {
+            let submission = Submission()
+            submission.exerciseID = exerciseID
+            submission.challengeID = challengeID
+            submission.teamID = context.team?.id
+            submission.userID = user
+            submission.at = now
+            submission.sourceAddress = source
+            submission.result = status.rawValue
+            submission.matched = matched
+            submission.provided = flag
+            submission.scored = scored
+            try await submission.create(on: db)
+        }
+
+        // The white team tries flags at any time; nothing scores.
+        guard !context.isWhite, let teamID = context.team?.id else {
+            let status: AttemptResult.Status = matched == nil ? .incorrect : .correct
+            try await app.write(clearingCaches: false) { db in try await record(status, scored: false, matched: matched, on: db) }
+            return AttemptResult(
+                status: status, message: matched == nil ? "Incorrect (white-team test, not scored)" : "Correct (white-team test, not scored)")
+        }
+        let availability = state.catalog.availability(
+            entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
+        switch availability {
+        case .hidden: throw AppError.notFound("Challenge", ko: "문제")
+        case .locked:
+            try await app.write(clearingCaches: false) { db in try await record(.locked, scored: false, on: db) }
+            return AttemptResult(status: .locked, message: "Solve this challenge's prerequisites first")
+        case .open: break
+        }
+        guard exercise.state == .running else {
+            try await app.write(clearingCaches: false) { db in try await record(.notRunning, scored: false, on: db) }
+            return AttemptResult(status: .notRunning, message: "The exercise is \(exercise.state.rawValue); flags score only while it runs")
+        }
+        if state.projection.hasSolved(team: teamID, challenge: challengeID) {
+            try await app.write(clearingCaches: false) { db in try await record(.alreadySolved, scored: false, on: db) }
+            return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
+        }
+        if let wait = app.attemptLimiter.retryAfter(team: teamID, challenge: challengeID, limit: exercise.attemptsPerMinute, now: now) {
+            try await app.write(clearingCaches: false) { db in try await record(.rateLimited, scored: false, on: db) }
+            return AttemptResult(status: .rateLimited, message: "Too many incorrect flags; try again in \(wait) seconds")
+        }
+        let maxAttempts = entry.spec.maxAttempts
+        let needed = entry.spec.logic == .all ? entry.spec.flags.count : 1
+
+        guard let matched else {
+            let left = try await app.write(clearingCaches: false) { db -> Int? in
+                var left: Int?
+                if let maxAttempts {
+                    let used = try await Submission.query(on: db)
+                        .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "incorrect").count()
+                    guard used < maxAttempts else {
+                        try await record(.locked, scored: false, on: db)
+                        return nil
+                    }
+                    left = maxAttempts - used - 1
+                }
+                try await record(.incorrect, scored: true, on: db)
+                return left ?? Int.max
+            }
+            guard let left else {
+                return AttemptResult(
+                    status: .locked, message: "Your team has used all \(maxAttempts ?? 0) attempts for this challenge", attemptsLeft: 0)
+            }
+            app.attemptLimiter.note(team: teamID, challenge: challengeID, now: now)
+            return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left == Int.max ? nil : left)
+        }
+
+        return try await app.scores.write(exerciseID, app: app) { db, state in
+            // Decided again under the exercise's lock: another member may have just solved it.
+            if state.projection.hasSolved(team: teamID, challenge: challengeID) {
+                try await record(.alreadySolved, scored: false, on: db)
+                return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
+            }
+            if let maxAttempts {
+                let used = try await Submission.query(on: db)
+                    .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "incorrect").count()
+                if used >= maxAttempts {
+                    try await record(.locked, scored: false, on: db)
+                    return AttemptResult(
+                        status: .locked, message: "Your team has used all \(maxAttempts) attempts for this challenge", attemptsLeft: 0)
+                }
+            }
+            var found: Set<Int> = [matched]
+            if needed > 1 {
+                let earlier = try await Submission.query(on: db)
+                    .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
+                found.formUnion(earlier.compactMap(\.matched))
+            }
+            guard found.count >= needed else {
+                try await record(.partial, scored: true, matched: matched, on: db)
+                return AttemptResult(
+                    status: .partial, message: "Correct, \(found.count) of \(needed) flags found",
+                    progress: .init(found: found.count, total: needed))
+            }
+            let submission = Submission()
+            submission.id = UUID()
+            submission.exerciseID = exerciseID
+            submission.challengeID = challengeID
+            submission.teamID = teamID
+            submission.userID = user
+            submission.at = now
+            submission.sourceAddress = source
+            submission.result = AttemptResult.Status.correct.rawValue
+            submission.matched = matched
+            submission.provided = flag
+            submission.scored = true
+            try await submission.create(on: db)
+            let fact = ScoreFactRecord()
+            fact.teamID = teamID
+            fact.at = now
+            fact.kind = .solve
+            fact.challengeID = challengeID
+            fact.points = 0
+            fact.category = entry.category
+            fact.reason = "Solved \(entry.name)"
+            fact.actorID = user
+            fact.actorName = context.team?.name ?? ""
+            fact.submissionID = submission.id
+            try await app.scores.append(fact, to: &state, on: db)
+            let points = state.projection.points(ofSolve: fact.seq) ?? 0
+            return AttemptResult(
+                status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points,
+                progress: needed > 1 ? .init(found: needed, total: needed) : nil)
+        }
+    }
+
+    /// Unlocks a hint for the caller's team: a costly one records a negative score fact and is
+    /// refused when the team's score cannot pay for it.
+    static func unlockHint(
+        _ key: String, challengeID: UUID, context: ExerciseContext, user: UUID, app: Application
+    ) async throws -> HintDTO {
+        guard let team = context.team, let teamID = team.id, !context.isWhite else {
+            throw AppError.forbidden("Only a competing team unlocks hints; the white team sees them all", ko: "경쟁 팀만 힌트를 열 수 있습니다. 백팀은 모두 볼 수 있습니다")
+        }
+        let now = app.dependencies.now()
+        let exercise = context.exercise
+        return try await app.scores.write(context.exerciseID, app: app) { db, state in
+            guard let entry = state.catalog.byID[challengeID],
+                state.catalog.availability(entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
+                    == .open
+            else { throw AppError.notFound("Challenge", ko: "문제") }
+            guard let index = entry.spec.hints.indices.first(where: { entry.spec.hintKey($0) == key }) else {
+                throw AppError.notFound("Hint '\(key)'", ko: "힌트 '\(key)'")
+            }
+            let hint = entry.spec.hints[index]
+            let unlocked = try await unlockedHints(team: teamID, challenge: challengeID, on: db)
+            if unlocked.contains(key) { return HintDTO(entry, index, unlocked: true) }
+            for required in hint.prerequisites where !unlocked.contains(required) {
+                throw AppError.conflict("hint_locked", "Unlock hint '\(required)' first", ko: "먼저 힌트 '\(required)'를 여십시오")
+            }
+            if hint.cost > 0 {
+                guard exercise.state == .running else {
+                    throw AppError.forbidden("Hints that cost points unlock only while the exercise runs", ko: "점수가 드는 힌트는 훈련 진행 중에만 열 수 있습니다")
+                }
+                let score = state.projection.scores[teamID]?.total ?? 0
+                guard score >= hint.cost else {
+                    throw AppError.conflict(
+                        "cannot_afford", "The hint costs \(hint.cost) points and your team has \(score)",
+                        ko: "힌트는 \(hint.cost)점이 들고 팀 점수는 \(score)점입니다")
+                }
+            }
+            let fact = ScoreFactRecord()
+            fact.teamID = teamID
+            fact.at = now
+            fact.kind = .hint
+            fact.challengeID = challengeID
+            fact.hintKey = key
+            fact.points = hint.cost
+            fact.category = ScoreProjection.hintsCategory
+            fact.reason = "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)"
+            fact.actorID = user
+            fact.actorName = team.name
+            try await app.scores.append(fact, to: &state, on: db)
+            return HintDTO(entry, index, unlocked: true)
+        }
+    }
+
+    static func unlockedHints(team: UUID, challenge: UUID, on db: any Database) async throws -> Set<String> {
+        let facts = try await ScoreFactRecord.query(on: db)
+            .filter(\.$teamID == team).filter(\.$challengeID == challenge).filter(\.$kind == .hint).all()
+        return Set(facts.compactMap(\.hintKey))
+    }
+}
+
+struct HintDTO: Content {
+    var key: String
+    var title: String?
+    var cost: Int
+    var unlocked: Bool
+    /// Only once unlocked (or for the white team).
+    var content: String?
+    var requirements: [String]
+
+    init(_ entry: ChallengeEntry, _ index: Int, unlocked: Bool) {
+        let hint = entry.spec.hints[index]
+        key = entry.spec.hintKey(index)
+        title = hint.title
+        cost = hint.cost
+        self.unlocked = unlocked
+        content = unlocked ? hint.content : nil
+        requirements = hint.prerequisites
+    }
+}

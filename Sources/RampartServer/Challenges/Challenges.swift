@@ -1,0 +1,185 @@
+import Fluent
+import RampartCore
+import SQLKit
+import Vapor
+
+/// Writing challenges: shared by the pages, the API, the exercise file and `rampart challenge import`.
+enum Challenges {
+    enum Outcome: String, Sendable {
+        case created, updated, unchanged
+    }
+
+    /// Reads a challenge written as ctfcli YAML or JSON (JSON is YAML), or throws every problem.
+    static func parse(_ text: String) throws -> (spec: ChallengeSpec, warnings: [String]) {
+        do {
+            let (spec, warnings) = try ChallengeSpec.read(yaml: text)
+            return (spec, warnings.map(\.description))
+        } catch {
+            throw AppError(
+                status: .unprocessableEntity, code: "invalid_challenge",
+                message: "The challenge has problems: " + error.issues.map(\.description).joined(separator: "; "),
+                details: error.issues.map(\.description), korean: "문제 정의에 오류가 있습니다: " + error.issues.map(\.description).joined(separator: "; "))
+        }
+    }
+
+    /// Creates the challenge, or updates the one with the same name (`id` nil) or with `id`.
+    /// References to other challenges must resolve, in the exercise or in `alsoNamed` (a batch being
+    /// saved together). Bumps the exercise's scoring version so every node re-prices.
+    static func save(
+        _ spec: ChallengeSpec, exerciseID: UUID, id: UUID? = nil, alsoNamed: Set<String> = [], by actor: AuditActor, at now: Date,
+        on db: any Database
+    ) async throws -> (challenge: Challenge, outcome: Outcome) {
+        let existing = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
+        let names = Set(existing.map(\.name)).union(alsoNamed).union([spec.name])
+        for missing in spec.prerequisites where !names.contains(missing) {
+            throw AppError.invalid("requirements", "no challenge is called '\(missing)'", ko: "'\(missing)' 문제가 없습니다")
+        }
+        if let next = spec.next, !names.contains(next) {
+            throw AppError.invalid("next", "no challenge is called '\(next)'", ko: "'\(next)' 문제가 없습니다")
+        }
+        let challenge: Challenge
+        var outcome = Outcome.updated
+        if let id {
+            guard let found = existing.first(where: { $0.id == id }) else { throw AppError.notFound("Challenge", ko: "문제") }
+            if found.name != spec.name, existing.contains(where: { $0.name == spec.name }) {
+                throw AppError.conflict("name_taken", "Another challenge is called '\(spec.name)'", ko: "'\(spec.name)' 문제가 이미 있습니다")
+            }
+            challenge = found
+        } else if let found = existing.first(where: { $0.name == spec.name }) {
+            challenge = found
+        } else {
+            challenge = Challenge()
+            challenge.$exercise.id = exerciseID
+            challenge.position = (existing.map(\.position).max() ?? 0) + 1
+            outcome = .created
+        }
+        let source = spec.yaml()
+        if outcome == .updated, challenge.source == source { return (challenge, .unchanged) }
+        let before = outcome == .created ? nil : challenge.source
+        challenge.name = spec.name
+        challenge.category = spec.category
+        challenge.state = spec.state.rawValue
+        challenge.releaseAt = spec.scheduledAt
+        challenge.source = source
+        try await challenge.save(on: db)
+        try await bumpScoringVersion(exerciseID, on: db)
+        var changes = ChangeSet()
+        changes.note("source", before, source)
+        try await Audit.record(
+            AuditEvent(
+                exerciseID: exerciseID, action: "challenge.\(outcome == .created ? "create" : "update")", subjectType: "challenge",
+                subject: spec.name, summary: "\(outcome.rawValue) challenge \(spec.name)", changes: changes.changes),
+            by: actor, at: now, on: db)
+        return (challenge, outcome)
+    }
+
+    static func bumpScoringVersion(_ exerciseID: UUID, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("UPDATE exercises SET scoring_version = scoring_version + 1 WHERE id = \(bind: exerciseID)").run()
+    }
+
+    /// Deletes a challenge nobody has scored on; one with score facts can only be hidden, since facts
+    /// are never deleted.
+    static func delete(_ challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database) async throws {
+        let id = try challenge.requireID()
+        let facts = try await ScoreFactRecord.query(on: db).filter(\.$challengeID == id).count()
+        guard facts == 0 else {
+            throw AppError.conflict(
+                "has_score_facts", "'\(challenge.name)' has score facts; hide it instead (state: hidden)",
+                ko: "'\(challenge.name)'에 점수 기록이 있습니다. 대신 숨기십시오 (state: hidden)")
+        }
+        try await challenge.delete(on: db)
+        try await bumpScoringVersion(challenge.$exercise.id, on: db)
+        try await Audit.record(
+            AuditEvent(
+                exerciseID: challenge.$exercise.id, action: "challenge.delete", subjectType: "challenge", subject: challenge.name,
+                summary: "deleted challenge \(challenge.name)"),
+            by: actor, at: now, on: db)
+    }
+
+    /// A safe attachment name: what a participant's browser saves the file as.
+    static func validateFileName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 200, !trimmed.hasPrefix("."),
+            trimmed.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) && !"/\\\"".unicodeScalars.contains($0) })
+        else {
+            throw AppError.invalid(
+                "name", "must be a file name without slashes, quotes or a leading dot, at most 200 characters",
+                ko: "슬래시, 따옴표, 앞의 점이 없는 200자 이하의 파일 이름이어야 합니다")
+        }
+        return trimmed
+    }
+
+    /// Stores an attachment (replacing one of the same name) and lists it in the challenge's `files`.
+    static func attach(
+        _ data: Data, named name: String, to challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database
+    ) async throws {
+        let name = try validateFileName(name)
+        let id = try challenge.requireID()
+        let file = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == id).filter(\.$name == name).first() ?? ChallengeFile()
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        if file.id != nil, file.sha256 == digest { return }
+        file.$challenge.id = id
+        file.name = name
+        file.size = data.count
+        file.sha256 = digest
+        file.data = data
+        try await file.save(on: db)
+        if var spec = try? ChallengeSpec.read(yaml: challenge.source).challenge, !spec.files.contains(name) {
+            spec.files.append(name)
+            challenge.source = spec.yaml()
+            try await challenge.save(on: db)
+        }
+        try await bumpScoringVersion(challenge.$exercise.id, on: db)
+        try await Audit.record(
+            AuditEvent(
+                exerciseID: challenge.$exercise.id, action: "challenge.file", subjectType: "challenge", subject: challenge.name,
+                summary: "attached \(name) (\(data.count) bytes, sha256 \(digest.prefix(12)))"),
+            by: actor, at: now, on: db)
+    }
+
+    static func detach(_ name: String, from challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database) async throws {
+        let id = try challenge.requireID()
+        guard let file = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == id).filter(\.$name == name).first() else {
+            throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'")
+        }
+        try await file.delete(on: db)
+        if var spec = try? ChallengeSpec.read(yaml: challenge.source).challenge, spec.files.contains(name) {
+            spec.files.removeAll { $0 == name }
+            challenge.source = spec.yaml()
+            try await challenge.save(on: db)
+        }
+        try await bumpScoringVersion(challenge.$exercise.id, on: db)
+        try await Audit.record(
+            AuditEvent(
+                exerciseID: challenge.$exercise.id, action: "challenge.file.delete", subjectType: "challenge", subject: challenge.name,
+                summary: "removed \(name)"),
+            by: actor, at: now, on: db)
+    }
+
+    /// Saves a batch (an exercise file's section, an imported tree) in one transaction: every name is
+    /// known before any reference is checked. `files` gives each challenge's attachments to store.
+    static func saveAll(
+        _ specs: [(spec: ChallengeSpec, files: [(name: String, data: Data)])], exerciseID: UUID, by actor: AuditActor, at now: Date,
+        on db: any Database
+    ) async throws -> [(name: String, outcome: Outcome)] {
+        let names = Set(specs.map(\.spec.name))
+        var results: [(String, Outcome)] = []
+        for (spec, files) in specs {
+            var spec = spec
+            spec.files = spec.files.map { URL(fileURLWithPath: $0).lastPathComponent }
+            var (challenge, outcome) = try await save(spec, exerciseID: exerciseID, alsoNamed: names, by: actor, at: now, on: db)
+            for file in files {
+                let before = challenge.source
+                let stored = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == challenge.requireID())
+                    .filter(\.$name == file.name).first()
+                let digest = SHA256.hash(data: file.data).map { String(format: "%02x", $0) }.joined()
+                if stored?.sha256 == digest { continue }
+                try await attach(file.data, named: file.name, to: challenge, by: actor, at: now, on: db)
+                if outcome == .unchanged || before != challenge.source { outcome = .updated }
+            }
+            results.append((spec.name, outcome))
+        }
+        return results
+    }
+}

@@ -1,0 +1,315 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// A challenge as one caller sees it.
+struct ChallengeView: Sendable {
+    let entry: ChallengeEntry
+    let availability: ChallengeAvailability
+    let solved: Bool
+    let solves: Int
+    let value: Int
+}
+
+extension ChallengeView {
+    /// The board of `context`: every challenge it may see, in board order, with solves and values.
+    static func board(_ context: ExerciseContext, app: Application) async throws -> (state: ScoreEngine.State, views: [ChallengeView]) {
+        let now = app.dependencies.now()
+        let state = try await app.scores.state(context.exerciseID, on: app.db, now: now)
+        let team = context.team?.id
+        let solved: (UUID) -> Bool = { id in team.map { state.projection.hasSolved(team: $0, challenge: id) } ?? false }
+        let views = state.catalog.entries.compactMap { entry -> ChallengeView? in
+            let availability = state.catalog.availability(entry, solved: solved, white: context.isWhite, now: now)
+            guard availability != .hidden else { return nil }
+            let solves = state.projection.solveCount(entry.id)
+            return ChallengeView(
+                entry: entry, availability: availability, solved: solved(entry.id), solves: solves, value: entry.spec.value.value(solveCount: solves))
+        }
+        return (state, views)
+    }
+
+    /// One challenge, or 404 when the caller may not see it (hidden and missing look the same).
+    static func one(_ rawID: String, _ context: ExerciseContext, app: Application) async throws -> (state: ScoreEngine.State, view: ChallengeView) {
+        let (state, views) = try await board(context, app: app)
+        guard let id = UUID(uuidString: rawID), let view = views.first(where: { $0.entry.id == id }) else {
+            throw AppError.notFound("Challenge", ko: "문제")
+        }
+        return (state, view)
+    }
+}
+
+struct ChallengeDTO: Content {
+    struct FileDTO: Content {
+        var name: String
+        var size: Int
+        var url: String
+    }
+
+    var id: UUID
+    /// Nil for a locked placeholder (CTFd's `anonymize`).
+    var name: String?
+    var category: String
+    var value: Int
+    var solves: Int
+    var solved: Bool
+    var locked: Bool
+    var tags: [String]?
+    var description: String?
+    var attribution: String?
+    var connectionInfo: String?
+    var files: [FileDTO]?
+    var hints: [HintDTO]?
+    var maxAttempts: Int?
+    var requirements: [String]?
+    var next: String?
+    var logic: String?
+    var progress: AttemptResult.Progress?
+    /// White team only: visibility, release time and the full ctfcli definition, flags included.
+    var state: String?
+    var scheduledAt: Date?
+    var source: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, category, value, solves, solved, locked, tags, description, attribution, files, hints, requirements, next, logic
+        case progress, state, source
+        case connectionInfo = "connection_info"
+        case maxAttempts = "max_attempts"
+        case scheduledAt = "scheduled_at"
+    }
+
+    init(_ view: ChallengeView, slug: String, detail: Bool, white: Bool, unlocked: Set<String> = [], found: Int? = nil) {
+        let spec = view.entry.spec
+        id = view.entry.id
+        category = spec.category
+        value = view.value
+        solves = view.solves
+        solved = view.solved
+        locked = view.availability == .locked
+        guard !locked else { return }
+        name = spec.name
+        tags = spec.tags
+        requirements = spec.prerequisites
+        if white {
+            state = spec.state.rawValue
+            scheduledAt = spec.scheduledAt
+        }
+        guard detail else { return }
+        description = spec.description
+        attribution = spec.attribution
+        connectionInfo = spec.connectionInfo
+        files = view.entry.attachments.map {
+            FileDTO(name: $0.name, size: $0.size, url: AppRoute.apiChallengeFile(slug, view.entry.id.uuidString, $0.name).path)
+        }
+        hints = spec.hints.indices.map { HintDTO(view.entry, $0, unlocked: white || unlocked.contains(spec.hintKey($0))) }
+        maxAttempts = spec.maxAttempts
+        next = spec.next
+        logic = spec.logic.rawValue
+        if spec.logic == .all, spec.flags.count > 1 {
+            progress = .init(found: view.solved ? spec.flags.count : (found ?? 0), total: spec.flags.count)
+        }
+        if white { source = spec.yaml() }
+    }
+}
+
+struct SaveChallengeDTO: Content {
+    var challenge: ChallengeDTO
+    var outcome: String
+    var warnings: [String]
+}
+
+struct SubmissionDTO: Content {
+    var at: Date
+    var challenge: String
+    var team: String?
+    var user: String
+    var result: String
+    var provided: String
+    var scored: Bool
+    var sourceAddress: String?
+
+    enum CodingKeys: String, CodingKey {
+        case at, challenge, team, user, result, provided, scored
+        case sourceAddress = "source_address"
+    }
+}
+
+enum ChallengesAPI {
+    /// Who plays: blue teams submit and unlock; the white team tests flags without scoring.
+    static let players = Access.exercise([.blue, .white])
+
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .apiChallenges(AppRoute.param.slug), .everyMember) { req async throws -> [ChallengeDTO] in
+            let context = try req.exerciseContext
+            return try await ChallengeView.board(context, app: req.application).views.map {
+                ChallengeDTO($0, slug: context.exercise.slug, detail: false, white: context.isWhite)
+            }
+        }
+        routes.endpoint(.POST, .apiChallenges(AppRoute.param.slug), .white) { req async throws -> Response in
+            let saved = try await save(req, id: nil)
+            let response = Response(status: saved.outcome == "created" ? .created : .ok)
+            try response.content.encode(saved)
+            return response
+        }
+        routes.endpoint(.GET, .apiChallenge(AppRoute.param.slug, AppRoute.param.challenge), .everyMember) { req async throws -> ChallengeDTO in
+            let context = try req.exerciseContext
+            return try await detail(req.parameters.require("challenge"), context, app: req.application)
+        }
+        routes.endpoint(.PUT, .apiChallenge(AppRoute.param.slug, AppRoute.param.challenge), .white) { req async throws -> SaveChallengeDTO in
+            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            return try await save(req, id: id)
+        }
+        routes.endpoint(.DELETE, .apiChallenge(AppRoute.param.slug, AppRoute.param.challenge), .white) { req async throws -> HTTPStatus in
+            let challenge = try await find(req)
+            let actor = req.auditActor
+            let now = req.now
+            try await req.write { db in try await Challenges.delete(challenge, by: actor, at: now, on: db) }
+            return .noContent
+        }
+        routes.endpoint(.POST, .apiChallengeAttempts(AppRoute.param.slug, AppRoute.param.challenge), players) { req async throws -> Response in
+            struct Body: StrictDecodable {
+                var flag: String
+                enum CodingKeys: String, CodingKey, CaseIterable { case flag }
+            }
+            let body = try req.decodeStrict(Body.self)
+            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            let result = try await Attempts.submit(
+                body.flag, challengeID: id, context: try req.exerciseContext, user: try req.requirePrincipal().id,
+                source: req.sourceAddress, app: req.application)
+            let response = Response(status: result.httpStatus)
+            try response.content.encode(result)
+            if result.status == .rateLimited, let seconds = result.message.split(separator: " ").compactMap({ Int($0) }).first {
+                response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            }
+            return response
+        }
+        routes.endpoint(.POST, .apiChallengeHint(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.hint), .exercise([.blue])) {
+            req async throws -> HintDTO in
+            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            return try await Attempts.unlockHint(
+                try req.parameters.require("hint"), challengeID: id, context: try req.exerciseContext, user: try req.requirePrincipal().id,
+                app: req.application)
+        }
+        routes.endpoint(
+            .POST, .apiChallengeFiles(AppRoute.param.slug, AppRoute.param.challenge), .white,
+            body: .collect(maxSize: ByteCount(value: uploadLimit(routes)))
+        ) { req async throws -> ChallengeDTO in
+            let challenge = try await find(req)
+            guard let name = req.query[String.self, at: "name"] else {
+                throw AppError.invalid("name", "is required: POST …/files?name=FILE with the file as the body", ko: "필수입니다")
+            }
+            try checkUploadSize(req)
+            let data = Data(req.body.data?.readableBytesView ?? ByteBuffer().readableBytesView)
+            let actor = req.auditActor
+            let now = req.now
+            try await req.write { db in try await Challenges.attach(data, named: name, to: challenge, by: actor, at: now, on: db) }
+            return try await detail(challenge.requireID().uuidString, try req.exerciseContext, app: req.application)
+        }
+        routes.endpoint(.GET, .apiChallengeFile(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.file), .everyMember) {
+            req async throws -> Response in
+            try await download(req)
+        }
+        routes.endpoint(.DELETE, .apiChallengeFile(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.file), .white) {
+            req async throws -> HTTPStatus in
+            let challenge = try await find(req)
+            let name = try req.parameters.require("file")
+            let actor = req.auditActor
+            let now = req.now
+            try await req.write { db in try await Challenges.detach(name, from: challenge, by: actor, at: now, on: db) }
+            return .noContent
+        }
+        routes.endpoint(.GET, .apiSubmissions(AppRoute.param.slug), .white) { req async throws -> [SubmissionDTO] in
+            try await submissions(req)
+        }
+    }
+
+    /// `RAMPART_MAX_UPLOAD_BYTES`: bodies are collected before any handler runs, so the limit is the route's.
+    static func uploadLimit(_ routes: any RoutesBuilder) -> Int {
+        (routes as? Application)?.rampart.maxUploadBytes ?? 50 << 20
+    }
+
+    static func checkUploadSize(_ req: Request) throws {
+        if (req.body.data?.readableBytes ?? 0) == 0 {
+            throw AppError.invalid("file", "is empty", ko: "비어 있습니다")
+        }
+    }
+
+    static func detail(_ rawID: String, _ context: ExerciseContext, app: Application) async throws -> ChallengeDTO {
+        let (_, view) = try await ChallengeView.one(rawID, context, app: app)
+        var unlocked: Set<String> = []
+        var found: Int?
+        if let team = context.team?.id, !context.isWhite, view.availability == .open {
+            unlocked = try await Attempts.unlockedHints(team: team, challenge: view.entry.id, on: app.db)
+            if view.entry.spec.logic == .all {
+                let partial = try await Submission.query(on: app.db)
+                    .filter(\.$teamID == team).filter(\.$challengeID == view.entry.id).filter(\.$result == "partial").all()
+                found = Set(partial.compactMap(\.matched)).count
+            }
+        }
+        return ChallengeDTO(view, slug: context.exercise.slug, detail: true, white: context.isWhite, unlocked: unlocked, found: found)
+    }
+
+    static func find(_ req: Request) async throws -> Challenge {
+        let context = try req.exerciseContext
+        guard let id = UUID(uuidString: try req.parameters.require("challenge")),
+            let challenge = try await Challenge.query(on: req.db).filter(\.$id == id).filter(\.$exercise.$id == context.exerciseID).first()
+        else { throw AppError.notFound("Challenge", ko: "문제") }
+        return challenge
+    }
+
+    /// Body: the challenge in ctfcli's fields, as JSON or YAML.
+    private static func save(_ req: Request, id: UUID?) async throws -> SaveChallengeDTO {
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw AppError.badRequest("invalid_body", "Send the challenge as JSON or YAML with ctfcli's challenge.yml fields")
+        }
+        let (spec, warnings) = try Challenges.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        let context = try req.exerciseContext
+        let actor = req.auditActor
+        let now = req.now
+        let exerciseID = context.exerciseID
+        let (challenge, outcome) = try await req.write { db in
+            let (challenge, outcome) = try await Challenges.save(spec, exerciseID: exerciseID, id: id, by: actor, at: now, on: db)
+            return (try challenge.requireID(), outcome)
+        }
+        let dto = try await detail(challenge.uuidString, context, app: req.application)
+        return SaveChallengeDTO(challenge: dto, outcome: outcome.rawValue, warnings: warnings)
+    }
+
+    /// An attachment, to whoever may open its challenge: locked and hidden challenges' files are not found.
+    static func download(_ req: Request) async throws -> Response {
+        let context = try req.exerciseContext
+        let (_, view) = try await ChallengeView.one(try req.parameters.require("challenge"), context, app: req.application)
+        guard view.availability == .open else { throw AppError.notFound("File", ko: "파일") }
+        let name = try req.parameters.require("file")
+        guard
+            let file = try await ChallengeFile.query(on: req.db).filter(\.$challenge.$id == view.entry.id).filter(\.$name == name).first()
+        else { throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'") }
+        let response = Response(status: .ok, body: .init(data: file.data))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/octet-stream")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(encoded)")
+        response.headers.replaceOrAdd(name: .eTag, value: "\"\(file.sha256)\"")
+        return response
+    }
+
+    static func submissions(_ req: Request) async throws -> [SubmissionDTO] {
+        let context = try req.exerciseContext
+        let limit = min(max((try? req.query.get(Int.self, at: "limit")) ?? 200, 1), 1000)
+        var query = Submission.query(on: req.db).filter(\.$exerciseID == context.exerciseID).sort(\.$at, .descending).limit(limit)
+        if let slug = req.query[String.self, at: "team"] {
+            let team = try await Teams.find(slug, in: context.exercise, on: req.db)
+            query = query.filter(\.$teamID == team.id)
+        }
+        let rows = try await query.all()
+        let state = try await req.application.scores.state(context.exerciseID, on: req.db, now: req.now)
+        let teams = try await Team.query(on: req.db).filter(\.$exercise.$id == context.exerciseID).all()
+        let teamNames = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team.slug) } })
+        let users = try await User.query(on: req.db).filter(\.$id ~~ Set(rows.map(\.userID))).all()
+        let userNames = Dictionary(uniqueKeysWithValues: users.compactMap { user in user.id.map { ($0, user.username) } })
+        return rows.map { row in
+            SubmissionDTO(
+                at: row.at, challenge: state.catalog.byID[row.challengeID]?.name ?? row.challengeID.uuidString,
+                team: row.teamID.flatMap { teamNames[$0] }, user: userNames[row.userID] ?? "?", result: row.result,
+                provided: row.provided, scored: row.scored, sourceAddress: row.sourceAddress)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// A score fact as a team reads it: what, when, how many points now, and why.
+struct ScoreFactDTO: Content {
+    var seq: Int
+    var at: Date
+    var kind: String
+    var challenge: String?
+    var category: String
+    /// What the fact counts for now: a solve follows its challenge's current value; a withdrawn solve counts 0.
+    var points: Int
+    var reason: String
+    var by: String
+    var withdrawn: Bool
+    /// For a withdrawal, the solve it took back.
+    var withdraws: Int?
+}
+
+/// The white team's corrections, and the trail behind every total.
+enum ScoreFacts {
+    static let adjustmentCategory = "adjustments"
+
+    /// Every fact of one team, oldest first, priced as the board prices it now.
+    static func list(team: Team, context: ExerciseContext, app: Application) async throws -> [ScoreFactDTO] {
+        let teamID = try team.requireID()
+        let state = try await app.scores.state(context.exerciseID, on: app.db, now: app.dependencies.now())
+        let records = try await ScoreFactRecord.query(on: app.db)
+            .filter(\.$exerciseID == context.exerciseID).filter(\.$teamID == teamID).sort(\.$seq).all()
+        let withdrawn = Set(records.compactMap(\.withdraws))
+        return records.map { record in
+            let challenge = record.challengeID.flatMap { state.catalog.byID[$0]?.name }
+            var points = 0
+            var reason = record.reason
+            switch record.kind {
+            case .solve:
+                points = state.projection.points(ofSolve: record.seq) ?? 0
+                if let id = record.challengeID, let entry = state.catalog.byID[id], !withdrawn.contains(record.seq) {
+                    let solves = state.projection.solveCount(id)
+                    let value = entry.spec.value.value(solveCount: solves)
+                    reason += "; worth \(value) with \(solves) solve\(solves == 1 ? "" : "s")"
+                    if points > value { reason += ", first-blood bonus \(points - value)" }
+                }
+            case .withdrawal: points = 0
+            case .hint: points = -record.points
+            case .adjustment: points = record.points
+            }
+            return ScoreFactDTO(
+                seq: record.seq, at: record.at, kind: record.kind.rawValue, challenge: challenge, category: record.category,
+                points: points, reason: reason, by: record.actorName, withdrawn: withdrawn.contains(record.seq), withdraws: record.withdraws)
+        }
+    }
+
+    static func adjust(
+        team: Team, points: Int, reason: String, category: String?, context: ExerciseContext, by actor: AuditActor, app: Application
+    ) async throws -> ScoreFactDTO {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else {
+            throw AppError.invalid("reason", "is required, at most 500 characters", ko: "필수이며 500자 이하여야 합니다")
+        }
+        guard points != 0, abs(points) <= 1_000_000 else {
+            throw AppError.invalid("points", "must be a non-zero number of points up to 1,000,000 either way", ko: "0이 아닌 ±1,000,000 이내의 점수여야 합니다")
+        }
+        let category = (category?.trimmingCharacters(in: .whitespaces)).flatMap { $0.isEmpty ? nil : $0 } ?? adjustmentCategory
+        guard category.count <= 100 else { throw AppError.invalid("category", "must be at most 100 characters", ko: "100자 이하여야 합니다") }
+        let teamID = try team.requireID()
+        let now = app.dependencies.now()
+        return try await app.scores.write(context.exerciseID, app: app) { db, state in
+            let fact = ScoreFactRecord()
+            fact.teamID = teamID
+            fact.at = now
+            fact.kind = .adjustment
+            fact.points = points
+            fact.category = category
+            fact.reason = reason
+            fact.actorID = actor.id
+            fact.actorName = actor.name
+            try await app.scores.append(fact, to: &state, on: db)
+            try await Audit.record(
+                AuditEvent(
+                    exerciseID: context.exerciseID, action: "score.adjust", subjectType: "team", subject: team.slug,
+                    summary: "\(points > 0 ? "+" : "")\(points) \(category): \(reason)"),
+                by: actor, at: now, on: db)
+            return ScoreFactDTO(
+                seq: fact.seq, at: now, kind: "adjustment", challenge: nil, category: category, points: points, reason: reason,
+                by: actor.name, withdrawn: false, withdraws: nil)
+        }
+    }
+
+    /// Takes back a solve with a new fact; the solve stays in the log, marked withdrawn.
+    static func withdraw(seq: Int, reason: String, context: ExerciseContext, by actor: AuditActor, app: Application) async throws -> ScoreFactDTO {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else {
+            throw AppError.invalid("reason", "is required, at most 500 characters", ko: "필수이며 500자 이하여야 합니다")
+        }
+        let now = app.dependencies.now()
+        return try await app.scores.write(context.exerciseID, app: app) { db, state in
+            guard
+                let solve = try await ScoreFactRecord.query(on: db)
+                    .filter(\.$exerciseID == context.exerciseID).filter(\.$seq == seq).first()
+            else { throw AppError.notFound("Score fact \(seq)", ko: "점수 기록 \(seq)") }
+            guard solve.kind == .solve, state.projection.challenge(ofSolve: seq) != nil else {
+                throw AppError.conflict("not_withdrawable", "Fact \(seq) is not a standing solve", ko: "기록 \(seq)은(는) 유효한 풀이가 아닙니다")
+            }
+            let name = solve.challengeID.flatMap { state.catalog.byID[$0]?.name } ?? "a challenge"
+            let fact = ScoreFactRecord()
+            fact.teamID = solve.teamID
+            fact.at = now
+            fact.kind = .withdrawal
+            fact.challengeID = solve.challengeID
+            fact.withdraws = seq
+            fact.points = 0
+            fact.category = solve.category
+            fact.reason = "Withdrew the solve of \(name): \(reason)"
+            fact.actorID = actor.id
+            fact.actorName = actor.name
+            try await app.scores.append(fact, to: &state, on: db)
+            let team = try await Team.find(solve.teamID, on: db)
+            try await Audit.record(
+                AuditEvent(
+                    exerciseID: context.exerciseID, action: "score.withdraw", subjectType: "team", subject: team?.slug ?? solve.teamID.uuidString,
+                    summary: "withdrew solve \(seq) of \(name): \(reason)"),
+                by: actor, at: now, on: db)
+            return ScoreFactDTO(
+                seq: fact.seq, at: now, kind: "withdrawal", challenge: name, category: solve.category, points: 0, reason: fact.reason,
+                by: actor.name, withdrawn: false, withdraws: seq)
+        }
+    }
+}

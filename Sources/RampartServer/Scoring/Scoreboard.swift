@@ -1,0 +1,131 @@
+import Fluent
+import RampartCore
+import Vapor
+
+/// The standings of one exercise as a board shows them, built from the stored projection (live) or
+/// from the facts made before the freeze (frozen), and cached until a fact or a team changes.
+/// The API's JSON bodies are encoded once per build, so a read costs no query and no encoding.
+struct Scoreboard: Sendable {
+    struct Row: Sendable {
+        var pos: Int
+        var teamID: UUID
+        var slug: String
+        var name: String
+        var nameKo: String?
+        var nation: Nation?
+        var score: TeamScore
+    }
+
+    let rows: [Row]
+    /// Column order: challenge categories, then any other category with points (hints, adjustments…).
+    let categories: [String]
+    let frozen: Bool
+    let builtAt: Date
+    let json: ByteBuffer
+    let ctftime: ByteBuffer
+
+    /// The board `context` may see: frozen standings for everyone but the white team once the
+    /// freeze time has passed.
+    static func current(for context: ExerciseContext, app: Application, on db: any Database) async throws -> Scoreboard {
+        let exercise = context.exercise
+        let now = app.dependencies.now()
+        let frozen = !context.isWhite && exercise.freezeAt.map { now >= $0 } == true
+        if let cached = app.scores.cachedBoard(context.exerciseID, frozen: frozen),
+            frozen || now.timeIntervalSince(cached.builtAt) < ScoreEngine.freshness, now >= cached.builtAt
+        {
+            return cached
+        }
+        let board = try await build(exercise, frozen: frozen, app: app, on: db, now: now)
+        app.scores.remember(board, context.exerciseID, frozen: frozen)
+        return board
+    }
+
+    private static func build(_ exercise: Exercise, frozen: Bool, app: Application, on db: any Database, now: Date) async throws -> Scoreboard {
+        let exerciseID = try exercise.requireID()
+        let state = try await app.scores.state(exerciseID, on: db, now: now)
+        let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).all()
+        var scores: [UUID: TeamScore] = [:]
+        if frozen, let freezeAt = exercise.freezeAt {
+            let facts = try await ScoreFactRecord.query(on: db)
+                .filter(\.$exerciseID == exerciseID).filter(\.$at < freezeAt).sort(\.$seq).all()
+            var projection = ScoreProjection(challenges: state.catalog.scorings)
+            for fact in facts.compactMap(\.fact) { projection.apply(fact) }
+            scores = projection.scores
+        } else {
+            for row in try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all() {
+                let categories = (try? JSONDecoder().decode([String: Int].self, from: Data(row.categories.utf8))) ?? [:]
+                scores[row.teamID] = TeamScore(total: row.total, categories: categories, lastScoredAt: row.lastScoredAt)
+            }
+        }
+        let ranked = ScoreProjection.rank(teams.compactMap { team in team.id.map { ($0, scores[$0] ?? TeamScore()) } })
+        let byID = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team) } })
+        let rows = ranked.enumerated().compactMap { index, entry -> Row? in
+            guard let team = byID[entry.team] else { return nil }
+            return Row(
+                pos: index + 1, teamID: entry.team, slug: team.slug, name: team.name, nameKo: team.nameKo,
+                nation: team.nation.flatMap { Nation($0) }, score: entry.score)
+        }
+        var categories = state.catalog.categories
+        let extra = Set(rows.flatMap { $0.score.categories.filter { $0.value != 0 }.keys }).subtracting(categories)
+        categories += extra.sorted()
+        return Scoreboard(
+            rows: rows, categories: categories, frozen: frozen, builtAt: now,
+            json: try encode(ScoreboardDTO(rows: rows, categories: categories, frozen: frozen)),
+            ctftime: try encode(CTFtimeFeed(rows: rows)))
+    }
+
+    private static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        return ByteBuffer(data: try encoder.encode(value))
+    }
+}
+
+/// `GET /api/v1/exercises/{slug}/scoreboard`.
+struct ScoreboardDTO: Content {
+    struct Standing: Content {
+        var pos: Int
+        var team: String
+        var slug: String
+        var nation: String?
+        var score: Int
+        var categories: [String: Int]
+        var lastScoredAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case pos, team, slug, nation, score, categories
+            case lastScoredAt = "last_scored_at"
+        }
+    }
+
+    var standings: [Standing]
+    var categories: [String]
+    var frozen: Bool
+
+    init(rows: [Scoreboard.Row], categories: [String], frozen: Bool) {
+        standings = rows.map { row in
+            Standing(
+                pos: row.pos, team: row.name, slug: row.slug, nation: row.nation?.code, score: row.score.total,
+                categories: Dictionary(uniqueKeysWithValues: categories.map { ($0, row.score.categories[$0] ?? 0) }),
+                lastScoredAt: row.score.lastScoredAt)
+        }
+        self.categories = categories
+        self.frozen = frozen
+    }
+}
+
+/// CTFtime's scoreboard feed (https://ctftime.org/json-scoreboard-feed).
+struct CTFtimeFeed: Content {
+    struct Standing: Content {
+        var pos: Int
+        var team: String
+        var score: Int
+    }
+
+    var standings: [Standing]
+
+    init(rows: [Scoreboard.Row]) {
+        standings = rows.map { Standing(pos: $0.pos, team: $0.name, score: $0.score.total) }
+    }
+}

@@ -1,0 +1,66 @@
+import Fluent
+import RampartCore
+import Vapor
+
+enum ScoresAPI {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .apiScoreboard(AppRoute.param.slug), .everyMember) { req async throws -> Response in
+            let board = try await Scoreboard.current(for: try req.exerciseContext, app: req.application, on: req.db)
+            return json(board.json)
+        }
+        routes.endpoint(.GET, .apiCTFtime(AppRoute.param.slug), .everyMember) { req async throws -> Response in
+            let board = try await Scoreboard.current(for: try req.exerciseContext, app: req.application, on: req.db)
+            return json(board.ctftime)
+        }
+        routes.endpoint(.GET, .apiScoreFacts(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> [ScoreFactDTO] in
+            let (team, context) = try await ownTeam(req)
+            return try await ScoreFacts.list(team: team, context: context, app: req.application)
+        }
+        routes.endpoint(.POST, .apiAdjustments(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> Response in
+            struct Body: StrictDecodable {
+                var points: Int
+                var reason: String
+                var category: String?
+                enum CodingKeys: String, CodingKey, CaseIterable { case points, reason, category }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let context = try req.exerciseContext
+            let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)
+            let fact = try await ScoreFacts.adjust(
+                team: team, points: body.points, reason: body.reason, category: body.category, context: context, by: req.auditActor,
+                app: req.application)
+            let response = Response(status: .created)
+            try response.content.encode(fact)
+            return response
+        }
+        routes.endpoint(.POST, .apiWithdraw(AppRoute.param.slug, AppRoute.param.seq), .white) { req async throws -> Response in
+            struct Body: StrictDecodable {
+                var reason: String
+                enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+            }
+            let body = try req.decodeStrict(Body.self)
+            guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound("Score fact", ko: "점수 기록") }
+            let fact = try await ScoreFacts.withdraw(
+                seq: seq, reason: body.reason, context: try req.exerciseContext, by: req.auditActor, app: req.application)
+            let response = Response(status: .created)
+            try response.content.encode(fact)
+            return response
+        }
+    }
+
+    private static func json(_ body: ByteBuffer) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: .ok, headers: headers, body: .init(buffer: body))
+    }
+
+    /// The team named in the path, if the caller may see its facts: its own members and the white team.
+    /// Anyone else is told it does not exist.
+    static func ownTeam(_ req: Request) async throws -> (Team, ExerciseContext) {
+        let context = try req.exerciseContext
+        let slug = try req.parameters.require("team")
+        guard context.isWhite || context.team?.slug == slug else { throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'") }
+        return (try await Teams.find(slug, in: context.exercise, on: req.db), context)
+    }
+}

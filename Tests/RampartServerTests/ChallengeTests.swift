@@ -1,0 +1,295 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import RampartCore
+@testable import RampartServer
+
+enum TestChallenges {
+    static let decaying = """
+        name: "Ransom note"
+        category: "ransomware"
+        description: "Find the **affiliate**."
+        type: dynamic
+        extra: {initial: 500, decay: 2, minimum: 100, function: linear}
+        flags:
+          - {type: static, content: "RAMPART{affiliate-17}", data: case_insensitive}
+        hints:
+          - {key: "family", title: "Family", content: "LOCKWAVE", cost: 50}
+          - {title: "Free", content: "look closer", cost: 0}
+        files: [notes.txt]
+        """
+
+    /// A visible challenge with a file and hints, solved by nobody; returns its id.
+    static func add(_ app: Application, _ fixture: Fixture) async throws -> UUID {
+        let (spec, _) = try Challenges.parse(decaying)
+        let exerciseID = try fixture.exercise.requireID()
+        return try await app.write { db in
+            let (challenge, _) = try await Challenges.save(spec, exerciseID: exerciseID, by: .commandLine("test"), at: Date(), on: db)
+            try await Challenges.attach(Data("notes".utf8), named: "notes.txt", to: challenge, by: .commandLine("test"), at: Date(), on: db)
+            return try challenge.requireID()
+        }
+    }
+}
+
+/// Challenges, flags, hints and the scoreboard, through the API as participants use them.
+@Suite struct ChallengeTests {
+    func attempt(_ app: Application, _ id: UUID, _ flag: String, _ headers: HTTPHeaders) async throws -> (HTTPStatus, [String: Any]) {
+        let response = try await app.testing().sendRequest(
+            .POST, "/api/v1/exercises/ex/challenges/\(id)/attempts", headers: .json(headers), body: .json(["flag": flag]))
+        return (response.status, (try? response.json() as? [String: Any]) ?? [:])
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func flagsScoreAndEveryPointIsExplained(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, clock in
+            // setup
+            let fixture = try await Fixture.make(app)
+            let white = try await fixture.headers(.white)
+            let blue = try await fixture.headers(.blue)
+            _ = try await Teams.create(in: "ex", .init(slug: "blue2", kind: .blue, name: "Second blue"), by: .commandLine("test"), app: app)
+            _ = try await Accounts.createUser(
+                .init(username: "blue2", displayName: "Blue Two", password: Fixture.password, isAdmin: false), by: .commandLine("test"), app: app)
+            try await Teams.addMember(in: "ex", team: "blue2", username: "blue2", judge: false, by: .commandLine("test"), app: app)
+            let blue2 = try await fixture.headers(Fixture.Role(rawValue: "blue") ?? .blue).replacingBearer(app, username: "blue2")
+            let created = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges", headers: HTTPHeaders([("Content-Type", "application/yaml")]).merging(white),
+                body: ByteBuffer(string: TestChallenges.decaying + "\nimage: nginx\n"))
+            #expect(created.status == .created)
+            let saved = try #require(try created.json() as? [String: Any])
+            #expect((saved["warnings"] as? [String])?.contains { $0.contains("image") } == true)
+            let ransom = try #require(UUID(uuidString: (saved["challenge"] as? [String: Any])?["id"] as? String ?? ""))
+            let twoFlags = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges", headers: .json(white),
+                body: .json([
+                    "name": "Two flags", "category": "crypto", "value": 100, "logic": "all",
+                    "flags": ["RAMPART{one}", ["type": "regex", "content": "RAMPART\\{t[wW]o\\}"]],
+                ]))
+            #expect(twoFlags.status == .created, "\(twoFlags.body.string)")
+            let both = try #require(
+                UUID(uuidString: ((try twoFlags.json() as? [String: Any])?["challenge"] as? [String: Any])?["id"] as? String ?? ""))
+            _ = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges", headers: .json(white),
+                body: .json(["name": "Secret", "category": "crypto", "value": 10, "flags": ["x"], "state": "hidden"]))
+            _ = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges", headers: .json(white),
+                body: .json([
+                    "name": "After ransom", "category": "crypto", "value": 10, "flags": ["y"], "files": [],
+                    "requirements": ["prerequisites": ["Ransom note"], "anonymize": true],
+                ]))
+
+            // act + check: nothing scores before the exercise runs
+            var (status, body) = try await attempt(app, ransom, "RAMPART{affiliate-17}", blue)
+            #expect(status == .forbidden && body["status"] as? String == "not_running")
+            _ = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/state", headers: .json(white), body: .json(["state": "running"]))
+
+            // the board hides what it must
+            let board = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/challenges", headers: blue)
+            let names = ((try board.json() as? [[String: Any]]) ?? []).map { $0["name"] as? String ?? "locked" }
+            #expect(Set(names) == ["Ransom note", "Two flags", "locked"])
+            #expect(!board.body.string.contains("RAMPART{"))
+            let detail = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/challenges/\(ransom)", headers: blue)
+            #expect(!detail.body.string.contains("affiliate-17") && !detail.body.string.contains("LOCKWAVE"))
+            let whiteDetail = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/challenges/\(ransom)", headers: white)
+            #expect(whiteDetail.body.string.contains("affiliate-17"))
+
+            // incorrect, correct (trimmed, case-insensitive), already solved
+            (status, body) = try await attempt(app, ransom, "RAMPART{nope}", blue)
+            #expect(status == .ok && body["status"] as? String == "incorrect")
+            (status, body) = try await attempt(app, ransom, "  rampart{AFFILIATE-17}\n", blue)
+            #expect(status == .ok && body["status"] as? String == "correct" && body["points"] as? Int == 500)
+            (status, body) = try await attempt(app, ransom, "RAMPART{affiliate-17}", blue)
+            #expect(body["status"] as? String == "already_solved")
+
+            // a second solve re-prices the first solver (linear decay 2 per solve)
+            clock.advance(10)
+            (status, body) = try await attempt(app, ransom, "RAMPART{affiliate-17}", blue2)
+            #expect(body["points"] as? Int == 498)
+            let facts = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/blue/score-facts", headers: blue)
+            let list = (try facts.json() as? [[String: Any]]) ?? []
+            #expect(list.count == 1 && list.first?["points"] as? Int == 498 && list.first?["kind"] as? String == "solve")
+            // other teams' facts are not there for the asking
+            let other = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/blue2/score-facts", headers: blue)
+            #expect(other.status == .notFound)
+
+            // `all` logic: partial progress, then solved
+            (status, body) = try await attempt(app, both, "RAMPART{one}", blue)
+            #expect(body["status"] as? String == "partial" && (body["progress"] as? [String: Any])?["found"] as? Int == 1)
+            (status, body) = try await attempt(app, both, "RAMPART{tWo}", blue)
+            #expect(body["status"] as? String == "correct")
+
+            // hints: free ones cost nothing, costly ones need the points
+            let hint = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/challenges/\(both)/hints/1/unlock", headers: blue)
+            #expect(hint.status == .notFound)
+            let unlock = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/challenges/\(ransom)/hints/family/unlock", headers: blue2)
+            #expect(unlock.status == .ok && unlock.body.string.contains("LOCKWAVE"))
+
+            // white team tests without scoring; rate limit after 10 wrong guesses a minute
+            (status, body) = try await attempt(app, ransom, "RAMPART{affiliate-17}", white)
+            #expect(body["status"] as? String == "correct" && body["points"] == nil)
+            for _ in 0..<10 { _ = try await attempt(app, both, "wrong", blue2) }
+            (status, body) = try await attempt(app, both, "wrong", blue2)
+            #expect(status == .tooManyRequests && body["status"] as? String == "rate_limited")
+            clock.advance(61)
+            (status, body) = try await attempt(app, both, "wrong", blue2)
+            #expect(body["status"] as? String == "incorrect")
+
+            // adjustments and withdrawals are new facts
+            let adjust = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams/blue2/adjustments", headers: .json(white), body: .json(["points": -20, "reason": "late report"]))
+            #expect(adjust.status == .created)
+            let withdraw = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/score-facts/1/withdraw", headers: .json(white), body: .json(["reason": "flag shared"]))
+            #expect(withdraw.status == .created)
+            clock.advance(2)
+            let scoreboard = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/scoreboard", headers: blue)
+            let standings = ((try scoreboard.json() as? [String: Any])?["standings"] as? [[String: Any]]) ?? []
+            // blue: withdrawn ransom (0) + two flags 100; blue2: ransom alone now 500 − hint 50 − 20
+            #expect(standings.map { $0["slug"] as? String } == ["blue2", "blue"])
+            #expect(standings.map { $0["score"] as? Int } == [430, 100])
+            let ctftime = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/ctftime.json", headers: blue)
+            #expect(ctftime.body.string.contains("\"pos\":1") && ctftime.body.string.contains("Second blue"))
+
+            // the stored projection agrees with a recomputation from the facts
+            #expect(try await app.scores.rebuild(fixture.exercise.requireID(), app: app) == 0)
+            // every attempt is on record
+            #expect(try await Submission.query(on: app.db).count() >= 20)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func randomHistoriesKeepTheStoredProjectionEqualToARebuild(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, clock in
+            // setup
+            let fixture = try await Fixture.make(app)
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+            let exerciseID = try fixture.exercise.requireID()
+            var teams: [Team] = []
+            for index in 0..<4 {
+                teams.append(
+                    try await Teams.create(in: "ex", .init(slug: "t\(index)", kind: .blue, name: "Team \(index)"), by: .commandLine("test"), app: app)
+                )
+            }
+            var challenges: [UUID] = []
+            for index in 0..<3 {
+                let yaml =
+                    index == 0
+                    ? TestChallenges.decaying
+                    : """
+                    name: "C\(index)"
+                    category: "cat\(index % 2)"
+                    type: dynamic
+                    extra: {initial: 300, decay: 3, minimum: 50, first_blood: [10, 5]}
+                    flags: ["F\(index)"]
+                    """
+                let (spec, _) = try Challenges.parse(yaml)
+                challenges.append(
+                    try await app.write { db in
+                        try await Challenges.save(spec, exerciseID: exerciseID, by: .commandLine("test"), at: Date(), on: db).challenge.requireID()
+                    })
+            }
+            let exercise = try await Exercises.find("ex", on: app.db)
+            var generator = SystemRandomNumberGenerator()
+            let actor = AuditActor.commandLine("test")
+            // act: random solves, hints, adjustments, withdrawals, rebuilds
+            for step in 0..<60 {
+                clock.advance(Double.random(in: 0...5, using: &generator).rounded())
+                let team = teams.randomElement(using: &generator)!
+                let context = ExerciseContext(exercise: exercise, role: .blue, team: team, judge: false)
+                switch Int.random(in: 0..<10, using: &generator) {
+                case 0..<5:
+                    let index = Int.random(in: 0..<challenges.count, using: &generator)
+                    let flag = index == 0 ? "RAMPART{affiliate-17}" : "F\(index)"
+                    _ = try await Attempts.submit(flag, challengeID: challenges[index], context: context, user: UUID(), source: nil, app: app)
+                case 5:
+                    _ = try? await Attempts.unlockHint("family", challengeID: challenges[0], context: context, user: UUID(), app: app)
+                case 6, 7:
+                    _ = try await ScoreFacts.adjust(
+                        team: team, points: Int.random(in: -30...30, using: &generator) | 1, reason: "step \(step)", category: nil, context: context,
+                        by: actor, app: app)
+                case 8:
+                    let solves = try await ScoreFactRecord.query(on: app.db).filter(\.$kind == .solve).all()
+                    let withdrawn = Set(try await ScoreFactRecord.query(on: app.db).filter(\.$kind == .withdrawal).all().compactMap(\.withdraws))
+                    if let solve = solves.filter({ !withdrawn.contains($0.seq) }).randomElement(using: &generator) {
+                        _ = try await ScoreFacts.withdraw(seq: solve.seq, reason: "test", context: context, by: actor, app: app)
+                    }
+                default:
+                    // check: a rebuild finds nothing to correct
+                    #expect(try await app.scores.rebuild(exerciseID, app: app) == 0, "step \(step)")
+                }
+            }
+            // check
+            #expect(try await app.scores.rebuild(exerciseID, app: app) == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func aCtfcliTreeImportsAndReimportsWithoutDuplicates(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup: ctfcli's layout, one broken file, one with deployment keys
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-ctfcli-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            func write(_ path: String, _ text: String) throws {
+                let url = root.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+            }
+            try write(
+                "web/login/challenge.yml",
+                """
+                name: "Login bypass"
+                author: someone
+                category: web
+                description: Get in.
+                value: 200
+                type: standard
+                image: ./image
+                host: null
+                flags:
+                  - flag{sql}
+                files:
+                  - dist/source.zip
+                requirements:
+                  - "Warmup"
+                version: "0.1"
+                """)
+            try write("web/login/dist/source.zip", "zip bytes")
+            try write("misc/warmup/challenge.yml", "name: Warmup\ncategory: misc\nvalue: 10\nflags: [\"flag{hi}\"]\n")
+            try write("misc/broken/challenge.yml", "name: Broken\ncategory: misc\nvalue: [\n")
+            _ = try await Fixture.make(app)
+            let commands = CommandTests()
+            // act
+            await #expect(throws: (any Error).self) { try await commands.run(app, "challenge", "import", "--exercise", "ex", root.path) }
+            await #expect(throws: (any Error).self) { try await commands.run(app, "challenge", "import", "--exercise", "ex", root.path) }
+            // check: two imported once each, the broken one reported, the file attached
+            let challenges = try await Challenge.query(on: app.db).all()
+            #expect(Set(challenges.map(\.name)) == ["Login bypass", "Warmup"])
+            let files = try await ChallengeFile.query(on: app.db).all()
+            #expect(files.map(\.name) == ["source.zip"])
+            let exported = try await ExerciseFileStore.export("ex", on: app.db)
+            #expect(exported.challenges.map(\.name).sorted() == ["Login bypass", "Warmup"])
+            // the exported file applies without changing anything
+            let report = try await ExerciseFileStore.apply(try ExerciseFile.read(yaml: exported.yaml()), by: .commandLine("test"), app: app)
+            #expect(report.changes.isEmpty, "\(report.changes)")
+        }
+    }
+}
+
+extension HTTPHeaders {
+    /// Headers for another user, with a fresh token.
+    func replacingBearer(_ app: Application, username: String) async throws -> HTTPHeaders {
+        let user = try #require(try await User.query(on: app.db).filter(\.$username == username).first())
+        let issued = try await Accounts.issueToken(
+            userID: try user.requireID(), username: username, name: "test", lifetime: nil, by: .commandLine("test"), app: app)
+        return ["Authorization": "Bearer \(issued.token)"]
+    }
+
+    func merging(_ other: HTTPHeaders) -> HTTPHeaders {
+        var headers = self
+        for (name, value) in other { headers.add(name: name, value: value) }
+        return headers
+    }
+}
