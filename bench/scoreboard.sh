@@ -66,5 +66,9 @@ run submissions -s "$data/submit.lua" "$url"
 run scoreboard -H "Authorization: Bearer $token" "$url/api/v1/exercises/bench/scoreboard"
 curl -sf "$url/api/v1/exercises/bench/scoreboard" -H "Authorization: Bearer $token" | python3 -c '
 import json, sys; d = json.load(sys.stdin); print("leader:", d["standings"][0]["team"], d["standings"][0]["score"])'
+if [ -s "$data/server.log" ]; then
+  echo "server log (warnings and errors, most frequent first):"
+  sed -E 's/^\[ ([A-Z]+) \] ([^[]*).*/\1 \2/' "$data/server.log" | sort | uniq -c | sort -rn | head -5
+fi
 echo
 echo "($(nproc) cores, ${duration}s per route, $connections connections, $teams teams × $challenges challenges, $(if [ -n "${DATABASE_URL:-}" ]; then echo PostgreSQL; else echo SQLite; fi))"

@@ -161,6 +161,33 @@ enum TestChallenges {
     }
 
     @Test(arguments: TestDatabase.all)
+    func editingASolvedChallengeRepricesTheStoredStandings(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup: a solve of a 100-point challenge
+            let fixture = try await Fixture.make(app)
+            let white = try await fixture.headers(.white)
+            let blue = try await fixture.headers(.blue)
+            let created = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges", headers: .json(white),
+                body: .json(["name": "Fixed", "category": "misc", "value": 100, "flags": ["F"]]))
+            let id = try #require(((try created.json() as? [String: Any])?["challenge"] as? [String: Any])?["id"] as? String)
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+            _ = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges/\(id)/attempts", headers: .json(blue), body: .json(["flag": "F"]))
+            // act: the white team changes its value
+            let edited = try await app.testing().sendRequest(
+                .PUT, "/api/v1/exercises/ex/challenges/\(id)", headers: .json(white),
+                body: .json(["name": "Fixed", "category": "misc", "value": 300, "flags": ["F"]]))
+            // check: the board follows at once and agrees with a rebuild
+            #expect(edited.status == .ok)
+            let board = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/scoreboard", headers: blue)
+            let standings = ((try board.json() as? [String: Any])?["standings"] as? [[String: Any]]) ?? []
+            #expect(standings.first?["score"] as? Int == 300)
+            #expect(try await app.scores.rebuild(fixture.exercise.requireID(), app: app) == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func randomHistoriesKeepTheStoredProjectionEqualToARebuild(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, clock in
             // setup

@@ -82,7 +82,12 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         }
         if token.lastUsedAt.map({ now.timeIntervalSince($0) > Self.touchInterval }) ?? true {
             token.lastUsedAt = now
-            try await token.save(on: request.db)
+            // Through the write gate like every other write: a write beside it would break SQLite's
+            // queued transactions (SQLITE_BUSY_SNAPSHOT).
+            let id = try token.requireID()
+            try await request.application.write(clearingCaches: false) { db in
+                try await APIToken.query(on: db).filter(\.$id == id).set(\.$lastUsedAt, to: now).update()
+            }
         }
         let principal = try Principal(user: user, credential: .token(id: token.requireID()))
         cache.remember(hash, .init(principal: principal, expiresAt: token.expiresAt, lastSeenAt: token.lastUsedAt ?? now), now: now)
@@ -102,7 +107,11 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         if now.timeIntervalSince(session.lastSeenAt) > Self.touchInterval {
             session.lastSeenAt = now
             session.expiresAt = now.addingTimeInterval(Self.sessionLifetime)
-            try await session.save(on: request.db)
+            let id = try session.requireID()
+            let expiresAt = session.expiresAt
+            try await request.application.write(clearingCaches: false) { db in
+                try await WebSession.query(on: db).filter(\.$id == id).set(\.$lastSeenAt, to: now).set(\.$expiresAt, to: expiresAt).update()
+            }
         }
         let principal = try Principal(user: user, credential: .session(id: session.requireID(), csrfToken: session.csrfToken))
         cache.remember(hash, .init(principal: principal, expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt), now: now)

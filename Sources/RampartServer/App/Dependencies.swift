@@ -59,7 +59,11 @@ extension Request {
 
 /// SHA-256 of a secret as lower-case hex: how tokens and session ids are stored.
 func sha256Hex(_ value: String) -> String {
-    SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+    sha256Hex(Data(value.utf8))
+}
+
+func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }
 
 extension Storage {

@@ -39,6 +39,7 @@ extension Application {
     /// Afterwards this node's caches of exercise contexts and scoreboards are dropped, since any
     /// setting, team or membership may have changed. Flag submissions, which change none of them,
     /// pass `clearingCaches: false`.
+    @discardableResult
     func write<T: Sendable>(clearingCaches: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let result: T
         if let gate = writeGate {
@@ -55,13 +56,14 @@ extension Application {
         }
         if clearingCaches {
             contextCache.forgetAll()
-            scores.forgetBoards()
+            scores.forgetCachedReads()
         }
         return result
     }
 }
 
 extension Request {
+    @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         try await application.write(body)
     }

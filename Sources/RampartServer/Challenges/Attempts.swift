@@ -21,6 +21,8 @@ struct AttemptResult: Content {
     /// Flags found so far and flags needed (`all` logic).
     var progress: Progress?
     var attemptsLeft: Int?
+    /// Seconds until another guess is allowed (`rate_limited`); sent as `Retry-After`, not in the body.
+    var retryAfter: Int?
 
     struct Progress: Content {
         var found: Int
@@ -30,6 +32,15 @@ struct AttemptResult: Content {
     enum CodingKeys: String, CodingKey {
         case status, message, points, progress
         case attemptsLeft = "attempts_left"
+    }
+
+    init(status: Status, message: String, points: Int? = nil, progress: Progress? = nil, attemptsLeft: Int? = nil, retryAfter: Int? = nil) {
+        self.status = status
+        self.message = message
+        self.points = points
+        self.progress = progress
+        self.attemptsLeft = attemptsLeft
+        self.retryAfter = retryAfter
     }
 
     var httpStatus: HTTPResponseStatus {
@@ -95,8 +106,11 @@ enum Attempts {
         guard let entry = state.catalog.byID[challengeID] else { throw AppError.notFound("Challenge", ko: "문제") }
         let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
 
-        @Sendable func record(_ status: AttemptResult.Status, scored: Bool, matched: Int? = nil, on db: any Database) async throws {
+        @discardableResult @Sendable
+        func record(_ status: AttemptResult.Status, scored: Bool, matched: Int? = nil, on db: any Database) async throws -> UUID {
             let submission = Submission()
+            let id = UUID()
+            submission.id = id
             submission.exerciseID = exerciseID
             submission.challengeID = challengeID
             submission.teamID = context.team?.id
@@ -108,6 +122,12 @@ enum Attempts {
             submission.provided = flag
             submission.scored = scored
             try await submission.create(on: db)
+            return id
+        }
+        /// An attempt that cannot score: stored, then answered.
+        func refuse(_ status: AttemptResult.Status, _ message: String, retryAfter: Int? = nil) async throws -> AttemptResult {
+            try await app.write(clearingCaches: false) { db in try await record(status, scored: false, on: db) }
+            return AttemptResult(status: status, message: message, retryAfter: retryAfter)
         }
 
         // The white team tries flags at any time; nothing scores.
@@ -121,47 +141,38 @@ enum Attempts {
             entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
         switch availability {
         case .hidden: throw AppError.notFound("Challenge", ko: "문제")
-        case .locked:
-            try await app.write(clearingCaches: false) { db in try await record(.locked, scored: false, on: db) }
-            return AttemptResult(status: .locked, message: "Solve this challenge's prerequisites first")
+        case .locked: return try await refuse(.locked, "Solve this challenge's prerequisites first")
         case .open: break
         }
         guard exercise.state == .running else {
-            try await app.write(clearingCaches: false) { db in try await record(.notRunning, scored: false, on: db) }
-            return AttemptResult(status: .notRunning, message: "The exercise is \(exercise.state.rawValue); flags score only while it runs")
+            return try await refuse(.notRunning, "The exercise is \(exercise.state.rawValue); flags score only while it runs")
         }
         if state.projection.hasSolved(team: teamID, challenge: challengeID) {
-            try await app.write(clearingCaches: false) { db in try await record(.alreadySolved, scored: false, on: db) }
-            return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
+            return try await refuse(.alreadySolved, "Your team has solved this challenge already")
         }
         if let wait = app.attemptLimiter.retryAfter(team: teamID, challenge: challengeID, limit: exercise.attemptsPerMinute, now: now) {
-            try await app.write(clearingCaches: false) { db in try await record(.rateLimited, scored: false, on: db) }
-            return AttemptResult(status: .rateLimited, message: "Too many incorrect flags; try again in \(wait) seconds")
+            return try await refuse(.rateLimited, "Too many incorrect flags; try again in \(wait) seconds", retryAfter: wait)
         }
         let maxAttempts = entry.spec.maxAttempts
         let needed = entry.spec.logic == .all ? entry.spec.flags.count : 1
 
+        let usedUp = AttemptResult(
+            status: .locked, message: "Your team has used all \(maxAttempts ?? 0) attempts for this challenge", attemptsLeft: 0)
+
         guard let matched else {
-            let left = try await app.write(clearingCaches: false) { db -> Int? in
-                var left: Int?
-                if let maxAttempts {
-                    let used = try await Submission.query(on: db)
-                        .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "incorrect").count()
-                    guard used < maxAttempts else {
-                        try await record(.locked, scored: false, on: db)
-                        return nil
-                    }
-                    left = maxAttempts - used - 1
+            // nil: locked out; .some(nil): no limit; .some(n): n attempts left.
+            let left: Int?? = try await app.write(clearingCaches: false) { db in
+                let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, on: db)
+                if let maxAttempts, used >= maxAttempts {
+                    try await record(.locked, scored: false, on: db)
+                    return nil
                 }
                 try await record(.incorrect, scored: true, on: db)
-                return left ?? Int.max
+                return .some(maxAttempts.map { $0 - used - 1 })
             }
-            guard let left else {
-                return AttemptResult(
-                    status: .locked, message: "Your team has used all \(maxAttempts ?? 0) attempts for this challenge", attemptsLeft: 0)
-            }
+            guard let left else { return usedUp }
             app.attemptLimiter.note(team: teamID, challenge: challengeID, now: now)
-            return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left == Int.max ? nil : left)
+            return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left)
         }
 
         return try await app.scores.write(exerciseID, app: app) { db, state in
@@ -170,14 +181,9 @@ enum Attempts {
                 try await record(.alreadySolved, scored: false, on: db)
                 return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
             }
-            if let maxAttempts {
-                let used = try await Submission.query(on: db)
-                    .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "incorrect").count()
-                if used >= maxAttempts {
-                    try await record(.locked, scored: false, on: db)
-                    return AttemptResult(
-                        status: .locked, message: "Your team has used all \(maxAttempts) attempts for this challenge", attemptsLeft: 0)
-                }
+            if let maxAttempts, try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, on: db) >= maxAttempts {
+                try await record(.locked, scored: false, on: db)
+                return usedUp
             }
             var found: Set<Int> = [matched]
             if needed > 1 {
@@ -191,19 +197,7 @@ enum Attempts {
                     status: .partial, message: "Correct, \(found.count) of \(needed) flags found",
                     progress: .init(found: found.count, total: needed))
             }
-            let submission = Submission()
-            submission.id = UUID()
-            submission.exerciseID = exerciseID
-            submission.challengeID = challengeID
-            submission.teamID = teamID
-            submission.userID = user
-            submission.at = now
-            submission.sourceAddress = source
-            submission.result = AttemptResult.Status.correct.rawValue
-            submission.matched = matched
-            submission.provided = flag
-            submission.scored = true
-            try await submission.create(on: db)
+            let submissionID = try await record(.correct, scored: true, matched: matched, on: db)
             let fact = ScoreFactRecord()
             fact.teamID = teamID
             fact.at = now
@@ -214,7 +208,7 @@ enum Attempts {
             fact.reason = "Solved \(entry.name)"
             fact.actorID = user
             fact.actorName = context.team?.name ?? ""
-            fact.submissionID = submission.id
+            fact.submissionID = submissionID
             try await app.scores.append(fact, to: &state, on: db)
             let points = state.projection.points(ofSolve: fact.seq) ?? 0
             return AttemptResult(
@@ -272,6 +266,14 @@ enum Attempts {
             try await app.scores.append(fact, to: &state, on: db)
             return HintDTO(entry, index, unlocked: true)
         }
+    }
+
+    /// Incorrect flags the team has submitted for the challenge; 0 without a limit (no query).
+    private static func incorrectAttempts(team: UUID, challenge: UUID, limit: Int?, on db: any Database) async throws -> Int {
+        guard limit != nil else { return 0 }
+        return try await Submission.query(on: db)
+            .filter(\.$teamID == team).filter(\.$challengeID == challenge)
+            .filter(\.$result == AttemptResult.Status.incorrect.rawValue).count()
     }
 
     static func unlockedHints(team: UUID, challenge: UUID, on db: any Database) async throws -> Set<String> {

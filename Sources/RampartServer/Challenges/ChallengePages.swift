@@ -17,7 +17,7 @@ enum ChallengePages {
             let source = req.formField("source") ?? ""
             let context = try req.exerciseContext
             do {
-                let id = try await save(req, source: source, id: nil)
+                let id = try await ChallengesAPI.save(req, source: source, id: nil).id
                 return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .created)
             } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
                 return try newPage(req, source: source, error: error.text(PageContext(req).locale))
@@ -30,7 +30,7 @@ enum ChallengePages {
             let challenge = try await ChallengesAPI.find(req)
             let source = req.formField("source") ?? ""
             do {
-                let id = try await save(req, source: source, id: challenge.requireID())
+                let id = try await ChallengesAPI.save(req, source: source, id: challenge.requireID()).id
                 return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, id.uuidString), notice: .saved)
             } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
                 return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale), source: source)
@@ -138,16 +138,6 @@ enum ChallengePages {
         state: hidden
 
         """
-
-    private static func save(_ req: Request, source: String, id: UUID?) async throws -> UUID {
-        let (spec, _) = try Challenges.parse(source)
-        let exerciseID = try req.exerciseContext.exerciseID
-        let actor = req.auditActor
-        let now = req.now
-        return try await req.write { db in
-            try await Challenges.save(spec, exerciseID: exerciseID, id: id, by: actor, at: now, on: db).challenge.requireID()
-        }
-    }
 
     private static func crumbs(_ page: PageContext, _ exercise: Exercise, board: Bool = false) -> [Layout.Crumb] {
         [

@@ -62,7 +62,7 @@ enum Challenges {
         challenge.releaseAt = spec.scheduledAt
         challenge.source = source
         try await challenge.save(on: db)
-        try await bumpScoringVersion(exerciseID, on: db)
+        try await scoringChanged(exerciseID, on: db)
         var changes = ChangeSet()
         changes.note("source", before, source)
         try await Audit.record(
@@ -73,9 +73,17 @@ enum Challenges {
         return (challenge, outcome)
     }
 
-    static func bumpScoringVersion(_ exerciseID: UUID, on db: any Database) async throws {
+    /// The catalog changed (a challenge or an attachment): every node reloads it on its next use.
+    static func catalogChanged(_ exerciseID: UUID, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.raw("UPDATE exercises SET scoring_version = scoring_version + 1 WHERE id = \(bind: exerciseID)").run()
+    }
+
+    /// How challenges score changed: the catalog reloads and the stored standings are re-priced in
+    /// the same transaction.
+    static func scoringChanged(_ exerciseID: UUID, on db: any Database) async throws {
+        try await catalogChanged(exerciseID, on: db)
+        try await ScoreEngine.restore(exerciseID, on: db)
     }
 
     /// Deletes a challenge nobody has scored on; one with score facts can only be hidden, since facts
@@ -89,7 +97,7 @@ enum Challenges {
                 ko: "'\(challenge.name)'에 점수 기록이 있습니다. 대신 숨기십시오 (state: hidden)")
         }
         try await challenge.delete(on: db)
-        try await bumpScoringVersion(challenge.$exercise.id, on: db)
+        try await scoringChanged(challenge.$exercise.id, on: db)
         try await Audit.record(
             AuditEvent(
                 exerciseID: challenge.$exercise.id, action: "challenge.delete", subjectType: "challenge", subject: challenge.name,
@@ -111,31 +119,26 @@ enum Challenges {
     }
 
     /// Stores an attachment (replacing one of the same name) and lists it in the challenge's `files`.
+    /// Returns false when the same bytes were stored under that name already.
+    @discardableResult
     static func attach(
         _ data: Data, named name: String, to challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database
-    ) async throws {
+    ) async throws -> Bool {
         let name = try validateFileName(name)
         let id = try challenge.requireID()
         let file = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == id).filter(\.$name == name).first() ?? ChallengeFile()
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        if file.id != nil, file.sha256 == digest { return }
+        let digest = sha256Hex(data)
+        if file.id != nil, file.sha256 == digest { return false }
         file.$challenge.id = id
         file.name = name
         file.size = data.count
         file.sha256 = digest
         file.data = data
         try await file.save(on: db)
-        if var spec = try? ChallengeSpec.read(yaml: challenge.source).challenge, !spec.files.contains(name) {
-            spec.files.append(name)
-            challenge.source = spec.yaml()
-            try await challenge.save(on: db)
-        }
-        try await bumpScoringVersion(challenge.$exercise.id, on: db)
-        try await Audit.record(
-            AuditEvent(
-                exerciseID: challenge.$exercise.id, action: "challenge.file", subjectType: "challenge", subject: challenge.name,
-                summary: "attached \(name) (\(data.count) bytes, sha256 \(digest.prefix(12)))"),
-            by: actor, at: now, on: db)
+        try await filesChanged(
+            challenge, name: name, listed: true, action: "challenge.file",
+            summary: "attached \(name) (\(data.count) bytes, sha256 \(digest.prefix(12)))", by: actor, at: now, on: db)
+        return true
     }
 
     static func detach(_ name: String, from challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database) async throws {
@@ -144,16 +147,24 @@ enum Challenges {
             throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'")
         }
         try await file.delete(on: db)
-        if var spec = try? ChallengeSpec.read(yaml: challenge.source).challenge, spec.files.contains(name) {
-            spec.files.removeAll { $0 == name }
+        try await filesChanged(
+            challenge, name: name, listed: false, action: "challenge.file.delete", summary: "removed \(name)", by: actor, at: now, on: db)
+    }
+
+    /// After an attachment was stored or removed: the challenge's `files` list follows, every node
+    /// reloads the catalog, and the trail records it.
+    private static func filesChanged(
+        _ challenge: Challenge, name: String, listed: Bool, action: String, summary: String, by actor: AuditActor, at now: Date,
+        on db: any Database
+    ) async throws {
+        if var spec = try? ChallengeSpec.read(yaml: challenge.source).challenge, spec.files.contains(name) != listed {
+            if listed { spec.files.append(name) } else { spec.files.removeAll { $0 == name } }
             challenge.source = spec.yaml()
             try await challenge.save(on: db)
         }
-        try await bumpScoringVersion(challenge.$exercise.id, on: db)
+        try await catalogChanged(challenge.$exercise.id, on: db)
         try await Audit.record(
-            AuditEvent(
-                exerciseID: challenge.$exercise.id, action: "challenge.file.delete", subjectType: "challenge", subject: challenge.name,
-                summary: "removed \(name)"),
+            AuditEvent(exerciseID: challenge.$exercise.id, action: action, subjectType: "challenge", subject: challenge.name, summary: summary),
             by: actor, at: now, on: db)
     }
 
@@ -168,15 +179,10 @@ enum Challenges {
         for (spec, files) in specs {
             var spec = spec
             spec.files = spec.files.map { URL(fileURLWithPath: $0).lastPathComponent }
-            var (challenge, outcome) = try await save(spec, exerciseID: exerciseID, alsoNamed: names, by: actor, at: now, on: db)
-            for file in files {
-                let before = challenge.source
-                let stored = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == challenge.requireID())
-                    .filter(\.$name == file.name).first()
-                let digest = SHA256.hash(data: file.data).map { String(format: "%02x", $0) }.joined()
-                if stored?.sha256 == digest { continue }
-                try await attach(file.data, named: file.name, to: challenge, by: actor, at: now, on: db)
-                if outcome == .unchanged || before != challenge.source { outcome = .updated }
+            let (challenge, saved) = try await save(spec, exerciseID: exerciseID, alsoNamed: names, by: actor, at: now, on: db)
+            var outcome = saved
+            for file in files where try await attach(file.data, named: file.name, to: challenge, by: actor, at: now, on: db) {
+                if outcome == .unchanged { outcome = .updated }
             }
             results.append((spec.name, outcome))
         }

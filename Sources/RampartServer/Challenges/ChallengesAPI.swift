@@ -177,9 +177,7 @@ enum ChallengesAPI {
                 source: req.sourceAddress, app: req.application)
             let response = Response(status: result.httpStatus)
             try response.content.encode(result)
-            if result.status == .rateLimited, let seconds = result.message.split(separator: " ").compactMap({ Int($0) }).first {
-                response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
-            }
+            if let seconds = result.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds)) }
             return response
         }
         routes.endpoint(.POST, .apiChallengeHint(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.hint), .exercise([.blue])) {
@@ -261,17 +259,22 @@ enum ChallengesAPI {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else {
             throw AppError.badRequest("invalid_body", "Send the challenge as JSON or YAML with ctfcli's challenge.yml fields")
         }
-        let (spec, warnings) = try Challenges.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
-        let context = try req.exerciseContext
+        let saved = try await save(req, source: String(decoding: buffer.readableBytesView, as: UTF8.self), id: id)
+        let dto = try await detail(saved.id.uuidString, try req.exerciseContext, app: req.application)
+        return SaveChallengeDTO(challenge: dto, outcome: saved.outcome.rawValue, warnings: saved.warnings)
+    }
+
+    /// Saves a challenge written as ctfcli YAML or JSON into the request's exercise (API and editor page).
+    static func save(_ req: Request, source: String, id: UUID?) async throws -> (id: UUID, outcome: Challenges.Outcome, warnings: [String]) {
+        let (spec, warnings) = try Challenges.parse(source)
+        let exerciseID = try req.exerciseContext.exerciseID
         let actor = req.auditActor
         let now = req.now
-        let exerciseID = context.exerciseID
         let (challenge, outcome) = try await req.write { db in
             let (challenge, outcome) = try await Challenges.save(spec, exerciseID: exerciseID, id: id, by: actor, at: now, on: db)
             return (try challenge.requireID(), outcome)
         }
-        let dto = try await detail(challenge.uuidString, context, app: req.application)
-        return SaveChallengeDTO(challenge: dto, outcome: outcome.rawValue, warnings: warnings)
+        return (challenge, outcome, warnings)
     }
 
     /// An attachment, to whoever may open its challenge: locked and hidden challenges' files are not found.

@@ -116,7 +116,7 @@ enum ExerciseFileStore {
             if !changes.isEmpty {
                 copy(spec, to: exercise)
                 try await exercise.save(on: db)
-                if changes.changes["first_blood"] != nil { try await Challenges.bumpScoringVersion(try exercise.requireID(), on: db) }
+                if changes.changes["first_blood"] != nil { try await Challenges.scoringChanged(try exercise.requireID(), on: db) }
                 report.changes.append("updated exercise \(spec.slug): \(changes.summary)")
             }
         } else {
@@ -214,22 +214,22 @@ enum ExerciseFileStore {
         for (name, outcome) in results where outcome != .unchanged {
             report.changes.append("\(outcome.rawValue) challenge \(name)")
         }
+        // Names only: the attachments' bytes stay in the database.
+        let challenges = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
+        let challengeIDs = Dictionary(
+            challenges.compactMap { challenge in challenge.id.map { (challenge.name, $0) } }, uniquingKeysWith: { a, _ in a })
         let storedFiles = try await ChallengeFile.query(on: db)
             .join(Challenge.self, on: \ChallengeFile.$challenge.$id == \Challenge.$id)
-            .filter(Challenge.self, \.$exercise.$id == exerciseID).all()
+            .filter(Challenge.self, \.$exercise.$id == exerciseID)
+            .field(\.$challenge.$id).field(\.$name).all()
         for challenge in file.challenges where attachments[challenge.name] == nil {
-            for path in challenge.files {
-                let name = URL(fileURLWithPath: path).lastPathComponent
-                let challengeID = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$name == challenge.name).first()?
-                    .id
-                if !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == challengeID }) {
-                    report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
-                }
+            for name in challenge.files.map({ URL(fileURLWithPath: $0).lastPathComponent })
+            where !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == challengeIDs[challenge.name] }) {
+                report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
             }
         }
         let fileChallenges = Set(file.challenges.map(\.name))
-        report.untouched += try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
-            .filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
+        report.untouched += challenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
 
         let fileTeams = Set(file.teams.map(\.slug))
         report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }

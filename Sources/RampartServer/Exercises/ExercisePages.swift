@@ -49,7 +49,8 @@ enum ExercisePages {
                         name: req.formField("name") ?? "", nameKo: .some(req.formField("name_ko")),
                         description: (try? req.content.get(String.self, at: "description")) ?? "", timeZone: zoneName,
                         startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone)),
-                        freezeAt: .some(try formDate(req, "freeze_at", zone))),
+                        freezeAt: .some(try formDate(req, "freeze_at", zone)), firstBlood: try formPercents(req, "first_blood"),
+                        attemptsPerMinute: req.formField("attempts_per_minute").flatMap(Int.init)),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await settingsPage(req, error: error.text(PageContext(req).locale))
@@ -91,6 +92,17 @@ enum ExercisePages {
             throw AppError.invalid(name, "expected a time like 2026-02-02 09:00", ko: "2026-02-02 09:00 같은 시각이어야 합니다")
         }
         return date
+    }
+
+    /// A comma-separated list of percentages (`10, 5, 2`); empty clears it.
+    static func formPercents(_ req: Request, _ name: String) throws -> [Double] {
+        let parts = (req.formField(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.filter { !$0.isEmpty }.map { part in
+            guard let value = Double(part) else {
+                throw AppError.invalid(name, "must be percentages separated by commas, like 10, 5, 2", ko: "10, 5, 2처럼 쉼표로 구분한 백분율이어야 합니다")
+            }
+            return value
+        }
     }
 
     /// The value for a `datetime-local` input, in the exercise's zone.
@@ -274,6 +286,12 @@ enum ExercisePages {
                     maxLength: nil),
                 UI.field(
                     page.t(.freeze), name: "freeze_at", value: localInput(exercise.freezeAt, zone), type: .datetimeLocal, hint: page.t(.freezeHint),
+                    maxLength: nil),
+                UI.field(
+                    page.t(.firstBlood), name: "first_blood", value: exercise.firstBloodText.replacingOccurrences(of: ",", with: ", "),
+                    hint: page.t(.firstBloodHint), maxLength: 400),
+                UI.field(
+                    page.t(.attemptsPerMinute), name: "attempts_per_minute", value: String(exercise.attemptsPerMinute), type: .number,
                     maxLength: nil)
             ),
             UI.section(

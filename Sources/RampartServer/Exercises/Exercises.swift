@@ -20,6 +20,9 @@ enum Exercises {
         var startsAt: Date??
         var endsAt: Date??
         var freezeAt: Date??
+        /// Percentages for the first solvers of challenges that set no bonus of their own.
+        var firstBlood: [Double]?
+        var attemptsPerMinute: Int?
     }
 
     static func create(_ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
@@ -55,6 +58,7 @@ enum Exercises {
             guard !changes.isEmpty else { return exercise }
             try await checkWindowsFit(exercise, on: db)
             try await exercise.save(on: db)
+            if changes.changes["first_blood"] != nil { try await Challenges.scoringChanged(try exercise.requireID(), on: db) }
             try await Audit.record(
                 AuditEvent(
                     exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,
@@ -108,6 +112,21 @@ enum Exercises {
         if let freezeAt = fields.freezeAt {
             changes.note("freeze_at", stamp(exercise.freezeAt), stamp(freezeAt))
             exercise.freezeAt = freezeAt
+        }
+        if let percents = fields.firstBlood {
+            guard percents.count <= 100, percents.allSatisfy({ (0...1000).contains($0) }) else {
+                throw AppError.invalid("first_blood", "must be up to 100 percentages from 0 to 1000", ko: "0에서 1000 사이의 백분율 100개 이하여야 합니다")
+            }
+            let text = Exercise.firstBloodText(FirstBloodBonus(percents: percents))
+            changes.note("first_blood", exercise.firstBloodText, text)
+            exercise.firstBloodText = text
+        }
+        if let attempts = fields.attemptsPerMinute {
+            guard (1...1_000_000).contains(attempts) else {
+                throw AppError.invalid("attempts_per_minute", "must be from 1 to 1000000", ko: "1에서 1000000 사이여야 합니다")
+            }
+            changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(attempts))
+            exercise.attemptsPerMinute = attempts
         }
         let schedule = ScheduleSpec(startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt)
         if let problem = schedule.problems().first {

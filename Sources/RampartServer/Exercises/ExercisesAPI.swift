@@ -29,6 +29,8 @@ struct ExerciseDTO: Content {
     var finishedAt: Date?
     /// Running time so far, pauses excluded: the exercise clock.
     var elapsedSeconds: Double
+    var firstBlood: [Double]
+    var attemptsPerMinute: Int
     var windows: [WindowDTO]?
 
     enum CodingKeys: String, CodingKey {
@@ -41,6 +43,8 @@ struct ExerciseDTO: Content {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case elapsedSeconds = "elapsed_seconds"
+        case firstBlood = "first_blood"
+        case attemptsPerMinute = "attempts_per_minute"
     }
 
     init(_ exercise: Exercise, now: Date, windows: [ScheduleWindow]? = nil) {
@@ -56,6 +60,8 @@ struct ExerciseDTO: Content {
         startedAt = exercise.startedAt
         finishedAt = exercise.finishedAt
         elapsedSeconds = exercise.clock.elapsed(at: now)
+        firstBlood = exercise.firstBlood.percents
+        attemptsPerMinute = exercise.attemptsPerMinute
         self.windows = windows?.map { WindowDTO(id: $0.id!, name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }
     }
 }
@@ -129,9 +135,13 @@ enum ExercisesAPI {
         var startsAt: Patch<Date>
         var endsAt: Patch<Date>
         var freezeAt: Patch<Date>
+        var firstBlood: [Double]?
+        var attemptsPerMinute: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case slug, name, description
+            case firstBlood = "first_blood"
+            case attemptsPerMinute = "attempts_per_minute"
             case nameKo = "name_ko"
             case timeZone = "time_zone"
             case startsAt = "starts_at"
@@ -149,12 +159,15 @@ enum ExercisesAPI {
             startsAt = try container.patch(Date.self, forKey: .startsAt)
             endsAt = try container.patch(Date.self, forKey: .endsAt)
             freezeAt = try container.patch(Date.self, forKey: .freezeAt)
+            firstBlood = try container.decodeIfPresent([Double].self, forKey: .firstBlood)
+            attemptsPerMinute = try container.decodeIfPresent(Int.self, forKey: .attemptsPerMinute)
         }
 
         var fields: Exercises.Fields {
             Exercises.Fields(
                 slug: slug, name: name, nameKo: nameKo.update, description: description, timeZone: timeZone,
-                startsAt: startsAt.update, endsAt: endsAt.update, freezeAt: freezeAt.update)
+                startsAt: startsAt.update, endsAt: endsAt.update, freezeAt: freezeAt.update, firstBlood: firstBlood,
+                attemptsPerMinute: attemptsPerMinute)
         }
     }
 

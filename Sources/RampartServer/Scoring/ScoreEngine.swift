@@ -90,7 +90,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// After any other write on this node: scoreboards are dropped (teams or the schedule may have
     /// changed) and every state is checked against the database on its next use (challenges may have
     /// changed); projections are kept and caught up, not rebuilt, unless the challenges did change.
-    func forgetBoards() {
+    func forgetCachedReads() {
         lock.withLock {
             boards.removeAll()
             for id in states.keys { states[id]?.loadedAt = .distantPast }
@@ -170,37 +170,43 @@ final class ScoreEngine: @unchecked Sendable {
         }
     }
 
-    /// Recomputes the stored projection of one exercise from its facts and rewrites it. Returns the
-    /// number of teams whose stored scores disagreed with the recomputation.
-    func rebuild(_ exerciseID: UUID, app: Application) async throws -> Int {
-        let differences = try await app.write { db -> Int in
-            if db is any PostgresDatabase, let sql = db as? any SQLDatabase {
-                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey(exerciseID)))").run()
-            }
-            guard let exercise = try await Exercise.find(exerciseID, on: db) else { return 0 }
-            let catalog = try await ChallengeCatalog.load(
-                exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
-            let facts = try await ScoreFactRecord.query(on: db).filter(\.$exerciseID == exerciseID).sort(\.$seq).all()
-            let scores = ScoreProjection.recompute(facts.compactMap(\.fact), challenges: catalog.scorings)
-            let stored = try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
-            var differences = 0
-            var seen: Set<UUID> = []
-            for row in stored {
-                seen.insert(row.teamID)
-                let score = scores[row.teamID] ?? TeamScore()
-                let categories = (try? JSONDecoder().decode([String: Int].self, from: Data(row.categories.utf8))) ?? [:]
-                if score.total != row.total || score.categories.filter({ $0.value != 0 }) != categories.filter({ $0.value != 0 })
-                    || score.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
-                        != row.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
-                {
-                    differences += 1
-                }
-            }
-            differences += scores.keys.filter { !seen.contains($0) && scores[$0] != TeamScore() }.count
-            try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).delete()
-            try await Self.store(Set(scores.keys), scores: scores, exerciseID: exerciseID, on: db)
-            return differences
+    /// Rewrites the stored projection from the facts and the current challenges, under the exercise's
+    /// lock, in the caller's transaction: after a rebuild, and whenever challenges are re-priced
+    /// (a value, category or first-blood change), so the stored standings never keep an old price.
+    /// Returns the number of teams whose stored scores disagreed.
+    @discardableResult
+    static func restore(_ exerciseID: UUID, on db: any Database) async throws -> Int {
+        if db is any PostgresDatabase, let sql = db as? any SQLDatabase {
+            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey(exerciseID)))").run()
         }
+        guard let exercise = try await Exercise.find(exerciseID, on: db) else { return 0 }
+        let catalog = try await ChallengeCatalog.load(
+            exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
+        let facts = try await ScoreFactRecord.query(on: db).filter(\.$exerciseID == exerciseID).sort(\.$seq).all()
+        let scores = ScoreProjection.recompute(facts.compactMap(\.fact), challenges: catalog.scorings)
+        let stored = try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
+        var differences = 0
+        var seen: Set<UUID> = []
+        for row in stored {
+            seen.insert(row.teamID)
+            let score = scores[row.teamID] ?? TeamScore()
+            if score.total != row.total || score.categories.filter({ $0.value != 0 }) != row.points.filter({ $0.value != 0 })
+                || score.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
+                    != row.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
+            {
+                differences += 1
+            }
+        }
+        differences += scores.keys.filter { !seen.contains($0) && scores[$0] != TeamScore() }.count
+        try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).delete()
+        try await Self.store(Set(scores.keys), scores: scores, exerciseID: exerciseID, on: db)
+        return differences
+    }
+
+    /// Recomputes the stored projection of one exercise from its facts and rewrites it
+    /// (`rampart scores rebuild`). Returns the number of teams whose stored scores disagreed.
+    func rebuild(_ exerciseID: UUID, app: Application) async throws -> Int {
+        let differences = try await app.write { db in try await Self.restore(exerciseID, on: db) }
         lock.withLock {
             states[exerciseID] = nil
             boards[exerciseID] = nil

@@ -62,4 +62,9 @@ final class TeamScoreRecord: Model, @unchecked Sendable {
     @OptionalField(key: "last_scored_at") var lastScoredAt: Date?
 
     init() {}
+
+    /// `categories` decoded (written by `ScoreEngine.store`).
+    var points: [String: Int] {
+        (try? JSONDecoder().decode([String: Int].self, from: Data(categories.utf8))) ?? [:]
+    }
 }

@@ -52,13 +52,19 @@ enum ScoreFacts {
         }
     }
 
-    static func adjust(
-        team: Team, points: Int, reason: String, category: String?, context: ExerciseContext, by actor: AuditActor, app: Application
-    ) async throws -> ScoreFactDTO {
+    /// Every correction says why, in at most 500 characters.
+    private static func validReason(_ reason: String) throws -> String {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 500 else {
             throw AppError.invalid("reason", "is required, at most 500 characters", ko: "필수이며 500자 이하여야 합니다")
         }
+        return reason
+    }
+
+    static func adjust(
+        team: Team, points: Int, reason: String, category: String?, context: ExerciseContext, by actor: AuditActor, app: Application
+    ) async throws -> ScoreFactDTO {
+        let reason = try validReason(reason)
         guard points != 0, abs(points) <= 1_000_000 else {
             throw AppError.invalid("points", "must be a non-zero number of points up to 1,000,000 either way", ko: "0이 아닌 ±1,000,000 이내의 점수여야 합니다")
         }
@@ -89,11 +95,11 @@ enum ScoreFacts {
     }
 
     /// Takes back a solve with a new fact; the solve stays in the log, marked withdrawn.
-    static func withdraw(seq: Int, reason: String, context: ExerciseContext, by actor: AuditActor, app: Application) async throws -> ScoreFactDTO {
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 500 else {
-            throw AppError.invalid("reason", "is required, at most 500 characters", ko: "필수이며 500자 이하여야 합니다")
-        }
+    /// Returns the withdrawal and the team it concerns.
+    static func withdraw(
+        seq: Int, reason: String, context: ExerciseContext, by actor: AuditActor, app: Application
+    ) async throws -> (fact: ScoreFactDTO, team: Team?) {
+        let reason = try validReason(reason)
         let now = app.dependencies.now()
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
             guard
@@ -122,9 +128,10 @@ enum ScoreFacts {
                     exerciseID: context.exerciseID, action: "score.withdraw", subjectType: "team", subject: team?.slug ?? solve.teamID.uuidString,
                     summary: "withdrew solve \(seq) of \(name): \(reason)"),
                 by: actor, at: now, on: db)
-            return ScoreFactDTO(
+            let dto = ScoreFactDTO(
                 seq: fact.seq, at: now, kind: "withdrawal", challenge: name, category: solve.category, points: 0, reason: fact.reason,
                 by: actor.name, withdrawn: false, withdraws: seq)
+            return (dto, team)
         }
     }
 }

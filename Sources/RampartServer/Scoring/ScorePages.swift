@@ -30,11 +30,9 @@ enum ScorePages {
         routes.endpoint(.POST, .scoreWithdraw(AppRoute.param.slug, AppRoute.param.seq), .white) { req async throws -> Response in
             let context = try req.exerciseContext
             guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound("Score fact", ko: "점수 기록") }
-            let fact = try await ScoreFacts.withdraw(
-                seq: seq, reason: req.formField("reason") ?? "", context: context, by: req.auditActor, app: req.application)
-            let record = try await ScoreFactRecord.query(on: req.db).filter(\.$exerciseID == context.exerciseID).filter(\.$seq == fact.seq).first()
-            var team: Team?
-            if let record { team = try await Team.find(record.teamID, on: req.db) }
+            let team = try await ScoreFacts.withdraw(
+                seq: seq, reason: req.formField("reason") ?? "", context: context, by: req.auditActor, app: req.application
+            ).team
             return req.seeOther(team.map { .teamScore(context.exercise.slug, $0.slug) } ?? .scoreboard(context.exercise.slug), notice: .saved)
         }
     }

@@ -53,8 +53,7 @@ struct Scoreboard: Sendable {
             scores = projection.scores
         } else {
             for row in try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all() {
-                let categories = (try? JSONDecoder().decode([String: Int].self, from: Data(row.categories.utf8))) ?? [:]
-                scores[row.teamID] = TeamScore(total: row.total, categories: categories, lastScoredAt: row.lastScoredAt)
+                scores[row.teamID] = TeamScore(total: row.total, categories: row.points, lastScoredAt: row.lastScoredAt)
             }
         }
         let ranked = ScoreProjection.rank(teams.compactMap { team in team.id.map { ($0, scores[$0] ?? TeamScore()) } })

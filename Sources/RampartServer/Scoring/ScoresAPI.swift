@@ -41,7 +41,8 @@ enum ScoresAPI {
             let body = try req.decodeStrict(Body.self)
             guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound("Score fact", ko: "점수 기록") }
             let fact = try await ScoreFacts.withdraw(
-                seq: seq, reason: body.reason, context: try req.exerciseContext, by: req.auditActor, app: req.application)
+                seq: seq, reason: body.reason, context: try req.exerciseContext, by: req.auditActor, app: req.application
+            ).fact
             let response = Response(status: .created)
             try response.content.encode(fact)
             return response
