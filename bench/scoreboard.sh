@@ -3,7 +3,8 @@
 # Builds release, starts `rampart serve` on a fresh SQLite file (or PostgreSQL with DATABASE_URL, whose
 # database should be empty), sets the exercise up through the API (bench/setup_scoreboard.py), then
 # measures with wrk, one after the other at the same concurrency:
-#   healthz       the trivial route: this machine's ceiling
+#   livez         the trivial route (no database, no authentication): this machine's ceiling
+#   healthz       one `SELECT 1`, no authentication
 #   submissions   POST …/attempts from random teams on random challenges, ~1 in 3 correct
 #                 (incorrect-flag limit raised for the run); every one stored before it is answered
 #   scoreboard    GET …/scoreboard with a team's token, while nothing else runs
@@ -61,6 +62,7 @@ run() { # name, wrk arguments…
 
 echo "| route        |      req/s |      p50 |      p99 |"
 echo "|--------------|-----------:|---------:|---------:|"
+run livez "$url/livez"
 run healthz "$url/healthz"
 run submissions -s "$data/submit.lua" "$url"
 run scoreboard -H "Authorization: Bearer $token" "$url/api/v1/exercises/bench/scoreboard"

@@ -39,4 +39,27 @@ import Testing
         #expect(failures["web/twin/challenge.yml"]?.issues.first?.field == "name")
         #expect(tree.failures.count == 3)
     }
+
+    @Test func aChallengeNeedingAnUnreadableOneIsDroppedAndSoOnDownTheChain() throws {
+        // setup: C needs B needs the broken A; D needs one the exercise has, but its next E points
+        // nowhere; F stands alone
+        let root = try write([
+            "a/challenge.yml": "name: A\ncategory: x\nvalue: [\n",
+            "b/challenge.yml": "name: B\ncategory: x\nvalue: 1\nflags: [b]\nrequirements: [A]\n",
+            "c/challenge.yml": "name: C\ncategory: x\nvalue: 1\nflags: [c]\nrequirements: [B]\n",
+            "d/challenge.yml": "name: D\ncategory: x\nvalue: 1\nflags: [d]\nrequirements: [Old]\nnext: E\n",
+            "e/challenge.yml": "name: E\ncategory: x\nvalue: 1\nflags: [e]\nnext: Gone\n",
+            "f/challenge.yml": "name: F\ncategory: x\nvalue: 1\nflags: [f]\nrequirements: [Old]\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: root) }
+        var tree = try ChallengeTree.read(root: root)
+        // act
+        tree.dropUnresolvedReferences(existing: ["Old"])
+        // check
+        #expect(tree.entries.map(\.challenge.name) == ["F"])
+        let failures = Dictionary(uniqueKeysWithValues: tree.failures.map { ($0.path, $0.issues.map(\.field)) })
+        #expect(failures.keys.sorted() == ["a", "b", "c", "d", "e"].map { "\($0)/challenge.yml" })
+        #expect(failures["b/challenge.yml"] == ["requirements"] && failures["c/challenge.yml"] == ["requirements"])
+        #expect(failures["d/challenge.yml"] == ["next"] && failures["e/challenge.yml"] == ["next"])
+    }
 }

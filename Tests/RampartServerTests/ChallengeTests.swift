@@ -188,6 +188,53 @@ enum TestChallenges {
     }
 
     @Test(arguments: TestDatabase.all)
+    func simultaneousSubmissionsShareCommitsYetScoreOnceAndLockOutExactly(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup: a fixed challenge, and one allowing three wrong flags; two members of one team
+            let fixture = try await Fixture.make(app)
+            let white = try await fixture.headers(.white)
+            let blue = try await fixture.headers(.blue)
+            _ = try await Accounts.createUser(
+                .init(username: "blue-second", displayName: "Blue Second", password: Fixture.password, isAdmin: false), by: .commandLine("test"),
+                app: app)
+            try await Teams.addMember(in: "ex", team: "blue", username: "blue-second", judge: false, by: .commandLine("test"), app: app)
+            let second = try await blue.replacingBearer(app, username: "blue-second")
+            var ids: [String] = []
+            for body: [String: Any] in [
+                ["name": "Fixed", "category": "misc", "value": 100, "flags": ["F"]],
+                ["name": "Guarded", "category": "misc", "value": 100, "flags": ["G"], "attempts": 3],
+            ] {
+                let created = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/challenges", headers: .json(white), body: .json(body))
+                ids.append(try #require(((try created.json() as? [String: Any])?["challenge"] as? [String: Any])?["id"] as? String))
+            }
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+
+            // act: 10 correct flags from both members and 8 wrong guesses, all at once
+            let results = try await withThrowingTaskGroup(of: (String, String).self) { group in
+                for index in 0..<18 {
+                    let (challenge, flag) = index < 10 ? (ids[0], "F") : (ids[1], "wrong \(index)")
+                    let headers = index.isMultiple(of: 2) ? blue : second
+                    group.addTask {
+                        let response = try await app.testing().sendRequest(
+                            .POST, "/api/v1/exercises/ex/challenges/\(challenge)/attempts", headers: .json(headers), body: .json(["flag": flag]))
+                        return (challenge, (try response.json() as? [String: Any])?["status"] as? String ?? "\(response.status)")
+                    }
+                }
+                return try await group.reduce(into: [(String, String)]()) { $0.append($1) }
+            }
+
+            // check: one solve, exactly three wrong guesses counted, the rest refused; all on record
+            let fixed = results.filter { $0.0 == ids[0] }.map(\.1)
+            let guarded = results.filter { $0.0 == ids[1] }.map(\.1)
+            #expect(fixed.filter { $0 == "correct" }.count == 1 && fixed.filter { $0 == "already_solved" }.count == 9, "\(fixed)")
+            #expect(guarded.filter { $0 == "incorrect" }.count == 3 && guarded.filter { $0 == "locked" }.count == 5, "\(guarded)")
+            #expect(try await Submission.query(on: app.db).count() == 18)
+            #expect(try await ScoreFactRecord.query(on: app.db).count() == 1)
+            #expect(try await app.scores.rebuild(fixture.exercise.requireID(), app: app) == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func randomHistoriesKeepTheStoredProjectionEqualToARebuild(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, clock in
             // setup
@@ -286,12 +333,15 @@ enum TestChallenges {
             try write("web/login/dist/source.zip", "zip bytes")
             try write("misc/warmup/challenge.yml", "name: Warmup\ncategory: misc\nvalue: 10\nflags: [\"flag{hi}\"]\n")
             try write("misc/broken/challenge.yml", "name: Broken\ncategory: misc\nvalue: [\n")
+            // needs the broken one, and a third needs that: both are skipped, the others still import
+            try write("misc/after/challenge.yml", "name: After\ncategory: misc\nvalue: 10\nflags: [a]\nrequirements: [Broken]\n")
+            try write("misc/later/challenge.yml", "name: Later\ncategory: misc\nvalue: 10\nflags: [b]\nrequirements: [After]\n")
             _ = try await Fixture.make(app)
             let commands = CommandTests()
             // act
             await #expect(throws: (any Error).self) { try await commands.run(app, "challenge", "import", "--exercise", "ex", root.path) }
             await #expect(throws: (any Error).self) { try await commands.run(app, "challenge", "import", "--exercise", "ex", root.path) }
-            // check: two imported once each, the broken one reported, the file attached
+            // check: two imported once each, the broken one and those needing it reported, the file attached
             let challenges = try await Challenge.query(on: app.db).all()
             #expect(Set(challenges.map(\.name)) == ["Login bypass", "Warmup"])
             let files = try await ChallengeFile.query(on: app.db).all()

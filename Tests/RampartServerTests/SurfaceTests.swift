@@ -50,7 +50,7 @@ import Yams
             let challenge = try await TestChallenges.add(app, fixture)
             let pages = app.routes.all.filter { route in
                 let first = route.path.first?.description ?? ""
-                return route.method == .GET && !["api", "static", "metrics", "healthz"].contains(first)
+                return route.method == .GET && !["api", "static", "metrics", "healthz", "livez"].contains(first)
             }
             let browser = Browser(app)
             try await browser.logIn("admin")
@@ -137,6 +137,8 @@ import Yams
     func healthAndMetricsAnswer(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in
             let health = try await app.testing().sendRequest(.GET, "/healthz")
+            let live = try await app.testing().sendRequest(.GET, "/livez")
+            #expect(live.status == .ok && live.body.string == #"{"status":"ok"}"#)
             _ = try await app.testing().sendRequest(.GET, "/login")
             let metrics = try await app.testing().sendRequest(.GET, "/metrics")
             #expect(health.status == .ok)

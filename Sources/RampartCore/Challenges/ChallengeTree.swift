@@ -17,6 +17,11 @@ public struct ChallengeTree: Sendable {
         public var path: String
         public var issues: [ExerciseFileIssue]
         public var description: String { issues.map { "\(path): \($0)" }.joined(separator: "\n") }
+
+        public init(path: String, issues: [ExerciseFileIssue]) {
+            self.path = path
+            self.issues = issues
+        }
     }
 
     public var entries: [Entry] = []
@@ -84,5 +89,31 @@ public struct ChallengeTree: Sendable {
             return false
         }
         return tree
+    }
+
+    /// Moves to `failures` every challenge whose prerequisites or `next` name a challenge that is
+    /// neither in the tree nor in `existing` (the exercise's), and then those that named one of them,
+    /// until every reference left resolves: one broken file costs only the challenges that need it.
+    public mutating func dropUnresolvedReferences(existing: Set<String>) {
+        while true {
+            let names = existing.union(entries.map(\.challenge.name))
+            var dropped = false
+            entries.removeAll { entry in
+                let spec = entry.challenge
+                let missing = spec.prerequisites.filter { !names.contains($0) } + [spec.next].compactMap { $0 }.filter { !names.contains($0) }
+                guard !missing.isEmpty else { return false }
+                failures.append(
+                    Failure(
+                        path: entry.path,
+                        issues: missing.map { name in
+                            ExerciseFileIssue(
+                                line: nil, field: spec.prerequisites.contains(name) ? "requirements" : "next",
+                                message: "'\(name)' is neither a readable challenge in this tree nor one of the exercise's")
+                        }))
+                dropped = true
+                return true
+            }
+            if !dropped { return }
+        }
     }
 }

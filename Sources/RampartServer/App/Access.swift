@@ -78,9 +78,12 @@ extension Request {
         if let cached = application.contextCache.context(slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now) {
             return cached
         }
-        let context = try await queryExerciseContext(slug: slug, principal: principal)
-        application.contextCache.remember(context, slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now)
-        return context
+        let cache = application.contextCache
+        return try await cache.loads.run(cache.key(slug, principal.id, principal.isAdmin)) {
+            let context = try await self.queryExerciseContext(slug: slug, principal: principal)
+            cache.remember(context, slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now)
+            return context
+        }
     }
 
     private func queryExerciseContext(slug: String, principal: Principal) async throws -> ExerciseContext {
@@ -104,12 +107,14 @@ extension Request {
 /// scoreboard) need no query to authorise. Every write through `Application.write` on this node empties
 /// it; a change made on another node reaches this one within `lifetime`.
 final class ExerciseContextCache: @unchecked Sendable {
-    static let lifetime: TimeInterval = 2
+    static let lifetime: TimeInterval = 5
     private static let capacity = 50_000
     private let lock = NSLock()
     private var entries: [String: (context: ExerciseContext, cachedAt: Date)] = [:]
+    /// Simultaneous first requests of one user load its context once.
+    let loads = SingleFlight<ExerciseContext>()
 
-    private func key(_ slug: String, _ user: UUID, _ isAdmin: Bool) -> String { "\(slug)|\(user)|\(isAdmin)" }
+    func key(_ slug: String, _ user: UUID, _ isAdmin: Bool) -> String { "\(slug)|\(user)|\(isAdmin)" }
 
     func context(slug: String, user: UUID, isAdmin: Bool, now: Date) -> ExerciseContext? {
         lock.withLock {

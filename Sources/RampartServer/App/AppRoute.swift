@@ -5,7 +5,7 @@ import Vapor
 /// and builds links to it (with real values), so a route and the links to it cannot drift apart.
 enum AppRoute: Sendable {
     // operations
-    case healthz, metrics, openAPI, stylesheet, script
+    case livez, healthz, metrics, openAPI, stylesheet, script
 
     // pages: accounts
     case home, login, logout, language, account, accountPassword, accountTokens
@@ -56,6 +56,7 @@ enum AppRoute: Sendable {
 
     var path: String {
         switch self {
+        case .livez: "/livez"
         case .healthz: "/healthz"
         case .metrics: "/metrics"
         case .openAPI: "/api/openapi.yaml"

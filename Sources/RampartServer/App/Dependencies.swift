@@ -62,8 +62,16 @@ func sha256Hex(_ value: String) -> String {
     sha256Hex(Data(value.utf8))
 }
 
+/// Lower-case hex of the SHA-256 digest; runs for every authenticated request, so no `String(format:)`.
 func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(64)
+    for byte in SHA256.hash(data: data) {
+        hex.append(digits[Int(byte >> 4)])
+        hex.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: hex, as: UTF8.self)
 }
 
 extension Storage {

@@ -3,9 +3,18 @@ import Prometheus
 import SQLKit
 import Vapor
 
-/// `/healthz`, `/metrics`, the OpenAPI document and the static assets.
+/// `/livez`, `/healthz`, `/metrics`, the OpenAPI document and the static assets.
 enum Operations {
+    /// `/livez`'s answer, encoded once.
+    private static let alive = ByteBuffer(string: #"{"status":"ok"}"#)
+
     static func register(_ routes: any RoutesBuilder) {
+        // Liveness: the process answers HTTP. No database: a proxy or orchestrator that restarts on
+        // failure should not restart every node because the database is slow.
+        routes.endpoint(.GET, .livez, .anyone) { _ async throws -> Response in
+            Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: alive))
+        }
+        // Readiness: the database answers too.
         routes.endpoint(.GET, .healthz, .anyone) { req async throws -> Response in
             do {
                 guard let sql = req.db as? any SQLDatabase else { throw AppError.notFound("SQL database") }

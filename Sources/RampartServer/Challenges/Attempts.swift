@@ -91,7 +91,8 @@ extension Application {
 enum Attempts {
     static let maxFlagLength = 1_000
 
-    /// Judges one submission. Every submission is stored, whatever its result, before the answer.
+    /// Judges one submission. Every submission is stored, whatever its result, before the answer;
+    /// submissions arriving together share one commit (`ScoreEngine.batched`).
     static func submit(
         _ flag: String, challengeID: UUID, context: ExerciseContext, user: UUID, source: String?, app: Application
     ) async throws -> AttemptResult {
@@ -106,34 +107,25 @@ enum Attempts {
         guard let entry = state.catalog.byID[challengeID] else { throw AppError.notFound("Challenge", ko: "문제") }
         let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
 
+        /// Queues the submission for the write's group commit; returns its id.
         @discardableResult @Sendable
-        func record(_ status: AttemptResult.Status, scored: Bool, matched: Int? = nil, on db: any Database) async throws -> UUID {
-            let submission = Submission()
-            let id = UUID()
-            submission.id = id
-            submission.exerciseID = exerciseID
-            submission.challengeID = challengeID
-            submission.teamID = context.team?.id
-            submission.userID = user
-            submission.at = now
-            submission.sourceAddress = source
-            submission.result = status.rawValue
-            submission.matched = matched
-            submission.provided = flag
-            submission.scored = scored
-            try await submission.create(on: db)
-            return id
+        func record(_ status: AttemptResult.Status, scored: Bool, matched: Int? = nil, in state: inout ScoreEngine.State) -> UUID {
+            let row = SubmissionRow(
+                exerciseID: exerciseID, challengeID: challengeID, teamID: context.team?.id, userID: user, at: now, sourceAddress: source,
+                result: status, matched: matched, provided: flag, scored: scored)
+            state.newSubmissions.append(row)
+            return row.id
         }
         /// An attempt that cannot score: stored, then answered.
         func refuse(_ status: AttemptResult.Status, _ message: String, retryAfter: Int? = nil) async throws -> AttemptResult {
-            try await app.write(clearingCaches: false) { db in try await record(status, scored: false, on: db) }
+            try await app.scores.batched(exerciseID, app: app) { _, state in record(status, scored: false, in: &state) }
             return AttemptResult(status: status, message: message, retryAfter: retryAfter)
         }
 
         // The white team tries flags at any time; nothing scores.
         guard !context.isWhite, let teamID = context.team?.id else {
             let status: AttemptResult.Status = matched == nil ? .incorrect : .correct
-            try await app.write(clearingCaches: false) { db in try await record(status, scored: false, matched: matched, on: db) }
+            try await app.scores.batched(exerciseID, app: app) { _, state in record(status, scored: false, matched: matched, in: &state) }
             return AttemptResult(
                 status: status, message: matched == nil ? "Incorrect (white-team test, not scored)" : "Correct (white-team test, not scored)")
         }
@@ -161,13 +153,13 @@ enum Attempts {
 
         guard let matched else {
             // nil: locked out; .some(nil): no limit; .some(n): n attempts left.
-            let left: Int?? = try await app.write(clearingCaches: false) { db in
-                let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, on: db)
+            let left: Int?? = try await app.scores.batched(exerciseID, app: app) { db, state in
+                let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db)
                 if let maxAttempts, used >= maxAttempts {
-                    try await record(.locked, scored: false, on: db)
+                    record(.locked, scored: false, in: &state)
                     return nil
                 }
-                try await record(.incorrect, scored: true, on: db)
+                record(.incorrect, scored: true, in: &state)
                 return .some(maxAttempts.map { $0 - used - 1 })
             }
             guard let left else { return usedUp }
@@ -175,14 +167,16 @@ enum Attempts {
             return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left)
         }
 
-        return try await app.scores.write(exerciseID, app: app) { db, state in
+        return try await app.scores.batched(exerciseID, app: app) { db, state in
             // Decided again under the exercise's lock: another member may have just solved it.
             if state.projection.hasSolved(team: teamID, challenge: challengeID) {
-                try await record(.alreadySolved, scored: false, on: db)
+                record(.alreadySolved, scored: false, in: &state)
                 return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
             }
-            if let maxAttempts, try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, on: db) >= maxAttempts {
-                try await record(.locked, scored: false, on: db)
+            if let maxAttempts,
+                try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db) >= maxAttempts
+            {
+                record(.locked, scored: false, in: &state)
                 return usedUp
             }
             var found: Set<Int> = [matched]
@@ -190,14 +184,17 @@ enum Attempts {
                 let earlier = try await Submission.query(on: db)
                     .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
                 found.formUnion(earlier.compactMap(\.matched))
+                found.formUnion(
+                    state.newSubmissions.filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
+                        .compactMap(\.matched))
             }
             guard found.count >= needed else {
-                try await record(.partial, scored: true, matched: matched, on: db)
+                record(.partial, scored: true, matched: matched, in: &state)
                 return AttemptResult(
                     status: .partial, message: "Correct, \(found.count) of \(needed) flags found",
                     progress: .init(found: found.count, total: needed))
             }
-            let submissionID = try await record(.correct, scored: true, matched: matched, on: db)
+            let submissionID = record(.correct, scored: true, matched: matched, in: &state)
             let fact = ScoreFactRecord()
             fact.teamID = teamID
             fact.at = now
@@ -209,7 +206,7 @@ enum Attempts {
             fact.actorID = user
             fact.actorName = context.team?.name ?? ""
             fact.submissionID = submissionID
-            try await app.scores.append(fact, to: &state, on: db)
+            state.append(fact)
             let points = state.projection.points(ofSolve: fact.seq) ?? 0
             return AttemptResult(
                 status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points,
@@ -263,17 +260,21 @@ enum Attempts {
             fact.reason = "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)"
             fact.actorID = user
             fact.actorName = team.name
-            try await app.scores.append(fact, to: &state, on: db)
+            state.append(fact)
             return HintDTO(entry, index, unlocked: true)
         }
     }
 
-    /// Incorrect flags the team has submitted for the challenge; 0 without a limit (no query).
-    private static func incorrectAttempts(team: UUID, challenge: UUID, limit: Int?, on db: any Database) async throws -> Int {
+    /// Incorrect flags the team has submitted for the challenge, stored or waiting in this write;
+    /// 0 without a limit (no query).
+    private static func incorrectAttempts(
+        team: UUID, challenge: UUID, limit: Int?, state: ScoreEngine.State, on db: any Database
+    ) async throws -> Int {
         guard limit != nil else { return 0 }
-        return try await Submission.query(on: db)
+        let stored = try await Submission.query(on: db)
             .filter(\.$teamID == team).filter(\.$challengeID == challenge)
             .filter(\.$result == AttemptResult.Status.incorrect.rawValue).count()
+        return stored + state.newSubmissions.count { $0.teamID == team && $0.challengeID == challenge && $0.result == .incorrect }
     }
 
     static func unlockedHints(team: UUID, challenge: UUID, on db: any Database) async throws -> Set<String> {

@@ -60,6 +60,29 @@ final class Submission: Model, @unchecked Sendable {
     init() {}
 }
 
+/// A submission about to be stored by a group commit (`ScoreEngine.batched`), written without
+/// Fluent's per-model reflection: flag submission is the hottest write there is.
+struct SubmissionRow: Sendable {
+    var id = UUID()
+    var exerciseID: UUID
+    var challengeID: UUID
+    var teamID: UUID?
+    var userID: UUID
+    var at: Date
+    var sourceAddress: String?
+    var result: AttemptResult.Status
+    var matched: Int?
+    var provided: String
+    var scored: Bool
+
+    static let columns = [
+        "id", "exercise_id", "challenge_id", "team_id", "user_id", "at", "source_address", "result", "matched", "provided", "scored",
+    ]
+    var values: [any Encodable & Sendable] {
+        [id, exerciseID, challengeID, teamID, userID, at, sourceAddress, result.rawValue, matched, provided, scored]
+    }
+}
+
 struct M006CreateChallengesAndScores: AsyncMigration {
     func prepare(on database: any Database) async throws {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.

@@ -53,8 +53,12 @@ final class Exercise: Model, @unchecked Sendable {
     }
 
     var firstBlood: FirstBloodBonus {
-        get { FirstBloodBonus(percents: firstBloodText.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }) }
+        get { Self.firstBlood(firstBloodText) }
         set { firstBloodText = Self.firstBloodText(newValue) }
+    }
+
+    static func firstBlood(_ text: String) -> FirstBloodBonus {
+        FirstBloodBonus(percents: text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) })
     }
 
     static func firstBloodText(_ bonus: FirstBloodBonus) -> String {

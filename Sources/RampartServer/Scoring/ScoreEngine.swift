@@ -19,6 +19,23 @@ final class ScoreEngine: @unchecked Sendable {
         var projection: ScoreProjection
         var lastSeq: Int
         var loadedAt: Date
+        /// What the current write stores when its bodies are done, many rows per statement:
+        /// new submissions and facts, and the teams whose projection rows changed.
+        var newSubmissions: [SubmissionRow] = []
+        var newFacts: [ScoreFactRecord] = []
+        var dirty: Set<UUID> = []
+
+        /// Appends one fact: the next `seq` and the projection. The fact and the team rows it changed
+        /// are stored when the write's bodies are done, before it commits.
+        mutating func append(_ record: ScoreFactRecord) {
+            record.id = record.id ?? UUID()
+            record.exerciseID = exerciseID
+            record.seq = lastSeq + 1
+            lastSeq = record.seq
+            newFacts.append(record)
+            guard let fact = record.fact else { return }
+            dirty.formUnion(projection.apply(fact))
+        }
     }
 
     /// How stale a read may be: facts written by another node or process appear within this.
@@ -27,11 +44,29 @@ final class ScoreEngine: @unchecked Sendable {
     private let lock = NIOLock()
     private var states: [UUID: State] = [:]
     private var boards: [UUID: Boards] = [:]
+    /// Writes waiting for their exercise's next group commit, and the exercises with a commit under way.
+    private var queued: [UUID: [Queued]] = [:]
+    private var committing: Set<UUID> = []
 
+    /// Most writes one group commit takes.
+    static let batchLimit = 256
+
+    /// An exercise's cached boards. A stale board is still served while one request rebuilds it,
+    /// so a change costs one rebuild, not one per waiting reader.
     struct Boards {
         var live: Scoreboard?
         var frozen: Scoreboard?
+        var liveStale = false
+        var frozenStale = false
     }
+
+    /// Readers that find a board or state missing or due wait for the one rebuild under way.
+    let boardBuilds = SingleFlight<Scoreboard>()
+    private let syncs = SingleFlight<State>()
+
+    /// The least time between two rebuilds of a board while facts keep arriving: under a storm of
+    /// submissions, readers see standings at most this much behind, and rebuilding stays cheap.
+    static let boardInterval: TimeInterval = 0.2
 
     // MARK: state
 
@@ -40,33 +75,43 @@ final class ScoreEngine: @unchecked Sendable {
         if let cached = lock.withLock({ states[exerciseID] }), now.timeIntervalSince(cached.loadedAt) < Self.freshness {
             return cached
         }
-        let state = try await sync(exerciseID, on: db, now: now)
-        install(state)
-        return state
+        return try await syncs.run(exerciseID.uuidString) {
+            let state = try await self.sync(exerciseID, on: db, now: now)
+            self.install(state)
+            return state
+        }
     }
 
     /// Reads what changed since this node's copy: the facts after its last one, or everything when
     /// the challenges changed (`scoring_version`).
     private func sync(_ exerciseID: UUID, on db: any Database, now: Date) async throws -> State {
-        guard let exercise = try await Exercise.find(exerciseID, on: db) else {
-            throw AppError.notFound("Exercise", ko: "훈련")
-        }
+        guard let sql = db as? any SQLDatabase else { throw AppError.notFound("Exercise", ko: "훈련") }
+        // One statement when nothing changed elsewhere: the version and the last fact's `seq`.
+        guard
+            let exercise = try await sql.raw(
+                """
+                SELECT scoring_version, first_blood,
+                  (SELECT COALESCE(MAX(seq), 0) FROM score_facts WHERE exercise_id = \(bind: exerciseID)) AS last_seq
+                FROM exercises WHERE id = \(bind: exerciseID)
+                """
+            ).first()
+        else { throw AppError.notFound("Exercise", ko: "훈련") }
+        let version = try exercise.decode(column: "scoring_version", as: Int.self)
         let cached = lock.withLock { states[exerciseID] }
         var state: State
-        if let cached, cached.catalog.version == exercise.scoringVersion {
+        if let cached, cached.catalog.version == version {
             state = cached
         } else {
-            let catalog = try await ChallengeCatalog.load(
-                exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
+            let firstBlood = Exercise.firstBlood(try exercise.decode(column: "first_blood", as: String.self))
+            let catalog = try await ChallengeCatalog.load(exerciseID: exerciseID, version: version, firstBlood: firstBlood, on: db)
             state = State(
                 exerciseID: exerciseID, catalog: catalog, projection: ScoreProjection(challenges: catalog.scorings), lastSeq: 0, loadedAt: now)
         }
-        let facts = try await ScoreFactRecord.query(on: db)
-            .filter(\.$exerciseID == exerciseID).filter(\.$seq > state.lastSeq)
-            .sort(\.$seq).all()
-        for record in facts {
-            if let fact = record.fact { state.projection.apply(fact) }
-            state.lastSeq = record.seq
+        if try exercise.decode(column: "last_seq", as: Int.self) > state.lastSeq {
+            for (seq, fact) in try await ScoreFactRecord.facts(exerciseID, after: state.lastSeq, on: sql) {
+                if let fact { state.projection.apply(fact) }
+                state.lastSeq = seq
+            }
         }
         state.loadedAt = now
         return state
@@ -80,8 +125,13 @@ final class ScoreEngine: @unchecked Sendable {
             {
                 return
             }
-            if states[state.exerciseID]?.lastSeq != state.lastSeq || states[state.exerciseID]?.catalog.version != state.catalog.version {
-                boards[state.exerciseID] = nil
+            // New facts change the live board only; facts made now never reach a frozen one
+            // (it counts facts before the freeze), but new prices change both.
+            if states[state.exerciseID]?.catalog.version != state.catalog.version {
+                boards[state.exerciseID]?.liveStale = true
+                boards[state.exerciseID]?.frozenStale = true
+            } else if states[state.exerciseID]?.lastSeq != state.lastSeq {
+                boards[state.exerciseID]?.liveStale = true
             }
             states[state.exerciseID] = state
         }
@@ -92,7 +142,10 @@ final class ScoreEngine: @unchecked Sendable {
     /// changed); projections are kept and caught up, not rebuilt, unless the challenges did change.
     func forgetCachedReads() {
         lock.withLock {
-            boards.removeAll()
+            for id in boards.keys {
+                boards[id]?.live = nil
+                boards[id]?.frozen = nil
+            }
             for id in states.keys { states[id]?.loadedAt = .distantPast }
         }
     }
@@ -100,7 +153,7 @@ final class ScoreEngine: @unchecked Sendable {
     // MARK: writing facts
 
     /// Runs `body` in one transaction holding the exercise's scoring lock, with the state caught up;
-    /// facts it appends (`append`) reach the stored projection in the same transaction and this node's
+    /// facts it appends (`State.append`) reach the stored projection in the same transaction and this node's
     /// copy after the commit.
     func write<T: Sendable>(
         _ exerciseID: UUID, app: Application,
@@ -113,38 +166,128 @@ final class ScoreEngine: @unchecked Sendable {
             }
             var state = try await self.sync(exerciseID, on: db, now: now)
             let result = try await body(db, &state)
+            try await Self.flush(&state, on: db)
             return (result, state)
         }
         install(state)
         return result
     }
 
-    /// Appends one fact: the next `seq`, the projection, and the team rows it changed.
+    /// Like `write`, but commits together with the other writes of the exercise that are waiting
+    /// (group commit): one transaction, one lock and one disk flush for many flag submissions.
+    /// Each body runs on the state the ones before it left, and each caller is answered only after
+    /// the commit. Should the batch fail, each body runs again in a transaction of its own, so one
+    /// failing write answers only its own caller.
     @discardableResult
-    func append(_ record: ScoreFactRecord, to state: inout State, on db: any Database) async throws -> Set<UUID> {
-        record.exerciseID = state.exerciseID
-        record.seq = state.lastSeq + 1
-        try await record.create(on: db)
-        state.lastSeq = record.seq
-        guard let fact = record.fact else { return [] }
-        let changed = state.projection.apply(fact)
-        try await Self.store(changed, scores: state.projection.scores, exerciseID: state.exerciseID, on: db)
-        return changed
+    func batched<T: Sendable>(
+        _ exerciseID: UUID, app: Application,
+        _ body: @escaping @Sendable (any Database, inout State) async throws -> T
+    ) async throws -> T {
+        let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            let job = Queued(body: { db, state in try await body(db, &state) }, continuation: continuation)
+            let start = lock.withLock {
+                queued[exerciseID, default: []].append(job)
+                return committing.insert(exerciseID).inserted
+            }
+            if start { Task { await self.commitQueued(exerciseID, app: app) } }
+        }
+        guard let value = value as? T else { preconditionFailure("a queued write answered with the wrong type") }
+        return value
+    }
+
+    struct Queued: Sendable {
+        let body: @Sendable (any Database, inout State) async throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    /// Commits the exercise's queued writes, a batch at a time, until none is left.
+    private func commitQueued(_ exerciseID: UUID, app: Application) async {
+        while true {
+            let jobs: [Queued] = lock.withLock {
+                let waiting = queued[exerciseID] ?? []
+                guard !waiting.isEmpty else {
+                    queued[exerciseID] = nil
+                    committing.remove(exerciseID)
+                    return []
+                }
+                let batch = Array(waiting.prefix(Self.batchLimit))
+                queued[exerciseID] = Array(waiting.dropFirst(batch.count))
+                return batch
+            }
+            guard !jobs.isEmpty else { return }
+            do {
+                let results = try await write(exerciseID, app: app) { db, state in
+                    var results: [any Sendable] = []
+                    for job in jobs { results.append(try await job.body(db, &state)) }
+                    return results
+                }
+                for (job, result) in zip(jobs, results) { job.continuation.resume(returning: result) }
+            } catch {
+                guard jobs.count > 1 else {
+                    jobs[0].continuation.resume(throwing: error)
+                    continue
+                }
+                for job in jobs {
+                    do {
+                        job.continuation.resume(returning: try await write(exerciseID, app: app) { db, state in try await job.body(db, &state) })
+                    } catch {
+                        job.continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores what a write's bodies left in `state`: submissions, facts, then changed team rows.
+    private static func flush(_ state: inout State, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await insert(into: Submission.schema, SubmissionRow.columns, state.newSubmissions.map(\.values), on: sql)
+        try await insert(
+            into: ScoreFactRecord.schema,
+            [
+                "id", "exercise_id", "seq", "team_id", "at", "kind", "challenge_id", "hint_key", "withdraws", "points", "category", "reason",
+                "actor_id", "actor_name", "submission_id",
+            ],
+            state.newFacts.map { fact -> [any Encodable & Sendable] in
+                [
+                    fact.id, fact.exerciseID, fact.seq, fact.teamID, fact.at, fact.kind.rawValue, fact.challengeID, fact.hintKey,
+                    fact.withdraws, fact.points, fact.category, fact.reason, fact.actorID, fact.actorName, fact.submissionID,
+                ]
+            }, on: sql)
+        try await store(state.dirty, scores: state.projection.scores, exerciseID: state.exerciseID, on: db)
+        state.newSubmissions = []
+        state.newFacts = []
+        state.dirty = []
+    }
+
+    /// Inserts rows, a few hundred per statement (well under either database's limit on bound values).
+    private static func insert(
+        into table: String, _ columns: [String], _ rows: [[any Encodable & Sendable]], conflict: [String]? = nil, update: [String] = [],
+        on sql: any SQLDatabase
+    ) async throws {
+        var start = rows.startIndex
+        while start < rows.endIndex {
+            let end = min(start + 500, rows.endIndex)
+            let builder = sql.insert(into: table).columns(columns)
+            for row in rows[start..<end] { builder.values(row) }
+            if let conflict {
+                builder.onConflict(with: conflict) { update.reduce($0) { $0.set(excludedValueOf: $1) } }
+            }
+            try await builder.run()
+            start = end
+        }
     }
 
     /// Writes the stored projection rows of `teams`.
     static func store(_ teams: Set<UUID>, scores: [UUID: TeamScore], exerciseID: UUID, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        for team in teams {
+        let rows = teams.map { team -> [any Encodable & Sendable] in
             let score = scores[team] ?? TeamScore()
-            try await sql.raw(
-                """
-                INSERT INTO team_scores (id, exercise_id, team_id, total, categories, last_scored_at)
-                VALUES (\(bind: UUID()), \(bind: exerciseID), \(bind: team), \(bind: score.total), \(bind: Self.json(score.categories)), \(bind: score.lastScoredAt))
-                ON CONFLICT (exercise_id, team_id) DO UPDATE SET total = excluded.total, categories = excluded.categories, last_scored_at = excluded.last_scored_at
-                """
-            ).run()
+            return [UUID(), exerciseID, team, score.total, Self.json(score.categories), score.lastScoredAt]
         }
+        try await insert(
+            into: TeamScoreRecord.schema, ["id", "exercise_id", "team_id", "total", "categories", "last_scored_at"], rows,
+            conflict: ["exercise_id", "team_id"], update: ["total", "categories", "last_scored_at"], on: sql)
     }
 
     static func json(_ categories: [String: Int]) -> String {
@@ -160,13 +303,27 @@ final class ScoreEngine: @unchecked Sendable {
 
     // MARK: scoreboards
 
-    func cachedBoard(_ exerciseID: UUID, frozen: Bool) -> Scoreboard? {
-        lock.withLock { frozen ? boards[exerciseID]?.frozen : boards[exerciseID]?.live }
+    /// The cached board, and whether it is due for a rebuild: when it is stale (at most every
+    /// `boardInterval`) or, live, older than `freshness` (facts from other nodes).
+    func board(_ exerciseID: UUID, frozen: Bool, now: Date) -> (board: Scoreboard?, due: Bool) {
+        lock.withLock {
+            let entry = boards[exerciseID] ?? Boards()
+            guard let board = frozen ? entry.frozen : entry.live else { return (nil, true) }
+            let age = now.timeIntervalSince(board.builtAt)
+            let stale = frozen ? entry.frozenStale : entry.liveStale
+            return (board, age < 0 || (!frozen && age >= Self.freshness) || (stale && age >= Self.boardInterval))
+        }
     }
 
     func remember(_ board: Scoreboard, _ exerciseID: UUID, frozen: Bool) {
         lock.withLock {
-            if frozen { boards[exerciseID, default: Boards()].frozen = board } else { boards[exerciseID, default: Boards()].live = board }
+            if frozen {
+                boards[exerciseID, default: Boards()].frozen = board
+                boards[exerciseID]?.frozenStale = false
+            } else {
+                boards[exerciseID, default: Boards()].live = board
+                boards[exerciseID]?.liveStale = false
+            }
         }
     }
 
@@ -223,5 +380,40 @@ extension Application {
     var scores: ScoreEngine {
         get { storage.configured(ScoreEngineKey.self) }
         set { storage[ScoreEngineKey.self] = newValue }
+    }
+}
+
+/// One computation per key at a time: callers arriving while it runs wait for its result instead
+/// of repeating it (a cold cache under 32 simultaneous readers costs one load, not 32).
+final class SingleFlight<Value: Sendable>: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var waiting: [String: [CheckedContinuation<Value?, any Error>]] = [:]
+
+    func isRunning(_ key: String) -> Bool {
+        lock.withLock { waiting[key] != nil }
+    }
+
+    func run(_ key: String, _ work: @Sendable () async throws -> Value) async throws -> Value {
+        // nil: nobody was running it, so this caller does.
+        let joined: Value? = try await withCheckedThrowingContinuation { continuation in
+            let leader = lock.withLock {
+                if waiting[key] != nil {
+                    waiting[key]?.append(continuation)
+                    return false
+                }
+                waiting[key] = []
+                return true
+            }
+            if leader { continuation.resume(returning: nil) }
+        }
+        if let joined { return joined }
+        do {
+            let value = try await work()
+            for waiter in lock.withLock({ waiting.removeValue(forKey: key) ?? [] }) { waiter.resume(returning: value) }
+            return value
+        } catch {
+            for waiter in lock.withLock({ waiting.removeValue(forKey: key) ?? [] }) { waiter.resume(throwing: error) }
+            throw error
+        }
     }
 }

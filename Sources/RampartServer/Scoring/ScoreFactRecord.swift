@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import SQLKit
 import Vapor
 
 /// A score fact as stored: immutable once written. `seq` orders an exercise's facts.
@@ -32,20 +33,48 @@ final class ScoreFactRecord: Model, @unchecked Sendable {
 
     /// The fact as the projection reads it.
     var fact: ScoreFact? {
-        let kind: ScoreFact.Kind
-        switch self.kind {
+        Self.fact(
+            seq: seq, team: teamID, at: at, kind: kind, challenge: challengeID, withdraws: withdraws, points: points, category: category)
+    }
+
+    static func fact(
+        seq: Int, team: UUID, at: Date, kind: Kind, challenge: UUID?, withdraws: Int?, points: Int, category: String
+    ) -> ScoreFact? {
+        let factKind: ScoreFact.Kind
+        switch kind {
         case .solve:
-            guard let challengeID else { return nil }
-            kind = .solve(challenge: challengeID)
+            guard let challenge else { return nil }
+            factKind = .solve(challenge: challenge)
         case .withdrawal:
             guard let withdraws else { return nil }
-            kind = .withdrawal(solve: withdraws)
+            factKind = .withdrawal(solve: withdraws)
         case .hint:
-            kind = .hint(cost: points)
+            factKind = .hint(cost: points)
         case .adjustment:
-            kind = .adjustment(points: points, category: category)
+            factKind = .adjustment(points: points, category: category)
         }
-        return ScoreFact(id: seq, team: teamID, at: at, kind: kind)
+        return ScoreFact(id: seq, team: team, at: at, kind: factKind)
+    }
+
+    /// The exercise's facts after `seq`, in order, read without Fluent's per-model reflection: every
+    /// scoring write catches up with this first. A row whose kind this version does not know is skipped.
+    static func facts(_ exerciseID: UUID, after seq: Int, on sql: any SQLDatabase) async throws -> [(seq: Int, fact: ScoreFact?)] {
+        let rows = try await sql.select()
+            .columns("seq", "team_id", "at", "kind", "challenge_id", "withdraws", "points", "category")
+            .from(schema).where("exercise_id", .equal, exerciseID).where("seq", .greaterThan, seq).orderBy("seq")
+            .all()
+        return try rows.map { row in
+            let seq = try row.decode(column: "seq", as: Int.self)
+            guard let kind = Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return (seq, nil) }
+            return (
+                seq,
+                fact(
+                    seq: seq, team: try row.decode(column: "team_id", as: UUID.self), at: try row.decode(column: "at", as: Date.self),
+                    kind: kind, challenge: try row.decode(column: "challenge_id", as: UUID?.self),
+                    withdraws: try row.decode(column: "withdraws", as: Int?.self), points: try row.decode(column: "points", as: Int.self),
+                    category: try row.decode(column: "category", as: String.self))
+            )
+        }
     }
 }
 

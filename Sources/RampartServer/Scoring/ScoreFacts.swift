@@ -82,7 +82,7 @@ enum ScoreFacts {
             fact.reason = reason
             fact.actorID = actor.id
             fact.actorName = actor.name
-            try await app.scores.append(fact, to: &state, on: db)
+            state.append(fact)
             try await Audit.record(
                 AuditEvent(
                     exerciseID: context.exerciseID, action: "score.adjust", subjectType: "team", subject: team.slug,
@@ -121,7 +121,7 @@ enum ScoreFacts {
             fact.reason = "Withdrew the solve of \(name): \(reason)"
             fact.actorID = actor.id
             fact.actorName = actor.name
-            try await app.scores.append(fact, to: &state, on: db)
+            state.append(fact)
             let team = try await Team.find(solve.teamID, on: db)
             try await Audit.record(
                 AuditEvent(

@@ -3,7 +3,8 @@ import RampartCore
 import Vapor
 
 /// The standings of one exercise as a board shows them, built from the stored projection (live) or
-/// from the facts made before the freeze (frozen), and cached until a fact or a team changes.
+/// from the facts made before the freeze (frozen), and cached until a fact or a team changes
+/// (`ScoreEngine.board`).
 /// The API's JSON bodies are encoded once per build, so a read costs no query and no encoding.
 struct Scoreboard: Sendable {
     struct Row: Sendable {
@@ -30,14 +31,15 @@ struct Scoreboard: Sendable {
         let exercise = context.exercise
         let now = app.dependencies.now()
         let frozen = !context.isWhite && exercise.freezeAt.map { now >= $0 } == true
-        if let cached = app.scores.cachedBoard(context.exerciseID, frozen: frozen),
-            frozen || now.timeIntervalSince(cached.builtAt) < ScoreEngine.freshness, now >= cached.builtAt
-        {
-            return cached
+        let (cached, due) = app.scores.board(context.exerciseID, frozen: frozen, now: now)
+        let key = "\(context.exerciseID)|\(frozen)"
+        // While one reader rebuilds a board that exists, the others keep reading the old one.
+        if let cached, !due || app.scores.boardBuilds.isRunning(key) { return cached }
+        return try await app.scores.boardBuilds.run(key) {
+            let board = try await build(exercise, frozen: frozen, app: app, on: db, now: now)
+            app.scores.remember(board, context.exerciseID, frozen: frozen)
+            return board
         }
-        let board = try await build(exercise, frozen: frozen, app: app, on: db, now: now)
-        app.scores.remember(board, context.exerciseID, frozen: frozen)
-        return board
     }
 
     private static func build(_ exercise: Exercise, frozen: Bool, app: Application, on db: any Database, now: Date) async throws -> Scoreboard {

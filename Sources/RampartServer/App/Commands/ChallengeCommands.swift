@@ -26,20 +26,36 @@ struct ChallengeCommands: AsyncCommandGroup {
             guard let slug = signature.exercise else { throw ConfigurationError("--exercise SLUG is required") }
             let app = context.application
             let console = context.console
-            let tree = try ChallengeTree.read(root: URL(fileURLWithPath: signature.dir))
+            var tree = try ChallengeTree.read(root: URL(fileURLWithPath: signature.dir))
+            let exercise = try await Exercises.find(slug, on: app.db)
+            let exerciseID = try exercise.requireID()
+            // Attachments first, then references: a challenge whose files cannot be read is dropped,
+            // and so is any challenge that needs it; the rest import.
+            let maxBytes = app.rampart.maxUploadBytes
+            var files: [String: [(name: String, data: Data)]] = [:]
+            var unreadable: [ChallengeTree.Failure] = []
+            for entry in tree.entries {
+                do {
+                    files[entry.path] = try entry.challenge.files.map { path in
+                        let url = entry.folder.appendingPathComponent(path)
+                        let data = try Data(contentsOf: url)
+                        guard data.count <= maxBytes else {
+                            throw ConfigurationError("'\(path)' is \(data.count) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
+                        }
+                        return (url.lastPathComponent, data)
+                    }
+                } catch {
+                    unreadable.append(.init(path: entry.path, issues: [ExerciseFileIssue(line: nil, field: "files", message: "\(error)")]))
+                }
+            }
+            tree.failures += unreadable
+            tree.entries.removeAll { files[$0.path] == nil }
+            let existing = try await Challenge.query(on: app.db).filter(\.$exercise.$id == exerciseID).all().map(\.name)
+            tree.dropUnresolvedReferences(existing: Set(existing))
+            let batch = tree.entries.map { (spec: $0.challenge, files: files[$0.path] ?? []) }
             for failure in tree.failures { console.error(failure.description) }
             for entry in tree.entries {
                 for warning in entry.warnings { console.warning("\(entry.path): warning: \(warning)") }
-            }
-            let exercise = try await Exercises.find(slug, on: app.db)
-            let exerciseID = try exercise.requireID()
-            var batch: [(spec: ChallengeSpec, files: [(name: String, data: Data)])] = []
-            for entry in tree.entries {
-                let files = try entry.challenge.files.map { path -> (name: String, data: Data) in
-                    let url = entry.folder.appendingPathComponent(path)
-                    return (url.lastPathComponent, try Data(contentsOf: url))
-                }
-                batch.append((entry.challenge, files))
             }
             let actor = AuditActor.commandLine("challenge import")
             let now = app.dependencies.now()

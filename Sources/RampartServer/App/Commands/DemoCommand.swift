@@ -101,18 +101,18 @@ enum DemoExercise {
                 else { continue }
                 record.challengeID = id
                 record.category = state.catalog.byID[id]?.category ?? ""
-                try await app.scores.append(record, to: &state, on: db)
+                state.append(record)
             }
             if let id = state.catalog.idByName["Ransom note"], let hint = fact("blue-jp", 25, .hint, "Unlocked hint 'The family' of Ransom note") {
                 hint.challengeID = id
                 hint.hintKey = "family"
                 hint.points = 50
                 hint.category = ScoreProjection.hintsCategory
-                try await app.scores.append(hint, to: &state, on: db)
+                state.append(hint)
             }
             if let adjustment = fact("blue-au", 20, .adjustment, "Clear, timely incident report to Exercise Control") {
                 adjustment.points = 40
-                try await app.scores.append(adjustment, to: &state, on: db)
+                state.append(adjustment)
             }
         }
     }
