@@ -166,16 +166,22 @@ import VaporTesting
     }
 
     @Test(arguments: TestDatabase.all)
-    func onlyEmptyTeamsCanBeDeleted(_ database: TestDatabase) async throws {
+    func onlyEmptyTeamsWithoutScoreFactsCanBeDeleted(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in
             let fixture = try await Fixture.make(app)
             let white = try await fixture.headers(.white)
+            for slug in ["typo", "scored"] {
+                _ = try await app.testing().sendRequest(
+                    .POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": slug, "kind": "blue", "name": slug]))
+            }
             _ = try await app.testing().sendRequest(
-                .POST, "/api/v1/exercises/ex/teams", headers: .json(white), body: .json(["slug": "typo", "kind": "blue", "name": "Typo"]))
+                .POST, "/api/v1/exercises/ex/teams/scored/adjustments", headers: .json(white), body: .json(["points": 5, "reason": "report"]))
             let occupied = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/blue", headers: white)
+            let scored = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/scored", headers: white)
             let deleted = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/typo", headers: white)
             let again = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/teams/typo", headers: white)
             #expect(occupied.status == .conflict && occupied.errorCode == "team_not_empty")
+            #expect(scored.status == .conflict && scored.errorCode == "team_has_score_facts")
             #expect(deleted.status == .noContent)
             #expect(again.status == .notFound)
             #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "team.delete").count() == 1)

@@ -227,6 +227,13 @@ enum Teams {
                     "team_not_empty", "Team '\(teamSlug)' has \(members) member(s); move or remove them first",
                     ko: "'\(teamSlug)' 팀에 구성원이 \(members)명 있습니다. 먼저 옮기거나 제거하십시오")
             }
+            // Score facts are never deleted, so neither is a team they are about.
+            let facts = try await ScoreFactRecord.query(on: db).filter(\.$teamID == team.requireID()).count()
+            guard facts == 0 else {
+                throw AppError.conflict(
+                    "team_has_score_facts", "Team '\(teamSlug)' has \(facts) score fact(s); score facts are never deleted",
+                    ko: "'\(teamSlug)' 팀에 점수 기록이 \(facts)개 있습니다. 점수 기록은 삭제되지 않습니다")
+            }
             try await team.delete(on: db)
             try await Audit.record(
                 AuditEvent(
