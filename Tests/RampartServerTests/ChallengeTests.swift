@@ -235,6 +235,41 @@ enum TestChallenges {
     }
 
     @Test(arguments: TestDatabase.all)
+    func aPublicScoreboardIsReadableWithoutLoggingInAndNothingElseIs(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            let fixture = try await Fixture.make(app)
+            let white = try await fixture.headers(.white)
+            let outsider = try await fixture.headers(.outsider)
+            func status(_ path: String, _ headers: HTTPHeaders = [:]) async throws -> HTTPStatus {
+                try await app.testing().sendRequest(.GET, path, headers: headers).status
+            }
+            #expect(try await status("/api/v1/exercises/ex/ctftime.json") == .unauthorized)
+            // act: the white team makes the scoreboard public
+            let patched = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["public_scoreboard": true]))
+            let exercise = try patched.json() as? [String: Any]
+            #expect(patched.status == .ok && exercise?["public_scoreboard"] as? Bool == true)
+            // check: board, feed and page for anyone; nothing else
+            #expect(try await status("/api/v1/exercises/ex/scoreboard") == .ok)
+            let feed = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/ctftime.json")
+            #expect(feed.status == .ok && feed.body.string.contains("\"standings\""))
+            #expect(try await status("/exercises/ex/scoreboard") == .ok)
+            #expect(try await status("/api/v1/exercises/ex/scoreboard", outsider) == .ok)
+            #expect(try await status("/api/v1/exercises/ex/teams/blue/score-facts") == .unauthorized)
+            #expect(try await status("/api/v1/exercises/ex/challenges") == .unauthorized)
+            #expect(try await status("/api/v1/exercises/ex/challenges", outsider) == .notFound)
+            #expect(try await status("/api/v1/exercises/nope/scoreboard") == .unauthorized)
+            // the exercise file carries the switch, and turning it off takes effect at once
+            #expect(try await ExerciseFileStore.export("ex", on: app.db).yaml().contains("public_scoreboard: true"))
+            _ = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["public_scoreboard": false]))
+            #expect(try await status("/api/v1/exercises/ex/scoreboard") == .unauthorized)
+            #expect(try await status("/api/v1/exercises/ex/scoreboard", outsider) == .notFound)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func randomHistoriesKeepTheStoredProjectionEqualToARebuild(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, clock in
             // setup
@@ -336,6 +371,9 @@ enum TestChallenges {
             // needs the broken one, and a third needs that: both are skipped, the others still import
             try write("misc/after/challenge.yml", "name: After\ncategory: misc\nvalue: 10\nflags: [a]\nrequirements: [Broken]\n")
             try write("misc/later/challenge.yml", "name: Later\ncategory: misc\nvalue: 10\nflags: [b]\nrequirements: [After]\n")
+            // an attachment name no browser should save: skipped, not fatal
+            try write("misc/dotfile/challenge.yml", "name: Dotfile\ncategory: misc\nvalue: 10\nflags: [c]\nfiles: [.env]\n")
+            try write("misc/dotfile/.env", "SECRET=1")
             _ = try await Fixture.make(app)
             let commands = CommandTests()
             // act

@@ -81,6 +81,9 @@ import VaporTesting
         case .admin:
             if role == .anonymous { return .unauthenticated }
             return role == .admin ? .allowed : .forbidden
+        case .scoreboard:
+            // The fixture's scoreboard is not public: members only.
+            return expectation(.everyMember, role: role, isAPI: isAPI)
         case .exercise(let kinds):
             switch role {
             case .anonymous: return .unauthenticated

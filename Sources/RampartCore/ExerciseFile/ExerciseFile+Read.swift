@@ -46,7 +46,9 @@ extension ExerciseFile {
     }
 
     private static func readExercise(_ fields: YAMLFields) -> ExerciseSpec? {
-        fields.rejectUnknown(["slug", "name", "name_ko", "description", "time_zone", "schedule", "first_blood", "attempts_per_minute"])
+        fields.rejectUnknown([
+            "slug", "name", "name_ko", "description", "time_zone", "schedule", "first_blood", "attempts_per_minute", "public_scoreboard",
+        ])
         let slug = fields.required("slug")
         if let slug, !Identifier.isValidSlug(slug) {
             fields.issues.report(fields.node("slug"), fields.field("slug"), "must use \(Identifier.slugRule)")
@@ -75,7 +77,8 @@ extension ExerciseFile {
                     }
                     return number
                 }),
-            attemptsPerMinute: fields.int("attempts_per_minute", in: 1...1_000_000) ?? ExerciseSpec.defaultAttemptsPerMinute
+            attemptsPerMinute: fields.int("attempts_per_minute", in: 1...1_000_000) ?? ExerciseSpec.defaultAttemptsPerMinute,
+            publicScoreboard: fields.bool("public_scoreboard") ?? false
         )
     }
 

@@ -50,6 +50,7 @@ extension ExerciseFile {
         if exercise.attemptsPerMinute != ExerciseSpec.defaultAttemptsPerMinute {
             pairs.append((key("attempts_per_minute"), Node(String(exercise.attemptsPerMinute))))
         }
+        if exercise.publicScoreboard { pairs.append((key("public_scoreboard"), Node("true"))) }
         return Node(pairs)
     }
 

@@ -44,14 +44,17 @@ public struct ExerciseSpec: Equatable, Sendable {
     public var firstBlood: FirstBloodBonus
     /// Incorrect flag submissions a team may make per challenge per minute (CTFd: 10).
     public var attemptsPerMinute: Int
+    /// The scoreboard and CTFtime feed can be read without logging in (what CTFtime polls).
+    public var publicScoreboard: Bool
 
     public static let defaultAttemptsPerMinute = 10
 
     public init(
         slug: String, name: String, nameKo: String? = nil, description: String = "",
         timeZone: String = "UTC", schedule: ScheduleSpec = ScheduleSpec(), firstBlood: FirstBloodBonus = .none,
-        attemptsPerMinute: Int = ExerciseSpec.defaultAttemptsPerMinute
+        attemptsPerMinute: Int = ExerciseSpec.defaultAttemptsPerMinute, publicScoreboard: Bool = false
     ) {
+        self.publicScoreboard = publicScoreboard
         self.firstBlood = firstBlood
         self.attemptsPerMinute = attemptsPerMinute
         self.slug = slug

@@ -14,6 +14,9 @@ enum Access: Sendable, Equatable, CustomStringConvertible {
     /// A member of the exercise named by the `:slug` parameter whose team is one of these kinds.
     /// Platform administrators count as white team everywhere.
     case exercise(Set<TeamKind>)
+    /// Every member of the exercise; anyone at all, logged in or not, when the exercise's scoreboard
+    /// is public (`public_scoreboard`), who then reads it as an observer would.
+    case scoreboard
 
     static let everyMember = Access.exercise(Set(TeamKind.allCases))
     static let white = Access.exercise([.white])
@@ -24,6 +27,7 @@ enum Access: Sendable, Equatable, CustomStringConvertible {
         case .signedIn: "signed in"
         case .admin: "admin"
         case .exercise(let kinds): "exercise: " + kinds.sorted().map(\.rawValue).joined(separator: ", ")
+        case .scoreboard: "exercise: every member, or anyone if the scoreboard is public"
         }
     }
 }
@@ -69,19 +73,40 @@ extension Request {
                 throw AppError.forbidden("The \(context.role.rawValue) team may not do this", ko: "\(S.kind(context.role).ko)은(는) 할 수 없습니다")
             }
             storage[ExerciseContextKey.self] = context
+        case .scoreboard:
+            do {
+                storage[ExerciseContextKey.self] = try await loadExerciseContext(for: requirePrincipal())
+            } catch let error as AppError where [.unauthorized, .notFound].contains(error.status) {
+                // Not a member: the public scoreboard, if there is one; otherwise the member answer.
+                guard let context = try await publicScoreboardContext() else { throw error }
+                storage[ExerciseContextKey.self] = context
+            }
         }
+    }
+
+    /// The observer's view of an exercise whose scoreboard is public; nil when it is not.
+    /// Cached like members' contexts (a settings change on this node clears it at once).
+    private func publicScoreboardContext() async throws -> ExerciseContext? {
+        let slug = try parameters.require("slug")
+        let cache = application.contextCache
+        let now = self.now
+        let key = cache.key(slug, ExerciseContextCache.publicViewer, false)
+        if let cached = cache.context(key, now: now) { return cached }
+        guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first(), exercise.publicScoreboard else { return nil }
+        let context = ExerciseContext(exercise: exercise, role: .yellow, team: nil, judge: false)
+        cache.remember(context, key, now: now)
+        return context
     }
 
     private func loadExerciseContext(for principal: Principal) async throws -> ExerciseContext {
         let slug = try parameters.require("slug")
         let now = self.now
-        if let cached = application.contextCache.context(slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now) {
-            return cached
-        }
         let cache = application.contextCache
-        return try await cache.loads.run(cache.key(slug, principal.id, principal.isAdmin)) {
+        let key = cache.key(slug, principal.id, principal.isAdmin)
+        if let cached = cache.context(key, now: now) { return cached }
+        return try await cache.loads.run(key) {
             let context = try await self.queryExerciseContext(slug: slug, principal: principal)
-            cache.remember(context, slug: slug, user: principal.id, isAdmin: principal.isAdmin, now: now)
+            cache.remember(context, key, now: now)
             return context
         }
     }
@@ -116,19 +141,22 @@ final class ExerciseContextCache: @unchecked Sendable {
 
     func key(_ slug: String, _ user: UUID, _ isAdmin: Bool) -> String { "\(slug)|\(user)|\(isAdmin)" }
 
-    func context(slug: String, user: UUID, isAdmin: Bool, now: Date) -> ExerciseContext? {
+    /// The user id under which the public view of an exercise is cached.
+    static let publicViewer = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    func context(_ key: String, now: Date) -> ExerciseContext? {
         lock.withLock {
-            guard let cached = entries[key(slug, user, isAdmin)], now.timeIntervalSince(cached.cachedAt) < Self.lifetime,
+            guard let cached = entries[key], now.timeIntervalSince(cached.cachedAt) < Self.lifetime,
                 now >= cached.cachedAt
             else { return nil }
             return cached.context
         }
     }
 
-    func remember(_ context: ExerciseContext, slug: String, user: UUID, isAdmin: Bool, now: Date) {
+    func remember(_ context: ExerciseContext, _ key: String, now: Date) {
         lock.withLock {
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key(slug, user, isAdmin)] = (context, now)
+            entries[key] = (context, now)
         }
     }
 

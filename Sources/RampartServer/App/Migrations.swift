@@ -10,6 +10,7 @@ enum Migrations {
         M004CreateCredentials(),
         M005CreateAuditRecords(),
         M006CreateChallengesAndScores(),
+        M007AddPublicScoreboard(),
     ]
 }
 

@@ -83,6 +83,16 @@ struct SubmissionRow: Sendable {
     }
 }
 
+struct M007AddPublicScoreboard: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Exercise.schema).field("public_scoreboard", .bool, .required, .sql(.default(false))).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Exercise.schema).deleteField("public_scoreboard").update()
+    }
+}
+
 struct M006CreateChallengesAndScores: AsyncMigration {
     func prepare(on database: any Database) async throws {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.

@@ -25,6 +25,8 @@ final class Exercise: Model, @unchecked Sendable {
     @Field(key: "first_blood") var firstBloodText: String
     @Field(key: "attempts_per_minute") var attemptsPerMinute: Int
     @Field(key: "scoring_version") var scoringVersion: Int
+    /// Scoreboard and CTFtime feed readable without logging in.
+    @Field(key: "public_scoreboard") var publicScoreboard: Bool
 
     // clock fields (RampartCore.ExerciseClock)
     @Field(key: "state") var state: ExerciseState
@@ -50,6 +52,7 @@ final class Exercise: Model, @unchecked Sendable {
         self.firstBloodText = ""
         self.attemptsPerMinute = ExerciseSpec.defaultAttemptsPerMinute
         self.scoringVersion = 0
+        self.publicScoreboard = false
     }
 
     var firstBlood: FirstBloodBonus {

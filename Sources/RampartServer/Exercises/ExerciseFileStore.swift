@@ -113,6 +113,7 @@ enum ExerciseFileStore {
             changes.note("freeze_at", stamp(exercise.freezeAt), stamp(spec.schedule.freezeAt))
             changes.note("first_blood", exercise.firstBloodText, Exercise.firstBloodText(spec.firstBlood))
             changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(spec.attemptsPerMinute))
+            changes.note("public_scoreboard", String(exercise.publicScoreboard), String(spec.publicScoreboard))
             if !changes.isEmpty {
                 copy(spec, to: exercise)
                 try await exercise.save(on: db)
@@ -255,6 +256,7 @@ enum ExerciseFileStore {
         exercise.freezeAt = spec.schedule.freezeAt
         exercise.firstBlood = spec.firstBlood
         exercise.attemptsPerMinute = spec.attemptsPerMinute
+        exercise.publicScoreboard = spec.publicScoreboard
     }
 
     /// Compared to the second: databases may keep sub-second digits a file does not.
@@ -276,7 +278,8 @@ enum ExerciseFileStore {
             windows: windows.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) })
         let spec = ExerciseSpec(
             slug: exercise.slug, name: exercise.name, nameKo: exercise.nameKo, description: exercise.description,
-            timeZone: exercise.timeZone, schedule: schedule, firstBlood: exercise.firstBlood, attemptsPerMinute: exercise.attemptsPerMinute)
+            timeZone: exercise.timeZone, schedule: schedule, firstBlood: exercise.firstBlood, attemptsPerMinute: exercise.attemptsPerMinute,
+            publicScoreboard: exercise.publicScoreboard)
         let teamSpecs = teams.map { team in
             TeamSpec(
                 slug: team.slug, kind: team.kind, name: team.name, nameKo: team.nameKo, nation: team.nation.flatMap(Nation.init),

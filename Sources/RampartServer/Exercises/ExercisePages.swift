@@ -50,7 +50,8 @@ enum ExercisePages {
                         description: (try? req.content.get(String.self, at: "description")) ?? "", timeZone: zoneName,
                         startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone)),
                         freezeAt: .some(try formDate(req, "freeze_at", zone)), firstBlood: try formPercents(req, "first_blood"),
-                        attemptsPerMinute: req.formField("attempts_per_minute").flatMap(Int.init)),
+                        attemptsPerMinute: req.formField("attempts_per_minute").flatMap(Int.init),
+                        publicScoreboard: req.formFlag("public_scoreboard")),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await settingsPage(req, error: error.text(PageContext(req).locale))
@@ -292,7 +293,8 @@ enum ExercisePages {
                     hint: page.t(.firstBloodHint), maxLength: 400),
                 UI.field(
                     page.t(.attemptsPerMinute), name: "attempts_per_minute", value: String(exercise.attemptsPerMinute), type: .number,
-                    maxLength: nil)
+                    maxLength: nil),
+                UI.checkbox(page.t(.publicScoreboard), name: "public_scoreboard", checked: exercise.publicScoreboard)
             ),
             UI.section(
                 page.t(.windows),

@@ -23,6 +23,7 @@ enum Exercises {
         /// Percentages for the first solvers of challenges that set no bonus of their own.
         var firstBlood: [Double]?
         var attemptsPerMinute: Int?
+        var publicScoreboard: Bool?
     }
 
     static func create(_ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
@@ -127,6 +128,10 @@ enum Exercises {
             }
             changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(attempts))
             exercise.attemptsPerMinute = attempts
+        }
+        if let publicScoreboard = fields.publicScoreboard {
+            changes.note("public_scoreboard", String(exercise.publicScoreboard), String(publicScoreboard))
+            exercise.publicScoreboard = publicScoreboard
         }
         let schedule = ScheduleSpec(startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt)
         if let problem = schedule.problems().first {

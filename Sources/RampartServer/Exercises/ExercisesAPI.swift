@@ -31,6 +31,7 @@ struct ExerciseDTO: Content {
     var elapsedSeconds: Double
     var firstBlood: [Double]
     var attemptsPerMinute: Int
+    var publicScoreboard: Bool
     var windows: [WindowDTO]?
 
     enum CodingKeys: String, CodingKey {
@@ -45,6 +46,7 @@ struct ExerciseDTO: Content {
         case elapsedSeconds = "elapsed_seconds"
         case firstBlood = "first_blood"
         case attemptsPerMinute = "attempts_per_minute"
+        case publicScoreboard = "public_scoreboard"
     }
 
     init(_ exercise: Exercise, now: Date, windows: [ScheduleWindow]? = nil) {
@@ -62,6 +64,7 @@ struct ExerciseDTO: Content {
         elapsedSeconds = exercise.clock.elapsed(at: now)
         firstBlood = exercise.firstBlood.percents
         attemptsPerMinute = exercise.attemptsPerMinute
+        publicScoreboard = exercise.publicScoreboard
         self.windows = windows?.map { WindowDTO(id: $0.id!, name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }
     }
 }
@@ -137,11 +140,13 @@ enum ExercisesAPI {
         var freezeAt: Patch<Date>
         var firstBlood: [Double]?
         var attemptsPerMinute: Int?
+        var publicScoreboard: Bool?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case slug, name, description
             case firstBlood = "first_blood"
             case attemptsPerMinute = "attempts_per_minute"
+            case publicScoreboard = "public_scoreboard"
             case nameKo = "name_ko"
             case timeZone = "time_zone"
             case startsAt = "starts_at"
@@ -161,13 +166,14 @@ enum ExercisesAPI {
             freezeAt = try container.patch(Date.self, forKey: .freezeAt)
             firstBlood = try container.decodeIfPresent([Double].self, forKey: .firstBlood)
             attemptsPerMinute = try container.decodeIfPresent(Int.self, forKey: .attemptsPerMinute)
+            publicScoreboard = try container.decodeIfPresent(Bool.self, forKey: .publicScoreboard)
         }
 
         var fields: Exercises.Fields {
             Exercises.Fields(
                 slug: slug, name: name, nameKo: nameKo.update, description: description, timeZone: timeZone,
                 startsAt: startsAt.update, endsAt: endsAt.update, freezeAt: freezeAt.update, firstBlood: firstBlood,
-                attemptsPerMinute: attemptsPerMinute)
+                attemptsPerMinute: attemptsPerMinute, publicScoreboard: publicScoreboard)
         }
     }
 

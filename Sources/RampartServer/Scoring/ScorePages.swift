@@ -6,7 +6,7 @@ import Vapor
 /// The scoreboard with its chart, and the trail of facts behind a team's total.
 enum ScorePages {
     static func register(_ routes: any RoutesBuilder) {
-        routes.endpoint(.GET, .scoreboard(AppRoute.param.slug), .everyMember) { req async throws -> Response in
+        routes.endpoint(.GET, .scoreboard(AppRoute.param.slug), .scoreboard) { req async throws -> Response in
             try await scoreboardPage(req)
         }
         routes.endpoint(.GET, .teamScore(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> Response in

@@ -4,11 +4,11 @@ import Vapor
 
 enum ScoresAPI {
     static func register(_ routes: any RoutesBuilder) {
-        routes.endpoint(.GET, .apiScoreboard(AppRoute.param.slug), .everyMember) { req async throws -> Response in
+        routes.endpoint(.GET, .apiScoreboard(AppRoute.param.slug), .scoreboard) { req async throws -> Response in
             let board = try await Scoreboard.current(for: try req.exerciseContext, app: req.application, on: req.db)
             return json(board.json)
         }
-        routes.endpoint(.GET, .apiCTFtime(AppRoute.param.slug), .everyMember) { req async throws -> Response in
+        routes.endpoint(.GET, .apiCTFtime(AppRoute.param.slug), .scoreboard) { req async throws -> Response in
             let board = try await Scoreboard.current(for: try req.exerciseContext, app: req.application, on: req.db)
             return json(board.ctftime)
         }

@@ -229,6 +229,7 @@ enum S: String, CaseIterable, Sendable {
     case firstBlood
     case firstBloodHint
     case attemptsPerMinute
+    case publicScoreboard
 
     func text(_ locale: UILocale) -> String {
         locale == .ko ? ko : en
@@ -369,6 +370,7 @@ enum S: String, CaseIterable, Sendable {
         case .firstBlood: "First-blood bonus (%)"
         case .firstBloodHint: "Percent of the value for the first solvers, comma-separated: 10, 5, 2. Challenges may set their own."
         case .attemptsPerMinute: "Incorrect flags per minute"
+        case .publicScoreboard: "Public scoreboard (readable without logging in; the CTFtime feed too)"
         case .account: "Account"
         case .action: "Action"
         case .active: "Active"
@@ -599,6 +601,7 @@ enum S: String, CaseIterable, Sendable {
         case .firstBlood: "첫 풀이 보너스 (%)"
         case .firstBloodHint: "첫 풀이 팀들에게 주는 값의 백분율, 쉼표로 구분: 10, 5, 2. 문제별로 따로 정할 수 있습니다."
         case .attemptsPerMinute: "분당 오답 허용 수"
+        case .publicScoreboard: "공개 점수판 (로그인 없이 열람, CTFtime 피드 포함)"
         case .account: "계정"
         case .action: "작업"
         case .active: "활성"

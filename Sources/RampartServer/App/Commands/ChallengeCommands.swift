@@ -42,10 +42,11 @@ struct ChallengeCommands: AsyncCommandGroup {
                         guard data.count <= maxBytes else {
                             throw ConfigurationError("'\(path)' is \(data.count) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
                         }
-                        return (url.lastPathComponent, data)
+                        return (try Challenges.validateFileName(url.lastPathComponent), data)
                     }
                 } catch {
-                    unreadable.append(.init(path: entry.path, issues: [ExerciseFileIssue(line: nil, field: "files", message: "\(error)")]))
+                    let message = (error as? AppError).map { "\($0.message)" } ?? "\(error)"
+                    unreadable.append(.init(path: entry.path, issues: [ExerciseFileIssue(line: nil, field: "files", message: message)]))
                 }
             }
             tree.failures += unreadable
