@@ -8,6 +8,7 @@
 #   submissions   POST …/attempts from random teams on random challenges, ~1 in 3 correct
 #                 (incorrect-flag limit raised for the run); every one stored before it is answered
 #   scoreboard    GET …/scoreboard with a team's token, while nothing else runs
+#   board page    GET /exercises/bench/scoreboard, the HTML page with its chart, same token
 # Usage: bench/scoreboard.sh [duration-seconds] [connections] [teams] [challenges]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,7 @@ run livez "$url/livez"
 run healthz "$url/healthz"
 run submissions -s "$data/submit.lua" "$url"
 run scoreboard -H "Authorization: Bearer $token" "$url/api/v1/exercises/bench/scoreboard"
+run "board page" -H "Authorization: Bearer $token" "$url/exercises/bench/scoreboard"
 curl -sf "$url/api/v1/exercises/bench/scoreboard" -H "Authorization: Bearer $token" | python3 -c '
 import json, sys; d = json.load(sys.stdin); print("leader:", d["standings"][0]["team"], d["standings"][0]["score"])'
 if [ -s "$data/server.log" ]; then

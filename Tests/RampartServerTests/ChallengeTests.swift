@@ -150,6 +150,10 @@ enum TestChallenges {
             // blue: withdrawn ransom (0) + two flags 100; blue2: ransom alone now 500 − hint 50 − 20
             #expect(standings.map { $0["slug"] as? String } == ["blue2", "blue"])
             #expect(standings.map { $0["score"] as? Int } == [430, 100])
+            // the page draws both teams' lines from their facts (blue2: 500, then −50 hint, then −20)
+            let page = try await app.testing().sendRequest(.GET, "/exercises/ex/scoreboard", headers: white)
+            #expect(page.body.string.components(separatedBy: "<polyline").count - 1 == 2)
+            #expect(page.body.string.contains("Second blue"))
             let ctftime = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/ctftime.json", headers: blue)
             #expect(ctftime.body.string.contains("\"pos\":1") && ctftime.body.string.contains("Second blue"))
 

@@ -60,8 +60,12 @@ final class ScoreEngine: @unchecked Sendable {
         var frozenStale = false
     }
 
+    /// Each board's score chart, drawn once per board build.
+    private var charts: [String: (builtAt: Date, data: ScoreChart.Data)] = [:]
+
     /// Readers that find a board or state missing or due wait for the one rebuild under way.
     let boardBuilds = SingleFlight<Scoreboard>()
+    private let chartBuilds = SingleFlight<ScoreChart.Data>()
     private let syncs = SingleFlight<State>()
 
     /// The least time between two rebuilds of a board while facts keep arriving: under a storm of
@@ -312,6 +316,19 @@ final class ScoreEngine: @unchecked Sendable {
             let age = now.timeIntervalSince(board.builtAt)
             let stale = frozen ? entry.frozenStale : entry.liveStale
             return (board, age < 0 || (!frozen && age >= Self.freshness) || (stale && age >= Self.boardInterval))
+        }
+    }
+
+    /// The chart of `board`, computed by `build` once per board build (the page reads facts for it).
+    func chart(
+        for board: Scoreboard, _ exerciseID: UUID, build: @Sendable () async throws -> ScoreChart.Data
+    ) async throws -> ScoreChart.Data {
+        let key = "\(exerciseID)|\(board.frozen)"
+        if let cached = lock.withLock({ charts[key] }), cached.builtAt == board.builtAt { return cached.data }
+        return try await chartBuilds.run("\(key)|\(board.builtAt.timeIntervalSince1970)") {
+            let data = try await build()
+            self.lock.withLock { self.charts[key] = (board.builtAt, data) }
+            return data
         }
     }
 

@@ -56,13 +56,19 @@ final class ScoreFactRecord: Model, @unchecked Sendable {
         return ScoreFact(id: seq, team: team, at: at, kind: factKind)
     }
 
-    /// The exercise's facts after `seq`, in order, read without Fluent's per-model reflection: every
-    /// scoring write catches up with this first. A row whose kind this version does not know is skipped.
-    static func facts(_ exerciseID: UUID, after seq: Int, on sql: any SQLDatabase) async throws -> [(seq: Int, fact: ScoreFact?)] {
-        let rows = try await sql.select()
+    /// The exercise's facts after `seq` (of `teams` only, made before `before`, when given), in order,
+    /// read without Fluent's per-model reflection: every scoring write catches up with this first, and
+    /// the score chart reads its teams' facts with it. A row whose kind this version does not know is
+    /// returned without a fact.
+    static func facts(
+        _ exerciseID: UUID, after seq: Int, teams: [UUID]? = nil, before: Date? = nil, on sql: any SQLDatabase
+    ) async throws -> [(seq: Int, fact: ScoreFact?)] {
+        let query = sql.select()
             .columns("seq", "team_id", "at", "kind", "challenge_id", "withdraws", "points", "category")
-            .from(schema).where("exercise_id", .equal, exerciseID).where("seq", .greaterThan, seq).orderBy("seq")
-            .all()
+            .from(schema).where("exercise_id", .equal, exerciseID).where("seq", .greaterThan, seq)
+        if let teams { query.where("team_id", .in, teams) }
+        if let before { query.where("at", .lessThan, before) }
+        let rows = try await query.orderBy("seq").all()
         return try rows.map { row in
             let seq = try row.decode(column: "seq", as: Int.self)
             guard let kind = Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return (seq, nil) }

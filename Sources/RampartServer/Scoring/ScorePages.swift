@@ -1,6 +1,7 @@
 import Fluent
 import Plot
 import RampartCore
+import SQLKit
 import Vapor
 
 /// The scoreboard with its chart, and the trail of facts behind a team's total.
@@ -49,7 +50,11 @@ enum ScorePages {
         let context = try req.exerciseContext
         let exercise = context.exercise
         let board = try await Scoreboard.current(for: context, app: req.application, on: req.db)
-        let chart = try await chartSeries(board, exercise: exercise, app: req.application, on: req.db)
+        let app = req.application
+        let db = req.db
+        let chart = try await app.scores.chart(for: board, context.exerciseID) {
+            try await chartSeries(board, exercise: exercise, app: app, on: db)
+        }
         return Layout.render(
             page, title: page.t(.scoreboard), crumbs: crumbs(page, exercise),
             .if(board.frozen, .p(.class("notice"), .text(page.t(.boardFrozen)))),
@@ -77,34 +82,39 @@ enum ScorePages {
     }
 
     /// Cumulative score over time of the board's leading ten teams, each fact at what it counts for now.
+    /// Reads only those teams' facts, except for a frozen board, which prices solves as they stood at
+    /// the freeze. Cached with the board (`ScoreEngine.chart`).
     static func chartSeries(_ board: Scoreboard, exercise: Exercise, app: Application, on db: any Database) async throws -> ScoreChart.Data {
+        guard let sql = db as? any SQLDatabase else { throw AppError.notFound("SQL database") }
         let leaders = Array(board.rows.prefix(10))
         let exerciseID = try exercise.requireID()
         let state = try await app.scores.state(exerciseID, on: db, now: app.dependencies.now())
-        var query = ScoreFactRecord.query(on: db).filter(\.$exerciseID == exerciseID).sort(\.$seq)
-        if board.frozen, let freezeAt = exercise.freezeAt { query = query.filter(\.$at < freezeAt) }
-        let records = try await query.all()
-        var projection = state.projection
-        if board.frozen {
-            projection = ScoreProjection(challenges: state.catalog.scorings)
-            for fact in records.compactMap(\.fact) { projection.apply(fact) }
-        }
         let wanted = Set(leaders.map(\.teamID))
+        var projection = state.projection
+        var facts: [ScoreFact]
+        if board.frozen, let freezeAt = exercise.freezeAt {
+            let all = try await ScoreFactRecord.facts(exerciseID, after: 0, before: freezeAt, on: sql).compactMap(\.fact)
+            projection = ScoreProjection(challenges: state.catalog.scorings)
+            for fact in all { projection.apply(fact) }
+            facts = all.filter { wanted.contains($0.team) }
+        } else {
+            facts = try await ScoreFactRecord.facts(exerciseID, after: 0, teams: Array(wanted), on: sql).compactMap(\.fact)
+        }
         var series: [UUID: [(Date, Int)]] = [:]
-        for record in records where wanted.contains(record.teamID) {
+        for fact in facts {
             let points: Int
-            switch record.kind {
-            case .solve: points = projection.points(ofSolve: record.seq) ?? 0
+            switch fact.kind {
+            case .solve: points = projection.points(ofSolve: fact.id) ?? 0
             case .withdrawal: points = 0
-            case .hint: points = -record.points
-            case .adjustment: points = record.points
+            case .hint(let cost): points = -cost
+            case .adjustment(let value, _): points = value
             }
             guard points != 0 else { continue }
-            let total = (series[record.teamID]?.last?.1 ?? 0) + points
-            series[record.teamID, default: []].append((record.at, total))
+            let total = (series[fact.team]?.last?.1 ?? 0) + points
+            series[fact.team, default: []].append((fact.at, total))
         }
-        let start = exercise.startedAt ?? records.first?.at ?? board.builtAt
-        let end = board.frozen ? (exercise.freezeAt ?? board.builtAt) : max(board.builtAt, records.last?.at ?? board.builtAt)
+        let start = exercise.startedAt ?? facts.first?.at ?? board.builtAt
+        let end = board.frozen ? (exercise.freezeAt ?? board.builtAt) : max(board.builtAt, facts.last?.at ?? board.builtAt)
         return ScoreChart.Data(
             start: start, end: end,
             lines: leaders.map { row in .init(name: row.name, points: series[row.teamID] ?? []) })
@@ -161,8 +171,8 @@ enum ScorePages {
 
 /// A score-over-time chart drawn on the server as SVG: no script needed to see it.
 enum ScoreChart {
-    struct Data {
-        struct Line {
+    struct Data: Sendable {
+        struct Line: Sendable {
             var name: String
             var points: [(Date, Int)]
         }
