@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "rampart", targets: ["rampart"]),
         .library(name: "RampartCore", targets: ["RampartCore"]),
         .library(name: "RampartServer", targets: ["RampartServer"]),
+        .library(name: "RampartChecks", targets: ["RampartChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -25,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(
@@ -33,9 +39,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RampartChecks",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RampartServer",
             dependencies: [
                 "RampartCore",
+                "RampartChecks",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -55,6 +74,13 @@ let package = Package(
         .testTarget(
             name: "RampartCoreTests",
             dependencies: ["RampartCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RampartChecksTests",
+            dependencies: [
+                "RampartChecks", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -75,4 +75,32 @@ import Vapor
             #expect(try await Team.query(on: app.db).count() == TeamKind.allCases.count)
         }
     }
+
+    @Test func checkRunsOneCheckByHandAndFailsUnlessUp() async throws {
+        try await withRampart(.sqlite) { app, _ in
+            // setup: a checker that says the shop is up, and one that says it is down
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-check-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            func checker(_ name: String, exit code: Int) throws -> String {
+                let path = directory.appendingPathComponent(name).path
+                try "#!/bin/sh\necho \"$1 $2\"\nexit \(code)\n".write(toFile: path, atomically: true, encoding: .utf8)
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+                return path
+            }
+            let up = try checker("up.sh", exit: 101)
+            let down = try checker("down.sh", exit: 104)
+            // act + check
+            try await run(app, "check", "external", "--checker", up, "10.1.1.5")
+            await #expect(throws: ConfigurationError.self) { try await run(app, "check", "external", "--checker", down, "10.1.1.5") }
+            await #expect(throws: ConfigurationError.self) { try await run(app, "check", "tcp", "127.0.0.1:1", "--timeout", "2") }
+            await #expect(throws: ConfigurationError.self) { try await run(app, "check", "tcp", "127.0.0.1:1", "--param", "banner=x") }
+            await #expect(throws: ConfigurationError.self) { try await run(app, "check", "smtp", "127.0.0.1:25") }
+            let parsed = try CheckCommand.parse(["tcp", "10.1.1.5:22", "--param", "expect=^SSH-", "-p", "send=a=b", "--timeout", "1.5"])
+            #expect(
+                parsed == .init(type: "tcp", target: "10.1.1.5:22", parameters: ["expect": "^SSH-", "send": "a=b"], timeout: .milliseconds(1500)))
+            let result = try await CheckCommand.run(.init(type: "external", target: "10.1.1.5", checker: up))
+            #expect(result.status == .up && result.publicMessage == "check 10.1.1.5")
+        }
+    }
 }

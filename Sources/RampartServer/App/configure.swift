@@ -42,6 +42,7 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.asyncCommands.use(AuditCommands(), as: "audit")
     app.asyncCommands.use(ChallengeCommands(), as: "challenge")
     app.asyncCommands.use(ScoreCommands(), as: "scores")
+    app.asyncCommands.use(CheckCommand(), as: "check")
 
     let passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount / 2))
     passwordPool.start()

@@ -1,0 +1,87 @@
+import Foundation
+import Subprocess
+
+/// Runs an attack-defence checker unchanged, by the HackerDom/ForcAD exit-code protocol:
+/// `checker check HOST`, `checker put HOST FLAG_ID FLAG VULN`, `checker get HOST FLAG_ID FLAG VULN`.
+/// Exit 101 is up, 102 corrupt, 103 mumble, 104 down, 110 a checker error; any other exit, a crash or
+/// a signal is a checker error, and running past the timeout is down (as ForcAD scores it). Standard
+/// output is the public message, standard error the private detail (ForcAD keeps 1,024 characters of
+/// each). The checker runs in a session of its own; on timeout its whole process group gets SIGTERM,
+/// then SIGKILL 3 seconds later.
+public struct ExternalChecker: Sendable {
+    public static let type = "external"
+    public let path: String
+
+    public init(path: String) throws(CheckConfigurationError) {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw CheckConfigurationError("'\(path)' is not an executable file")
+        }
+        self.path = path
+    }
+
+    /// What a checker's exit code means.
+    public static func status(exitCode: Int32) -> CheckStatus {
+        switch exitCode {
+        case 101: .up
+        case 102: .corrupt
+        case 103: .mumble
+        case 104: .down
+        default: .error
+        }
+    }
+
+    /// Most output kept from each stream before it is cut to the message limit.
+    static let outputLimit = 1 << 20
+
+    /// `checker check HOST`.
+    public func check(host: String, timeout: Duration) async -> CheckResult {
+        await run(["check", host], timeout: timeout).result
+    }
+
+    /// Runs the checker with `arguments`; also returns its whole standard output (a `put` may print
+    /// the flag id later `get`s need).
+    public func run(_ arguments: [String], timeout: Duration) async -> (result: CheckResult, output: String) {
+        let start = ContinuousClock.now
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(3))]
+        let path = self.path
+        let platformOptions = options
+        let outcome = await withDeadline(timeout) { () async throws -> (TerminationStatus, String, String) in
+            let result = try await Subprocess.run(
+                .path(.init(path)), arguments: Arguments(arguments), platformOptions: platformOptions,
+                output: .string(limit: Self.outputLimit), error: .string(limit: Self.outputLimit))
+            return (result.terminationStatus, result.standardOutput, result.standardError)
+        }
+        let latency = ContinuousClock.now - start
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        switch outcome {
+        case .finished(let (termination, output, errors)):
+            let trimmedOutput = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmedErrors = errors.trimmingCharacters(in: .whitespacesAndNewlines)
+            switch termination {
+            case .exited(let code):
+                let status = Self.status(exitCode: code)
+                let message = status == .error ? "The check could not be run (the white team is told)" : trimmedOutput
+                let detail =
+                    "\(name) exited \(code)" + (trimmedErrors.isEmpty ? "" : ": \(trimmedErrors)")
+                    + (status == .error && !trimmedOutput.isEmpty ? " | stdout: \(trimmedOutput)" : "")
+                return (CheckResult(status, message, detail: detail, latency: latency), output)
+            case .signaled(let signal):
+                return (
+                    CheckResult(
+                        .error, "The check could not be run (the white team is told)", detail: "\(name) killed by signal \(signal)", latency: latency),
+                    output
+                )
+            }
+        case .timedOut:
+            return (
+                CheckResult(
+                    .down, "No answer within \(timeout.seconds) s", detail: "\(name) ran past the \(timeout.seconds) s timeout and was killed",
+                    latency: latency), ""
+            )
+        case .failed(let error):
+            return (CheckResult(.error, "The check could not be run (the white team is told)", detail: "\(name): \(error)", latency: latency), "")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import RampartChecks
+import Vapor
+
+/// `rampart check TYPE TARGET [--param KEY=VALUE ...] [--timeout SECONDS]` and
+/// `rampart check external --checker PATH TARGET`: runs one check now and prints what it found —
+/// what an organiser uses to try checks and checkers before the event. Exits non-zero unless the
+/// service is up.
+struct CheckCommand: AnyAsyncCommand {
+    var help: String { "Run one check now: rampart check tcp|http|https TARGET [--param KEY=VALUE ...] | rampart check external --checker PATH HOST" }
+
+    struct Invocation: Equatable {
+        var type: String
+        var target: String
+        var parameters: [String: String] = [:]
+        var checker: String?
+        var timeout: Duration = .seconds(10)
+    }
+
+    static let usage = """
+        Usage: rampart check TYPE TARGET [--param KEY=VALUE ...] [--timeout SECONDS]
+               rampart check external --checker PATH HOST [--timeout SECONDS]
+        Types: tcp (parameters: send, expect)
+               http, https (parameters: path, status, contains, sha256, host, insecure)
+               external (a HackerDom/ForcAD exit-code checker)
+        """
+
+    /// Reads the arguments after `check`.
+    static func parse(_ arguments: [String]) throws -> Invocation {
+        var positional: [String] = []
+        var parameters: [String: String] = [:]
+        var checker: String?
+        var timeout = Duration.seconds(10)
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--param", "-p":
+                guard let pair = rest.popFirst(), let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ConfigurationError("--param needs KEY=VALUE\n\(usage)")
+                }
+                parameters[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            case "--checker":
+                guard let path = rest.popFirst() else { throw ConfigurationError("--checker needs a path\n\(usage)") }
+                checker = path
+            case "--timeout":
+                guard let text = rest.popFirst(), let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+                    throw ConfigurationError("--timeout needs seconds (0–3600)\n\(usage)")
+                }
+                timeout = .milliseconds(Int64(seconds * 1000))
+            default:
+                guard !argument.hasPrefix("--") else { throw ConfigurationError("unknown option \(argument)\n\(usage)") }
+                positional.append(argument)
+            }
+        }
+        guard positional.count == 2 else { throw ConfigurationError(usage) }
+        return Invocation(type: positional[0], target: positional[1], parameters: parameters, checker: checker, timeout: timeout)
+    }
+
+    /// Runs the check `invocation` describes.
+    static func run(_ invocation: Invocation) async throws -> CheckResult {
+        switch invocation.type {
+        case TCPCheck.type:
+            let check = try TCPCheck(parameters: invocation.parameters)
+            return await check.run(try CheckTarget(parsing: invocation.target, defaultPort: nil), timeout: invocation.timeout)
+        case let type where HTTPCheck.types.contains(type):
+            let check = try HTTPCheck(tls: type == "https", parameters: invocation.parameters)
+            return await check.run(try CheckTarget(parsing: invocation.target, defaultPort: type == "https" ? 443 : 80), timeout: invocation.timeout)
+        case ExternalChecker.type:
+            guard let path = invocation.checker else { throw ConfigurationError("external checks need --checker PATH\n\(usage)") }
+            guard invocation.parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
+            return try await ExternalChecker(path: path).check(host: invocation.target, timeout: invocation.timeout)
+        default:
+            throw ConfigurationError("unknown check type '\(invocation.type)'\n\(usage)")
+        }
+    }
+
+    func run(using context: inout CommandContext) async throws {
+        if context.input.arguments.contains("--help") || context.input.arguments.contains("-h") {
+            context.console.print(Self.usage)
+            return
+        }
+        let invocation = try Self.parse(context.input.arguments)
+        let result: CheckResult
+        do {
+            result = try await Self.run(invocation)
+        } catch let error as CheckConfigurationError {
+            throw ConfigurationError(error.message)
+        }
+        let milliseconds = Double(result.latency.components.seconds) * 1000 + Double(result.latency.components.attoseconds) / 1e15
+        context.console.print("status:   \(result.status.rawValue)")
+        context.console.print("message:  \(result.publicMessage)")
+        context.console.print("detail:   \(result.privateDetail)")
+        context.console.print("latency:  \(String(format: "%.1f", milliseconds)) ms")
+        guard result.status == .up else { throw ConfigurationError("the check found the service \(result.status.rawValue)") }
+    }
+
+    func outputHelp(using context: inout CommandContext) {
+        context.console.print(Self.usage)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+
+@testable import RampartChecks
+
+/// A real TCP service on loopback: sends `banner` on connect (if any), then echoes what it gets.
+final class EchoService: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let banner: String?
+
+    init(banner: String?) { self.banner = banner }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let banner { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: banner)), promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(data, promise: nil)
+    }
+}
+
+func startService(banner: String?) async throws -> (any Channel, Int) {
+    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoService(banner: banner)) }
+        }
+        .bind(host: "127.0.0.1", port: 0).get()
+    return (server, server.localAddress?.port ?? 0)
+}
+
+@Suite struct TCPCheckTests {
+    @Test func aBannerOrAnEchoThatMatchesIsUpAndAnythingElseIsNot() async throws {
+        // setup: one service with a banner, one silent, and a port nobody listens on
+        let (bannered, bannerPort) = try await startService(banner: "SSH-2.0-OpenSSH_9.2\r\n")
+        let (silent, silentPort) = try await startService(banner: nil)
+        let (closed, closedPort) = try await startService(banner: nil)
+        try await closed.close()
+        defer {
+            bannered.close(promise: nil)
+            silent.close(promise: nil)
+        }
+        func check(_ port: Int, _ parameters: [String: String], timeout: Duration = .seconds(2)) async throws -> CheckResult {
+            try await TCPCheck(parameters: parameters).run(CheckTarget(host: "127.0.0.1", port: port), timeout: timeout)
+        }
+        // act + check
+        #expect(try await check(bannerPort, [:]).status == .up)
+        #expect(try await check(bannerPort, ["expect": "^SSH-2\\.0-"]).status == .up)
+        #expect(try await check(silentPort, ["send": "PING\\n", "expect": "PING"]).status == .up)
+        let wrong = try await check(bannerPort, ["expect": "^HTTP/1"], timeout: .milliseconds(500))
+        #expect(wrong.status == .mumble && wrong.publicMessage == "Unexpected answer" && wrong.privateDetail.contains("SSH-2.0"))
+        let quiet = try await check(silentPort, ["expect": "anything"], timeout: .milliseconds(500))
+        #expect(quiet.status == .down && quiet.publicMessage.hasPrefix("No answer"))
+        let refused = try await check(closedPort, [:])
+        #expect(refused.status == .down && refused.publicMessage == "Connection refused")
+        #expect(refused.privateDetail.contains("127.0.0.1:\(closedPort)"))
+    }
+
+    @Test func badParametersAreRefusedBeforeAnythingRuns() throws {
+        #expect(throws: CheckConfigurationError.self) { try TCPCheck(parameters: ["expect": "("]) }
+        #expect(throws: CheckConfigurationError.self) { try TCPCheck(parameters: ["banner": "x"]) }
+        #expect(throws: CheckConfigurationError.self) { try CheckTarget(parsing: "host", defaultPort: nil) }
+        #expect(throws: CheckConfigurationError.self) { try CheckTarget(parsing: "host:99999", defaultPort: nil) }
+        #expect(try CheckTarget(parsing: "[::1]:22", defaultPort: nil) == CheckTarget(host: "::1", port: 22))
+        #expect(try CheckTarget(parsing: "web.blue-kr.range", defaultPort: 443) == CheckTarget(host: "web.blue-kr.range", port: 443))
+    }
+}
+
+@Suite struct ExternalCheckerTests {
+    func script(_ body: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-checker-\(UUID().uuidString).sh")
+        try ("#!/bin/sh\n" + body).write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url.path
+    }
+
+    /// Processes whose command line contains `marker`, from /proc.
+    func running(_ marker: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.count { pid in
+            let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(marker)
+        }
+    }
+
+    @Test func exitCodesMapAsTheHackerDomProtocolSays() async throws {
+        // setup
+        let checker = try script(
+            """
+            [ "$1" = check ] || exit 110
+            case "$2" in
+              up) echo "all good"; echo "debug: fine" >&2; exit 101 ;;
+              corrupt) echo "flag missing"; exit 102 ;;
+              mumble) echo "bad login page"; exit 103 ;;
+              down) echo "connection refused"; exit 104 ;;
+              *) echo "oops" ; echo "Traceback" >&2; exit 1 ;;
+            esac
+            """)
+        defer { try? FileManager.default.removeItem(atPath: checker) }
+        let external = try ExternalChecker(path: checker)
+        // act
+        let up = await external.check(host: "up", timeout: .seconds(10))
+        let others = [
+            await external.check(host: "corrupt", timeout: .seconds(10)).status,
+            await external.check(host: "mumble", timeout: .seconds(10)).status,
+            await external.check(host: "down", timeout: .seconds(10)).status,
+        ]
+        let crashed = await external.check(host: "other", timeout: .seconds(10))
+        // check: stdout is public, stderr private; a crash is the organisers' problem, not the team's
+        #expect(up.status == .up && up.publicMessage == "all good" && up.privateDetail.contains("debug: fine"))
+        #expect(others == [.corrupt, .mumble, .down])
+        #expect(crashed.status == .error && !crashed.publicMessage.contains("Traceback") && crashed.privateDetail.contains("Traceback"))
+    }
+
+    @Test func aCheckerPastItsTimeoutIsDownAndItsWholeProcessGroupIsKilled() async throws {
+        // setup: a checker that starts a child and waits forever
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let checker = try script("sleep \(marker) &\nwait\n")
+        defer { try? FileManager.default.removeItem(atPath: checker) }
+        // act
+        let start = ContinuousClock.now
+        let result = try await ExternalChecker(path: checker).check(host: "10.1.1.5", timeout: .seconds(1))
+        // check
+        #expect(result.status == .down && result.publicMessage.hasPrefix("No answer"))
+        #expect(ContinuousClock.now - start < .seconds(8))
+        #expect(running("sleep \(marker)") == 0)
+    }
+
+    @Test func aMissingCheckerIsAConfigurationError() {
+        #expect(throws: CheckConfigurationError.self) { try ExternalChecker(path: "/nonexistent/checker.py") }
+    }
+}
+
+/// A real HTTP service on loopback: `/` is the shop's front page, `/admin` redirects, `/slow` never answers.
+final class ShopService: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    static let page = "<html><title>Rampart Shop</title><body>3 items in stock</body></html>"
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(let request) = unwrapInboundIn(data) else { return }
+        var headers = HTTPHeaders()
+        let status: HTTPResponseStatus
+        let body: String
+        switch request.uri {
+        case "/": (status, body) = (.ok, Self.page + (request.headers.first(name: "Host") == "shop.blue-kr.range" ? "<!-- kr -->" : ""))
+        case "/admin":
+            (status, body) = (.found, "")
+            headers.add(name: "Location", value: "/login")
+        case "/slow": return
+        default: (status, body) = (.notFound, "no such page")
+        }
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+@Suite struct HTTPCheckTests {
+    @Test func statusBodyAndDigestDecideAndEveryFailureSaysWhy() async throws {
+        // setup
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(ShopService())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let target = CheckTarget(host: "127.0.0.1", port: server.localAddress?.port ?? 0)
+        func check(_ parameters: [String: String], timeout: Duration = .seconds(3)) async throws -> CheckResult {
+            try await HTTPCheck(tls: false, parameters: parameters).run(target, timeout: timeout)
+        }
+        let digest = "3bdf9063f79e8b2fdfe1fe0a1247299ee7e97d3c3bad0b5a1f0f1ee195e32b89"  // sha256 of ShopService.page
+        // act + check
+        #expect(try await check([:]).status == .up)
+        #expect(try await check(["contains": "[0-9]+ items in stock"]).status == .up)
+        #expect(try await check(["host": "shop.blue-kr.range", "contains": "<!-- kr -->"]).status == .up)
+        #expect(try await check(["path": "/admin", "status": "301,302"]).status == .up)
+        let redirected = try await check(["path": "/admin"])
+        #expect(redirected.status == .mumble && redirected.publicMessage == "HTTP 302 instead of 200")
+        let defaced = try await check(["contains": "Rampart Bank"])
+        #expect(defaced.status == .mumble && defaced.privateDetail.contains("Rampart Bank"))
+        #expect(try await check(["sha256": digest]).status == .up)
+        #expect(try await check(["sha256": String(repeating: "0", count: 64)]).status == .mumble)
+        let slow = try await check(["path": "/slow"], timeout: .milliseconds(500))
+        #expect(slow.status == .down && slow.publicMessage.hasPrefix("No answer"))
+        let tlsToPlain = try await HTTPCheck(tls: true, parameters: [:]).run(target, timeout: .seconds(3))
+        #expect(tlsToPlain.status == .down)
+        #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["status": "abc"]) }
+        #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["path": "no-slash"]) }
+    }
+}
