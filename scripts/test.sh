@@ -3,7 +3,8 @@
 # cluster, then the browser test against `rampart demo` in headless Chromium.
 #
 # Installs what is missing when it can (root with apt-get): postgresql, chromium, chromium-driver,
-# and Selenium from PyPI. Set RAMPART_SKIP_BROWSER=1 to skip the browser test.
+# and from PyPI Selenium and checklib (real A/D checkers run in the check tests). Set
+# RAMPART_SKIP_BROWSER=1 to skip the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,10 @@ run_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U rampart >/dev/null
 run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
   -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c full_page_writes=off" >/dev/null
 export RAMPART_TEST_POSTGRES_URL="postgres://rampart@127.0.0.1:$pg_port/postgres?sslmode=disable"
+
+# --- Checker libraries: the external-checker tests run real checklib checkers ---------------------
+python3 -c "import checklib" 2>/dev/null || { log "installing checklib"; python3 -m pip install -q checklib; }
+export RAMPART_REQUIRE_PYTHON_CHECKERS=1
 
 # --- Swift tests: every server test runs on SQLite and on PostgreSQL -----------------------------
 log "swift test (SQLite and PostgreSQL)"

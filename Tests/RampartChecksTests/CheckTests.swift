@@ -196,3 +196,94 @@ final class ShopService: ChannelInboundHandler {
         #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["path": "no-slash"]) }
     }
 }
+
+/// Checkers written with ForcAD's `checklib` (PyPI), run unchanged. `scripts/test.sh` installs
+/// checklib and requires these tests; a bare `swift test` without it skips them.
+@Suite struct ChecklibCheckerTests {
+    static let available: Bool = {
+        if ProcessInfo.processInfo.environment["RAMPART_REQUIRE_PYTHON_CHECKERS"] != nil { return true }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import checklib"]
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }()
+
+    /// The shape of ForcAD's example checkers: `checker.py check HOST`.
+    static func checker(expecting text: String) throws -> String {
+        let source = """
+            #!/usr/bin/env python3
+            import sys
+            import requests
+            from checklib import *
+
+
+            class Checker(BaseChecker):
+                vulns = 1
+                timeout = 5
+                uses_attack_data = False
+
+                def action(self, action, *args, **kwargs):
+                    try:
+                        super(Checker, self).action(action, *args, **kwargs)
+                    except requests.exceptions.ConnectionError:
+                        self.cquit(Status.DOWN, 'Connection error', 'Got requests connection error')
+
+                def check(self):
+                    r = requests.get(f'http://{self.host}/', timeout=3)
+                    self.assert_in('\(text)', r.text, 'Shop front page is broken')
+                    self.cquit(Status.OK, 'Shop is open')
+
+                def put(self, flag_id, flag, vuln):
+                    self.cquit(Status.OK, flag_id)
+
+                def get(self, flag_id, flag, vuln):
+                    self.cquit(Status.OK)
+
+
+            if __name__ == '__main__':
+                c = Checker(sys.argv[2])
+                try:
+                    c.action(sys.argv[1], *sys.argv[3:])
+                except c.get_check_finished_exception():
+                    cquit(Status(c.status), c.public, c.private)
+            """
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-checklib-\(UUID().uuidString).py")
+        try source.write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url.path
+    }
+
+    @Test(.enabled(if: available)) func aChecklibCheckerRunsUnchangedAgainstARealService() async throws {
+        // setup: the shop on loopback, and a port nobody listens on
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(ShopService())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let (closed, closedPort) = try await startService(banner: nil)
+        try await closed.close()
+        let host = "127.0.0.1:\(server.localAddress?.port ?? 0)"
+        let healthy = try Self.checker(expecting: "items in stock")
+        let picky = try Self.checker(expecting: "Rampart Bank")
+        defer {
+            try? FileManager.default.removeItem(atPath: healthy)
+            try? FileManager.default.removeItem(atPath: picky)
+        }
+        // act
+        let up = try await ExternalChecker(path: healthy).check(host: host, timeout: .seconds(20))
+        let mumble = try await ExternalChecker(path: picky).check(host: host, timeout: .seconds(20))
+        let down = try await ExternalChecker(path: healthy).check(host: "127.0.0.1:\(closedPort)", timeout: .seconds(20))
+        // check: checklib's statuses, public and private messages as ForcAD would show them
+        #expect(up.status == .up && up.publicMessage == "Shop is open", "\(up)")
+        #expect(mumble.status == .mumble && mumble.publicMessage == "Shop front page is broken", "\(mumble)")
+        #expect(mumble.privateDetail.contains("assert"))
+        #expect(down.status == .down && down.publicMessage == "Connection error", "\(down)")
+    }
+}
