@@ -23,13 +23,16 @@ final class EchoService: ChannelInboundHandler {
     }
 }
 
-func startService(banner: String?) async throws -> (any Channel, Int) {
+/// A server on a free loopback port; `setUp` builds each connection's pipeline.
+func startServer(_ setUp: @escaping @Sendable (any Channel) throws -> Void) async throws -> (any Channel, Int) {
     let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .childChannelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoService(banner: banner)) }
-        }
+        .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try setUp(channel) } }
         .bind(host: "127.0.0.1", port: 0).get()
     return (server, server.localAddress?.port ?? 0)
+}
+
+func startService(banner: String?) async throws -> (any Channel, Int) {
+    try await startServer { try $0.pipeline.syncOperations.addHandler(EchoService(banner: banner)) }
 }
 
 @Suite struct TCPCheckTests {
@@ -160,19 +163,19 @@ final class ShopService: ChannelInboundHandler {
     }
 }
 
+func startShop() async throws -> (any Channel, Int) {
+    try await startServer { channel in
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+        try channel.pipeline.syncOperations.addHandler(ShopService())
+    }
+}
+
 @Suite struct HTTPCheckTests {
     @Test func statusBodyAndDigestDecideAndEveryFailureSaysWhy() async throws {
         // setup
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ShopService())
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let (server, shopPort) = try await startShop()
         defer { server.close(promise: nil) }
-        let target = CheckTarget(host: "127.0.0.1", port: server.localAddress?.port ?? 0)
+        let target = CheckTarget(host: "127.0.0.1", port: shopPort)
         func check(_ parameters: [String: String], timeout: Duration = .seconds(3)) async throws -> CheckResult {
             try await HTTPCheck(tls: false, parameters: parameters).run(target, timeout: timeout)
         }
@@ -258,18 +261,11 @@ final class ShopService: ChannelInboundHandler {
 
     @Test(.enabled(if: available)) func aChecklibCheckerRunsUnchangedAgainstARealService() async throws {
         // setup: the shop on loopback, and a port nobody listens on
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ShopService())
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let (server, shopPort) = try await startShop()
         defer { server.close(promise: nil) }
         let (closed, closedPort) = try await startService(banner: nil)
         try await closed.close()
-        let host = "127.0.0.1:\(server.localAddress?.port ?? 0)"
+        let host = "127.0.0.1:\(shopPort)"
         let healthy = try Self.checker(expecting: "items in stock")
         let picky = try Self.checker(expecting: "Rampart Bank")
         defer {
