@@ -24,7 +24,7 @@ public struct HTTPCheck: Sendable {
     static let bodyLimit = 1 << 20
 
     public init(tls: Bool, parameters: [String: String]) throws(CheckConfigurationError) {
-        try TCPCheck.allow(parameters, ["path", "status", "contains", "sha256", "host", "insecure"])
+        try CheckParameters.allow(parameters, ["path", "status", "contains", "sha256", "host", "insecure"])
         self.tls = tls
         let path = parameters["path"] ?? "/"
         guard path.hasPrefix("/"), !path.contains(where: { $0.isWhitespace }) else {
@@ -72,7 +72,7 @@ public struct HTTPCheck: Sendable {
         request.headers.replaceOrAdd(name: "User-Agent", value: "Rampart-check")
         let prepared = request
         let outcome = await withDeadline(timeout) { () async throws -> (CheckStatus, String, String) in
-            let response = try await client.execute(prepared, timeout: .seconds(Int64(timeout.components.seconds) + 1))
+            let response = try await client.execute(prepared, timeout: TimeAmount(timeout + .seconds(1)))
             let body = try await response.body.collect(upTo: Self.bodyLimit)
             let code = Int(response.status.code)
             guard statuses.contains(code) else {
@@ -100,7 +100,7 @@ public struct HTTPCheck: Sendable {
         case .failed(let error):
             let message =
                 error is NIOSSLError || "\(error)".contains("handshake") || "\(error)".contains("certificate")
-                ? "TLS certificate not valid" : TCPCheck.describe(error)
+                ? "TLS certificate not valid" : describeConnectionFailure(error)
             return CheckResult(.down, message, detail: "GET \(url): \(String(reflecting: error))", latency: latency)
         }
     }

@@ -120,7 +120,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
 }
 
 /// Credentials recently found valid, by the SHA-256 of the secret. Bounded; entries live `lifetime` seconds.
-final class CredentialCache: @unchecked Sendable {
+final class CredentialCache: Sendable {
     struct Entry: Sendable {
         var principal: Principal
         var expiresAt: Date?
@@ -128,42 +128,29 @@ final class CredentialCache: @unchecked Sendable {
     }
 
     static let lifetime: TimeInterval = 5
-    private static let capacity = 50_000
-    private let lock = NSLock()
-    private var entries: [String: (entry: Entry, cachedAt: Date)] = [:]
+    private let entries = TimedCache<Entry>(lifetime: lifetime)
 
     /// The cached principal, unless the entry is older than `lifetime`, the credential has expired, or
     /// its last-seen time is due to be written again (which needs the database).
     func usablePrincipal(_ hash: String, now: Date) -> Principal? {
-        let entry: Entry? = lock.withLock {
-            guard let cached = entries[hash] else { return nil }
-            guard now.timeIntervalSince(cached.cachedAt) < Self.lifetime else {
-                entries[hash] = nil
-                return nil
-            }
-            return cached.entry
-        }
-        guard let entry, entry.expiresAt.map({ $0 > now }) ?? true,
+        guard let entry = entries.value(hash, now: now), entry.expiresAt.map({ $0 > now }) ?? true,
             now.timeIntervalSince(entry.lastSeenAt) <= AuthenticationMiddleware.touchInterval
         else { return nil }
         return entry.principal
     }
 
     func remember(_ hash: String, _ entry: Entry, now: Date) {
-        lock.withLock {
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[hash] = (entry, now)
-        }
+        entries.remember(entry, hash, now: now)
     }
 
     /// Forgets everything: after changes to many users at once (an exercise file).
     func forgetAll() {
-        lock.withLock { entries.removeAll() }
+        entries.forgetAll()
     }
 
     /// Forgets every credential of `userID`: after a logout, a revocation or any change to the user.
     func forget(userID: UUID) {
-        lock.withLock { entries = entries.filter { $0.value.entry.principal.id != userID } }
+        entries.forget { $0.principal.id == userID }
     }
 }
 

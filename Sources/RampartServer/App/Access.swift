@@ -131,11 +131,9 @@ extension Request {
 /// Exercise contexts by (exercise, user), kept `lifetime` seconds so the hot routes (flag submissions,
 /// scoreboard) need no query to authorise. Every write through `Application.write` on this node empties
 /// it; a change made on another node reaches this one within `lifetime`.
-final class ExerciseContextCache: @unchecked Sendable {
+final class ExerciseContextCache: Sendable {
     static let lifetime: TimeInterval = 5
-    private static let capacity = 50_000
-    private let lock = NSLock()
-    private var entries: [String: (context: ExerciseContext, cachedAt: Date)] = [:]
+    private let entries = TimedCache<ExerciseContext>(lifetime: lifetime)
     /// Simultaneous first requests of one user load its context once.
     let loads = SingleFlight<ExerciseContext>()
 
@@ -145,23 +143,15 @@ final class ExerciseContextCache: @unchecked Sendable {
     static let publicViewer = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
     func context(_ key: String, now: Date) -> ExerciseContext? {
-        lock.withLock {
-            guard let cached = entries[key], now.timeIntervalSince(cached.cachedAt) < Self.lifetime,
-                now >= cached.cachedAt
-            else { return nil }
-            return cached.context
-        }
+        entries.value(key, now: now)
     }
 
     func remember(_ context: ExerciseContext, _ key: String, now: Date) {
-        lock.withLock {
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (context, now)
-        }
+        entries.remember(context, key, now: now)
     }
 
     func forgetAll() {
-        lock.withLock { entries.removeAll() }
+        entries.forgetAll()
     }
 }
 

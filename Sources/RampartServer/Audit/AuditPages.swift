@@ -14,10 +14,7 @@ enum AuditPages {
             let page = PageContext(req)
             return Layout.render(
                 page, title: page.t(.auditTrail),
-                crumbs: [
-                    .init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                    .init(title: context.exercise.displayName(page.locale), href: AppRoute.exercise(context.exercise.slug).path),
-                ],
+                crumbs: Layout.crumbs(page, context.exercise),
                 view(page, records: records, filter: filter, path: AppRoute.audit(context.exercise.slug).path, zone: context.exercise.zone))
         }
     }

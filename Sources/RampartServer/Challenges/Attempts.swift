@@ -195,17 +195,9 @@ enum Attempts {
                     progress: .init(found: found.count, total: needed))
             }
             let submissionID = record(.correct, scored: true, matched: matched, in: &state)
-            let fact = ScoreFactRecord()
-            fact.teamID = teamID
-            fact.at = now
-            fact.kind = .solve
-            fact.challengeID = challengeID
-            fact.points = 0
-            fact.category = entry.category
-            fact.reason = "Solved \(entry.name)"
-            fact.actorID = user
-            fact.actorName = context.team?.name ?? ""
-            fact.submissionID = submissionID
+            let fact = ScoreFactRecord(
+                team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
+                actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
             state.append(fact)
             let points = state.projection.points(ofSolve: fact.seq) ?? 0
             return AttemptResult(
@@ -249,18 +241,11 @@ enum Attempts {
                         ko: "힌트는 \(hint.cost)점이 들고 팀 점수는 \(score)점입니다")
                 }
             }
-            let fact = ScoreFactRecord()
-            fact.teamID = teamID
-            fact.at = now
-            fact.kind = .hint
-            fact.challengeID = challengeID
-            fact.hintKey = key
-            fact.points = hint.cost
-            fact.category = ScoreProjection.hintsCategory
-            fact.reason = "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)"
-            fact.actorID = user
-            fact.actorName = team.name
-            state.append(fact)
+            state.append(
+                ScoreFactRecord(
+                    team: teamID, at: now, kind: .hint, challenge: challengeID, hintKey: key, points: hint.cost,
+                    category: ScoreProjection.hintsCategory, reason: "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)",
+                    actorID: user, actorName: team.name))
             return HintDTO(entry, index, unlocked: true)
         }
     }

@@ -50,7 +50,7 @@ enum ChallengePages {
         routes.endpoint(.POST, .challengeAttempt(AppRoute.param.slug, AppRoute.param.challenge), ChallengesAPI.players) {
             req async throws -> Response in
             let context = try req.exerciseContext
-            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            let id = try req.challengeID
             do {
                 let result = try await Attempts.submit(
                     req.formField("flag") ?? "", challengeID: id, context: context, user: try req.requirePrincipal().id,
@@ -63,7 +63,7 @@ enum ChallengePages {
         routes.endpoint(.POST, .challengeHint(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.hint), .exercise([.blue])) {
             req async throws -> Response in
             let context = try req.exerciseContext
-            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            let id = try req.challengeID
             do {
                 _ = try await Attempts.unlockHint(
                     try req.parameters.require("hint"), challengeID: id, context: context, user: try req.requirePrincipal().id,
@@ -140,10 +140,7 @@ enum ChallengePages {
         """
 
     private static func crumbs(_ page: PageContext, _ exercise: Exercise, board: Bool = false) -> [Layout.Crumb] {
-        [
-            .init(title: page.t(.exercises), href: AppRoute.exercises.path),
-            .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
-        ] + (board ? [.init(title: page.t(.challenges), href: AppRoute.challenges(exercise.slug).path)] : [])
+        Layout.crumbs(page, exercise) + (board ? [.init(title: page.t(.challenges), href: AppRoute.challenges(exercise.slug).path)] : [])
     }
 
     static func boardPage(_ req: Request) async throws -> Response {

@@ -38,6 +38,16 @@ extension ChallengeView {
     }
 }
 
+extension Request {
+    /// The `:challenge` path parameter; a malformed id is a challenge that does not exist.
+    var challengeID: UUID {
+        get throws {
+            guard let id = UUID(uuidString: try parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            return id
+        }
+    }
+}
+
 struct ChallengeDTO: Content {
     struct FileDTO: Content {
         var name: String
@@ -155,7 +165,7 @@ enum ChallengesAPI {
             return try await detail(req.parameters.require("challenge"), context, app: req.application)
         }
         routes.endpoint(.PUT, .apiChallenge(AppRoute.param.slug, AppRoute.param.challenge), .white) { req async throws -> SaveChallengeDTO in
-            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            let id = try req.challengeID
             return try await save(req, id: id)
         }
         routes.endpoint(.DELETE, .apiChallenge(AppRoute.param.slug, AppRoute.param.challenge), .white) { req async throws -> HTTPStatus in
@@ -171,7 +181,7 @@ enum ChallengesAPI {
                 enum CodingKeys: String, CodingKey, CaseIterable { case flag }
             }
             let body = try req.decodeStrict(Body.self)
-            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            let id = try req.challengeID
             let result = try await Attempts.submit(
                 body.flag, challengeID: id, context: try req.exerciseContext, user: try req.requirePrincipal().id,
                 source: req.sourceAddress, app: req.application)
@@ -182,7 +192,7 @@ enum ChallengesAPI {
         }
         routes.endpoint(.POST, .apiChallengeHint(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.hint), .exercise([.blue])) {
             req async throws -> HintDTO in
-            guard let id = UUID(uuidString: try req.parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            let id = try req.challengeID
             return try await Attempts.unlockHint(
                 try req.parameters.require("hint"), challengeID: id, context: try req.exerciseContext, user: try req.requirePrincipal().id,
                 app: req.application)
@@ -248,8 +258,9 @@ enum ChallengesAPI {
 
     static func find(_ req: Request) async throws -> Challenge {
         let context = try req.exerciseContext
-        guard let id = UUID(uuidString: try req.parameters.require("challenge")),
-            let challenge = try await Challenge.query(on: req.db).filter(\.$id == id).filter(\.$exercise.$id == context.exerciseID).first()
+        guard
+            let challenge = try await Challenge.query(on: req.db).filter(\.$id == req.challengeID)
+                .filter(\.$exercise.$id == context.exerciseID).first()
         else { throw AppError.notFound("Challenge", ko: "문제") }
         return challenge
     }

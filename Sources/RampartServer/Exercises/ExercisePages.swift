@@ -267,10 +267,7 @@ enum ExercisePages {
         let slug = exercise.slug
         return Layout.render(
             page, title: page.t(.settingsAndSchedule),
-            crumbs: [
-                .init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(slug).path),
-            ],
+            crumbs: Layout.crumbs(page, exercise),
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             UI.form(

@@ -91,10 +91,7 @@ enum TeamPages {
         let members = try await Teams.members(of: teams, on: req.db)
         return Layout.render(
             page, title: page.t(.teamsAndMembers),
-            crumbs: [
-                .init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
-            ],
+            crumbs: Layout.crumbs(page, exercise),
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             UI.table(
@@ -131,10 +128,8 @@ enum TeamPages {
         let slug = exercise.slug
         return Layout.render(
             page, title: ExercisePages.flagged(team, page.locale),
-            crumbs: [
-                .init(title: page.t(.exercises), href: AppRoute.exercises.path),
-                .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(slug).path),
-                .init(title: page.t(.teamsAndMembers), href: AppRoute.teams(slug).path),
+            crumbs: Layout.crumbs(page, exercise) + [
+                .init(title: page.t(.teamsAndMembers), href: AppRoute.teams(slug).path)
             ],
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),

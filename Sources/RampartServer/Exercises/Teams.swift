@@ -228,7 +228,8 @@ enum Teams {
                     ko: "'\(teamSlug)' 팀에 구성원이 \(members)명 있습니다. 먼저 옮기거나 제거하십시오")
             }
             // Score facts are never deleted, so neither is a team they are about.
-            let facts = try await ScoreFactRecord.query(on: db).filter(\.$teamID == team.requireID()).count()
+            let facts = try await ScoreFactRecord.query(on: db)
+                .filter(\.$exerciseID == exercise.requireID()).filter(\.$teamID == team.requireID()).count()
             guard facts == 0 else {
                 throw AppError.conflict(
                     "team_has_score_facts", "Team '\(teamSlug)' has \(facts) score fact(s); score facts are never deleted",

@@ -43,7 +43,11 @@ final class ScoreEngine: @unchecked Sendable {
 
     private let lock = NIOLock()
     private var states: [UUID: State] = [:]
-    private var boards: [UUID: Boards] = [:]
+    /// Cached boards, live and frozen. A stale board is still served while one request rebuilds it,
+    /// so a change costs one rebuild, not one per waiting reader.
+    private var boards: [BoardKey: (board: Scoreboard, stale: Bool)] = [:]
+    /// Each board's score chart, drawn once per board build.
+    private var charts: [BoardKey: (builtAt: Date, data: ScoreChart.Data)] = [:]
     /// Writes waiting for their exercise's next group commit, and the exercises with a commit under way.
     private var queued: [UUID: [Queued]] = [:]
     private var committing: Set<UUID> = []
@@ -51,20 +55,14 @@ final class ScoreEngine: @unchecked Sendable {
     /// Most writes one group commit takes.
     static let batchLimit = 256
 
-    /// An exercise's cached boards. A stale board is still served while one request rebuilds it,
-    /// so a change costs one rebuild, not one per waiting reader.
-    struct Boards {
-        var live: Scoreboard?
-        var frozen: Scoreboard?
-        var liveStale = false
-        var frozenStale = false
+    private struct BoardKey: Hashable, CustomStringConvertible {
+        let exercise: UUID
+        let frozen: Bool
+        var description: String { "\(exercise)|\(frozen)" }
     }
 
-    /// Each board's score chart, drawn once per board build.
-    private var charts: [String: (builtAt: Date, data: ScoreChart.Data)] = [:]
-
     /// Readers that find a board or state missing or due wait for the one rebuild under way.
-    let boardBuilds = SingleFlight<Scoreboard>()
+    private let boardBuilds = SingleFlight<Scoreboard>()
     private let chartBuilds = SingleFlight<ScoreChart.Data>()
     private let syncs = SingleFlight<State>()
 
@@ -131,11 +129,12 @@ final class ScoreEngine: @unchecked Sendable {
             }
             // New facts change the live board only; facts made now never reach a frozen one
             // (it counts facts before the freeze), but new prices change both.
+            let live = BoardKey(exercise: state.exerciseID, frozen: false)
             if states[state.exerciseID]?.catalog.version != state.catalog.version {
-                boards[state.exerciseID]?.liveStale = true
-                boards[state.exerciseID]?.frozenStale = true
+                boards[live]?.stale = true
+                boards[BoardKey(exercise: state.exerciseID, frozen: true)]?.stale = true
             } else if states[state.exerciseID]?.lastSeq != state.lastSeq {
-                boards[state.exerciseID]?.liveStale = true
+                boards[live]?.stale = true
             }
             states[state.exerciseID] = state
         }
@@ -146,10 +145,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// changed); projections are kept and caught up, not rebuilt, unless the challenges did change.
     func forgetCachedReads() {
         lock.withLock {
-            for id in boards.keys {
-                boards[id]?.live = nil
-                boards[id]?.frozen = nil
-            }
+            boards.removeAll()
             for id in states.keys { states[id]?.loadedAt = .distantPast }
         }
     }
@@ -307,15 +303,23 @@ final class ScoreEngine: @unchecked Sendable {
 
     // MARK: scoreboards
 
-    /// The cached board, and whether it is due for a rebuild: when it is stale (at most every
-    /// `boardInterval`) or, live, older than `freshness` (facts from other nodes).
-    func board(_ exerciseID: UUID, frozen: Bool, now: Date) -> (board: Scoreboard?, due: Bool) {
-        lock.withLock {
-            let entry = boards[exerciseID] ?? Boards()
-            guard let board = frozen ? entry.frozen : entry.live else { return (nil, true) }
-            let age = now.timeIntervalSince(board.builtAt)
-            let stale = frozen ? entry.frozenStale : entry.liveStale
-            return (board, age < 0 || (!frozen && age >= Self.freshness) || (stale && age >= Self.boardInterval))
+    /// The board, from the cache unless it is due for a rebuild — stale (at most every
+    /// `boardInterval`) or, live, older than `freshness` (facts from other nodes) — in which case one
+    /// caller runs `build` while the others keep reading the old board, or wait for it if there is none.
+    func board(
+        _ exerciseID: UUID, frozen: Bool, now: Date, build: @escaping @Sendable () async throws -> Scoreboard
+    ) async throws -> Scoreboard {
+        let key = BoardKey(exercise: exerciseID, frozen: frozen)
+        let cached: (board: Scoreboard, due: Bool)? = lock.withLock {
+            guard let entry = boards[key] else { return nil }
+            let age = now.timeIntervalSince(entry.board.builtAt)
+            return (entry.board, age < 0 || (!frozen && age >= Self.freshness) || (entry.stale && age >= Self.boardInterval))
+        }
+        if let cached, !cached.due || boardBuilds.isRunning(key.description) { return cached.board }
+        return try await boardBuilds.run(key.description) {
+            let board = try await build()
+            self.lock.withLock { self.boards[key] = (board, false) }
+            return board
         }
     }
 
@@ -323,24 +327,12 @@ final class ScoreEngine: @unchecked Sendable {
     func chart(
         for board: Scoreboard, _ exerciseID: UUID, build: @Sendable () async throws -> ScoreChart.Data
     ) async throws -> ScoreChart.Data {
-        let key = "\(exerciseID)|\(board.frozen)"
+        let key = BoardKey(exercise: exerciseID, frozen: board.frozen)
         if let cached = lock.withLock({ charts[key] }), cached.builtAt == board.builtAt { return cached.data }
         return try await chartBuilds.run("\(key)|\(board.builtAt.timeIntervalSince1970)") {
             let data = try await build()
             self.lock.withLock { self.charts[key] = (board.builtAt, data) }
             return data
-        }
-    }
-
-    func remember(_ board: Scoreboard, _ exerciseID: UUID, frozen: Bool) {
-        lock.withLock {
-            if frozen {
-                boards[exerciseID, default: Boards()].frozen = board
-                boards[exerciseID]?.frozenStale = false
-            } else {
-                boards[exerciseID, default: Boards()].live = board
-                boards[exerciseID]?.liveStale = false
-            }
         }
     }
 
@@ -383,7 +375,7 @@ final class ScoreEngine: @unchecked Sendable {
         let differences = try await app.write { db in try await Self.restore(exerciseID, on: db) }
         lock.withLock {
             states[exerciseID] = nil
-            boards[exerciseID] = nil
+            boards = boards.filter { $0.key.exercise != exerciseID }
         }
         return differences
     }

@@ -31,6 +31,25 @@ final class ScoreFactRecord: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A new fact; `exerciseID` and `seq` are set when it is appended (`ScoreEngine.State.append`).
+    init(
+        team: UUID, at: Date, kind: Kind, challenge: UUID? = nil, hintKey: String? = nil, withdraws: Int? = nil, points: Int = 0,
+        category: String, reason: String, actorID: UUID?, actorName: String, submission: UUID? = nil
+    ) {
+        teamID = team
+        self.at = at
+        self.kind = kind
+        challengeID = challenge
+        self.hintKey = hintKey
+        self.withdraws = withdraws
+        self.points = points
+        self.category = category
+        self.reason = reason
+        self.actorID = actorID
+        self.actorName = actorName
+        submissionID = submission
+    }
+
     /// The fact as the projection reads it.
     var fact: ScoreFact? {
         Self.fact(

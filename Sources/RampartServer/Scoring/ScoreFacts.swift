@@ -73,15 +73,9 @@ enum ScoreFacts {
         let teamID = try team.requireID()
         let now = app.dependencies.now()
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
-            let fact = ScoreFactRecord()
-            fact.teamID = teamID
-            fact.at = now
-            fact.kind = .adjustment
-            fact.points = points
-            fact.category = category
-            fact.reason = reason
-            fact.actorID = actor.id
-            fact.actorName = actor.name
+            let fact = ScoreFactRecord(
+                team: teamID, at: now, kind: .adjustment, points: points, category: category, reason: reason, actorID: actor.id,
+                actorName: actor.name)
             state.append(fact)
             try await Audit.record(
                 AuditEvent(
@@ -110,17 +104,9 @@ enum ScoreFacts {
                 throw AppError.conflict("not_withdrawable", "Fact \(seq) is not a standing solve", ko: "기록 \(seq)은(는) 유효한 풀이가 아닙니다")
             }
             let name = solve.challengeID.flatMap { state.catalog.byID[$0]?.name } ?? "a challenge"
-            let fact = ScoreFactRecord()
-            fact.teamID = solve.teamID
-            fact.at = now
-            fact.kind = .withdrawal
-            fact.challengeID = solve.challengeID
-            fact.withdraws = seq
-            fact.points = 0
-            fact.category = solve.category
-            fact.reason = "Withdrew the solve of \(name): \(reason)"
-            fact.actorID = actor.id
-            fact.actorName = actor.name
+            let fact = ScoreFactRecord(
+                team: solve.teamID, at: now, kind: .withdrawal, challenge: solve.challengeID, withdraws: seq, category: solve.category,
+                reason: "Withdrew the solve of \(name): \(reason)", actorID: actor.id, actorName: actor.name)
             state.append(fact)
             let team = try await Team.find(solve.teamID, on: db)
             try await Audit.record(

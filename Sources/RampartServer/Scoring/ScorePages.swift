@@ -38,13 +38,6 @@ enum ScorePages {
         }
     }
 
-    private static func crumbs(_ page: PageContext, _ exercise: Exercise) -> [Layout.Crumb] {
-        [
-            .init(title: page.t(.exercises), href: AppRoute.exercises.path),
-            .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
-        ]
-    }
-
     static func scoreboardPage(_ req: Request) async throws -> Response {
         let page = PageContext(req)
         let context = try req.exerciseContext
@@ -56,7 +49,7 @@ enum ScorePages {
             try await chartSeries(board, exercise: exercise, app: app, on: db)
         }
         return Layout.render(
-            page, title: page.t(.scoreboard), crumbs: crumbs(page, exercise),
+            page, title: page.t(.scoreboard), crumbs: Layout.crumbs(page, exercise),
             .if(board.frozen, .p(.class("notice"), .text(page.t(.boardFrozen)))),
             .if(
                 context.isWhite && exercise.freezeAt.map { req.now >= $0 } == true,
@@ -127,7 +120,7 @@ enum ScorePages {
         let facts = try await ScoreFacts.list(team: team, context: context, app: req.application)
         let total = facts.reduce(0) { $0 + $1.points }
         return Layout.render(
-            page, title: page.t(.scoreFactsOf) + " " + ExercisePages.flagged(team, page.locale), crumbs: crumbs(page, exercise),
+            page, title: page.t(.scoreFactsOf) + " " + ExercisePages.flagged(team, page.locale), crumbs: Layout.crumbs(page, exercise),
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             .p(

@@ -31,14 +31,8 @@ struct Scoreboard: Sendable {
         let exercise = context.exercise
         let now = app.dependencies.now()
         let frozen = !context.isWhite && exercise.freezeAt.map { now >= $0 } == true
-        let (cached, due) = app.scores.board(context.exerciseID, frozen: frozen, now: now)
-        let key = "\(context.exerciseID)|\(frozen)"
-        // While one reader rebuilds a board that exists, the others keep reading the old one.
-        if let cached, !due || app.scores.boardBuilds.isRunning(key) { return cached }
-        return try await app.scores.boardBuilds.run(key) {
-            let board = try await build(exercise, frozen: frozen, app: app, on: db, now: now)
-            app.scores.remember(board, context.exerciseID, frozen: frozen)
-            return board
+        return try await app.scores.board(context.exerciseID, frozen: frozen, now: now) {
+            try await build(exercise, frozen: frozen, app: app, on: db, now: now)
         }
     }
 

@@ -105,6 +105,14 @@ enum Layout {
         var href: String?
     }
 
+    /// Exercises › the exercise: where every page inside an exercise starts.
+    static func crumbs(_ page: PageContext, _ exercise: Exercise) -> [Crumb] {
+        [
+            .init(title: page.t(.exercises), href: AppRoute.exercises.path),
+            .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
+        ]
+    }
+
     static func render(
         _ page: PageContext, title: String, crumbs: [Crumb] = [], status: HTTPResponseStatus = .ok,
         _ content: Node<HTML.BodyContext>...

@@ -51,7 +51,7 @@ struct ChallengeCommands: AsyncCommandGroup {
             }
             tree.failures += unreadable
             tree.entries.removeAll { files[$0.path] == nil }
-            let existing = try await Challenge.query(on: app.db).filter(\.$exercise.$id == exerciseID).all().map(\.name)
+            let existing = try await Challenge.query(on: app.db).filter(\.$exercise.$id == exerciseID).all(\.$name)
             tree.dropUnresolvedReferences(existing: Set(existing))
             let batch = tree.entries.map { (spec: $0.challenge, files: files[$0.path] ?? []) }
             for failure in tree.failures { console.error(failure.description) }

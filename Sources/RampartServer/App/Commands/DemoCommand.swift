@@ -83,37 +83,30 @@ enum DemoExercise {
             ("blue-kr", "Follow the ransom", 90), ("blue-ca", "Dialogue briefing", 60), ("blue-ee", "Ransom note", 30),
         ]
         try await app.scores.write(exerciseID, app: app) { db, state in
-            func fact(_ slug: String, _ minutesAgo: Double, _ kind: ScoreFactRecord.Kind, _ reason: String) -> ScoreFactRecord? {
-                guard let team = teams.first(where: { $0.slug == slug }), let teamID = team.id else { return nil }
-                let fact = ScoreFactRecord()
-                fact.teamID = teamID
-                fact.at = now.addingTimeInterval(-minutesAgo * 60)
-                fact.kind = kind
-                fact.points = 0
-                fact.category = ScoreFacts.adjustmentCategory
-                fact.reason = reason
-                fact.actorName = "demo"
-                return fact
+            func fact(
+                _ slug: String, _ minutesAgo: Double, _ kind: ScoreFactRecord.Kind, _ reason: String, challenge: String? = nil,
+                hintKey: String? = nil, points: Int = 0
+            ) -> ScoreFactRecord? {
+                guard let teamID = teams.first(where: { $0.slug == slug })?.id else { return nil }
+                let challengeID = challenge.flatMap { state.catalog.idByName[$0] }
+                if challenge != nil, challengeID == nil { return nil }
+                let category =
+                    switch kind {
+                    case .hint: ScoreProjection.hintsCategory
+                    case .adjustment: ScoreFacts.adjustmentCategory
+                    default: challengeID.flatMap { state.catalog.byID[$0]?.category } ?? ""
+                    }
+                return ScoreFactRecord(
+                    team: teamID, at: now.addingTimeInterval(-minutesAgo * 60), kind: kind, challenge: challengeID, hintKey: hintKey,
+                    points: points, category: category, reason: reason, actorID: nil, actorName: "demo")
             }
-            for solve in solves {
-                guard let id = state.catalog.idByName[solve.challenge],
-                    let record = fact(solve.team, solve.minutesAgo, .solve, "Solved \(solve.challenge)")
-                else { continue }
-                record.challengeID = id
-                record.category = state.catalog.byID[id]?.category ?? ""
-                state.append(record)
-            }
-            if let id = state.catalog.idByName["Ransom note"], let hint = fact("blue-jp", 25, .hint, "Unlocked hint 'The family' of Ransom note") {
-                hint.challengeID = id
-                hint.hintKey = "family"
-                hint.points = 50
-                hint.category = ScoreProjection.hintsCategory
-                state.append(hint)
-            }
-            if let adjustment = fact("blue-au", 20, .adjustment, "Clear, timely incident report to Exercise Control") {
-                adjustment.points = 40
-                state.append(adjustment)
-            }
+            let seeded =
+                solves.map { fact($0.team, $0.minutesAgo, .solve, "Solved \($0.challenge)", challenge: $0.challenge) } + [
+                    fact(
+                        "blue-jp", 25, .hint, "Unlocked hint 'The family' of Ransom note", challenge: "Ransom note", hintKey: "family", points: 50),
+                    fact("blue-au", 20, .adjustment, "Clear, timely incident report to Exercise Control", points: 40),
+                ]
+            for record in seeded.compactMap({ $0 }) { state.append(record) }
         }
     }
 

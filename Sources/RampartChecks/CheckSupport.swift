@@ -1,0 +1,82 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// What every check's parameters go through.
+enum CheckParameters {
+    /// Refuses parameters a check does not take.
+    static func allow(_ parameters: [String: String], _ known: Set<String>) throws(CheckConfigurationError) {
+        if let unknown = parameters.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CheckConfigurationError("unknown parameter '\(unknown)'; this check takes \(known.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+/// A team-facing description of a connection failure: what happened, not the stack's words.
+func describeConnectionFailure(_ error: any Error) -> String {
+    if let error = error as? NIOConnectionError {
+        if let first = error.connectionErrors.first { return describeConnectionFailure(first.error) }
+        if error.dnsAError != nil || error.dnsAAAAError != nil { return "Name does not resolve" }
+    }
+    if let error = error as? IOError {
+        switch error.errnoCode {
+        case ECONNREFUSED: return "Connection refused"
+        case EHOSTUNREACH, ENETUNREACH: return "Host unreachable"
+        case ECONNRESET: return "Connection reset"
+        default: return "Connection failed"
+        }
+    }
+    if error is ChannelError { return "Connection failed" }
+    if "\(error)".contains("connectTimeout") { return "Connection timed out" }
+    if "\(error)".lowercased().contains("resolve") || "\(error)".contains("NXDOMAIN") { return "Name does not resolve" }
+    return "Connection failed"
+}
+
+/// A regular expression searched anywhere in a text (`NSRegularExpression`: shareable between threads).
+struct Pattern: @unchecked Sendable {
+    let source: String
+    let regex: NSRegularExpression
+
+    init(_ source: String) throws(CheckConfigurationError) {
+        guard let regex = try? NSRegularExpression(pattern: source) else {
+            throw CheckConfigurationError("'\(source)' is not a valid regular expression")
+        }
+        self.source = source
+        self.regex = regex
+    }
+
+    func matches(_ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
+enum DeadlineOutcome<Value: Sendable>: Sendable {
+    case finished(Value)
+    case timedOut
+    case failed(any Error)
+}
+
+/// Runs `work`, cancelling it when `timeout` passes first; waits for it to wind down either way.
+func withDeadline<Value: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
+    await withTaskGroup(of: DeadlineOutcome<Value>?.self) { group in
+        group.addTask {
+            do { return .finished(try await work()) } catch { return Task.isCancelled ? nil : .failed(error) }
+        }
+        group.addTask {
+            do { try await Task.sleep(for: timeout) } catch { return nil }
+            return .timedOut
+        }
+        var outcome: DeadlineOutcome<Value> = .timedOut
+        if let first = await group.next() { outcome = first ?? .timedOut }
+        group.cancelAll()
+        return outcome
+    }
+}
+
+extension Duration {
+    /// Seconds, as a person reads them (`1.5`, `10`).
+    var seconds: String {
+        let value = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+}
