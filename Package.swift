@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "RampartChecks",
             dependencies: [
+                "RampartCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -1,12 +1,8 @@
 import Foundation
+import RampartCore
 
-/// What one check found, in the attack-defence engines' vocabulary (HackerDom/ForcAD exit codes in
-/// brackets): the service works (`up`, 101), works but lost its data (`corrupt`, 102), answers wrongly
-/// (`mumble`, 103), does not answer (`down`, 104), or the check itself failed (`error`, 110) — the last
-/// is the organisers' problem, never the team's.
-public enum CheckStatus: String, Codable, Sendable, CaseIterable {
-    case up, corrupt, mumble, down, error
-}
+/// The statuses live in RampartCore, where scoring reads them.
+public typealias CheckStatus = RampartCore.CheckStatus
 
 /// The outcome of one check: a status, a message the team sees, a detail only the white and green
 /// teams see, and how long it took.

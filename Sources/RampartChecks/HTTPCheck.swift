@@ -54,14 +54,20 @@ public struct HTTPCheck: Sendable {
         }
     }
 
-    /// Shared clients: one that verifies certificates, one that does not (`insecure`).
-    static let verifying = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    /// Shared clients: one that verifies certificates, one that does not (`insecure`). A check reports
+    /// what it finds, so a refused connection is not retried until the timeout.
+    static let verifying = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(nil))
     static let trusting: HTTPClient = {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(tls))
     }()
+
+    private static func configuration(_ tls: TLSConfiguration?) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
 
     public func run(_ target: CheckTarget, timeout: Duration) async -> CheckResult {
         let start = ContinuousClock.now
@@ -70,6 +76,8 @@ public struct HTTPCheck: Sendable {
         var request = HTTPClientRequest(url: url)
         if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
         request.headers.replaceOrAdd(name: "User-Agent", value: "Rampart-check")
+        // Every check opens its own connection: one kept from the last tick proves nothing about this one.
+        request.headers.replaceOrAdd(name: "Connection", value: "close")
         let prepared = request
         let outcome = await withDeadline(timeout) { () async throws -> (CheckStatus, String, String) in
             let response = try await client.execute(prepared, timeout: TimeAmount(timeout + .seconds(1)))

@@ -93,8 +93,10 @@ import Testing
                     kind = .solve(challenge: challengeIDs[Int(random.next() % UInt64(challengeIDs.count))])
                 } else if roll < 70, let solve = solves.randomElement(using: &random) {
                     kind = .withdrawal(solve: solve.id)
-                } else if roll < 85 {
+                } else if roll < 80 {
                     kind = .hint(cost: Int(random.next() % 50))
+                } else if roll < 90 {
+                    kind = .award(points: Int(random.next() % 40) - 20, category: ["availability", "penalties"][Int(random.next() % 2)])
                 } else {
                     kind = .adjustment(points: Int(random.next() % 200) - 100, category: "adjustments")
                 }

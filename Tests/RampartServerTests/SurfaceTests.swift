@@ -48,6 +48,11 @@ import Yams
                 by: .commandLine("test"), app: app)
             let window = try #require(try await ScheduleWindow.query(on: app.db).first())
             let challenge = try await TestChallenges.add(app, fixture)
+            _ = try await app.write { db in
+                try await Services.save(
+                    try Services.parse("name: web\ncheck: tcp\naddress: \"127.0.0.1:1\"\ncredentials: [{username: admin, password: x}]"),
+                    exerciseID: fixture.exercise.id!, by: .commandLine("test"), at: Date(), on: db)
+            }
             let pages = app.routes.all.filter { route in
                 let first = route.path.first?.description ?? ""
                 return route.method == .GET && !["api", "static", "metrics", "healthz", "livez"].contains(first)
@@ -66,6 +71,7 @@ import Yams
                             case .parameter("username"): "blue"
                             case .parameter("window"): window.id!.uuidString
                             case .parameter("challenge"): challenge.uuidString
+                            case .parameter("service"): "web"
                             default: component.description
                             }
                         }.joined(separator: "/")

@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 extension ExerciseFile {
-    static let sections = ["rampart", "exercise", "teams", "users", "challenges"]
+    static let sections = ["rampart", "exercise", "teams", "users", "challenges", "services"]
 
     /// Reads an exercise file, or throws `ExerciseFileError` listing every problem with its line.
     public static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
@@ -40,14 +40,18 @@ extension ExerciseFile {
         checkConsistency(teams: teams, users: users, issues: issues)
         let challenges = top.list("challenges").map { ChallengeSpec.read($0.node, path: $0.path, issues: issues) }
         checkChallenges(challenges, paths: top.list("challenges").map(\.path), issues: issues)
+        let services = top.list("services").map { ServiceSpec.read($0.node, path: $0.path, issues: issues) }
+        checkServices(services, teams: teams, paths: top.list("services").map(\.path), issues: issues)
         guard let exercise else { return nil }
         return ExerciseFile(
-            exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 }, challenges: challenges.compactMap { $0 })
+            exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 }, challenges: challenges.compactMap { $0 },
+            services: services.compactMap { $0 })
     }
 
     private static func readExercise(_ fields: YAMLFields) -> ExerciseSpec? {
         fields.rejectUnknown([
             "slug", "name", "name_ko", "description", "time_zone", "schedule", "first_blood", "attempts_per_minute", "public_scoreboard",
+            "tick_seconds", "jitter_seconds",
         ])
         let slug = fields.required("slug")
         if let slug, !Identifier.isValidSlug(slug) {
@@ -64,6 +68,11 @@ extension ExerciseFile {
                 "unknown time zone '\(zoneName)'; use an IANA name such as Europe/London or Asia/Seoul")
         }
         let schedule = fields.fields("schedule").map { readSchedule($0, timeZone: timeZone) } ?? ScheduleSpec()
+        let tickSeconds = fields.int("tick_seconds", in: 5...86_400) ?? ExerciseSpec.defaultTickSeconds
+        let jitterSeconds = fields.int("jitter_seconds", in: 0...86_400) ?? 0
+        if jitterSeconds >= tickSeconds {
+            fields.issues.report(fields.node("jitter_seconds"), fields.field("jitter_seconds"), "must be shorter than tick_seconds")
+        }
         guard let slug, let name else { return nil }
         return ExerciseSpec(
             slug: slug, name: name, nameKo: fields.string("name_ko"),
@@ -78,7 +87,8 @@ extension ExerciseFile {
                     return number
                 }),
             attemptsPerMinute: fields.int("attempts_per_minute", in: 1...1_000_000) ?? ExerciseSpec.defaultAttemptsPerMinute,
-            publicScoreboard: fields.bool("public_scoreboard") ?? false
+            publicScoreboard: fields.bool("public_scoreboard") ?? false,
+            tickSeconds: tickSeconds, jitterSeconds: jitterSeconds
         )
     }
 
@@ -98,6 +108,23 @@ extension ExerciseFile {
             }
             if let next = challenge.next, !names.contains(next) {
                 issues.report(line: line, path + ".next", "no challenge is called '\(next)'")
+            }
+        }
+    }
+
+    /// Service names are unique (checks, requests and the API name services by them) and overrides
+    /// name teams of the file, when it lists teams.
+    private static func checkServices(_ services: [ServiceSpec?], teams: [TeamSpec?], paths: [String], issues: YAMLIssues) {
+        var seen: Set<String> = []
+        let slugs = Set(teams.compactMap { $0?.slug })
+        for (service, path) in zip(services, paths) {
+            guard let service else { continue }
+            if !seen.insert(service.name).inserted {
+                issues.report(line: issues.lines[path + ".name"] ?? issues.lines[path], path + ".name", "another service is called '\(service.name)'")
+            }
+            guard !slugs.isEmpty else { continue }
+            for slug in service.overrides.keys.sorted() where !slugs.contains(slug) {
+                issues.report(line: issues.lines[path + ".overrides"], path + ".overrides.\(slug)", "no team is called '\(slug)'")
             }
         }
     }

@@ -12,6 +12,7 @@ extension ExerciseFile {
         if !teams.isEmpty { top.append((key("teams"), Node(teams.map(teamNode)))) }
         if !users.isEmpty { top.append((key("users"), Node(users.map(userNode)))) }
         if !challenges.isEmpty { top.append((key("challenges"), Node(challenges.map { $0.node() }))) }
+        if !services.isEmpty { top.append((key("services"), Node(services.map { $0.node() }))) }
         let body = (try? Yams.serialize(node: Node(top), width: -1, allowUnicode: true)) ?? ""
         return """
             # Rampart exercise file (docs/exercise-file.md). Apply with: rampart exercise apply FILE
@@ -51,6 +52,8 @@ extension ExerciseFile {
             pairs.append((key("attempts_per_minute"), Node(String(exercise.attemptsPerMinute))))
         }
         if exercise.publicScoreboard { pairs.append((key("public_scoreboard"), Node("true"))) }
+        if exercise.tickSeconds != ExerciseSpec.defaultTickSeconds { pairs.append((key("tick_seconds"), Node(String(exercise.tickSeconds)))) }
+        if exercise.jitterSeconds != 0 { pairs.append((key("jitter_seconds"), Node(String(exercise.jitterSeconds)))) }
         return Node(pairs)
     }
 

@@ -14,12 +14,17 @@ public struct ExerciseFile: Sendable {
     public var users: [UserSpec]
     /// Challenges by name, in ctfcli's `challenge.yml` form; `files` name attachments relative to the file.
     public var challenges: [ChallengeSpec]
+    /// Services checked every tick (docs/checks.md).
+    public var services: [ServiceSpec]
     /// Source line of every field that was read, by its path (`teams[2].members[0].user`),
     /// so checks made later, against the database, can still name the line.
     public var lines: [String: Int] = [:]
 
-    public init(exercise: ExerciseSpec, teams: [TeamSpec] = [], users: [UserSpec] = [], challenges: [ChallengeSpec] = []) {
+    public init(
+        exercise: ExerciseSpec, teams: [TeamSpec] = [], users: [UserSpec] = [], challenges: [ChallengeSpec] = [], services: [ServiceSpec] = []
+    ) {
         self.exercise = exercise
+        self.services = services
         self.teams = teams
         self.users = users
         self.challenges = challenges
@@ -30,6 +35,7 @@ extension ExerciseFile: Equatable {
     /// Two files are equal when they define the same exercise, wherever their lines were.
     public static func == (lhs: ExerciseFile, rhs: ExerciseFile) -> Bool {
         lhs.exercise == rhs.exercise && lhs.teams == rhs.teams && lhs.users == rhs.users && lhs.challenges == rhs.challenges
+            && lhs.services == rhs.services
     }
 }
 
@@ -46,14 +52,22 @@ public struct ExerciseSpec: Equatable, Sendable {
     public var attemptsPerMinute: Int
     /// The scoreboard and CTFtime feed can be read without logging in (what CTFtime polls).
     public var publicScoreboard: Bool
+    /// Length of a scoring tick in seconds, and the most a check may start after its tick does
+    /// (random per check, so teams cannot predict it).
+    public var tickSeconds: Int
+    public var jitterSeconds: Int
 
     public static let defaultAttemptsPerMinute = 10
+    public static let defaultTickSeconds = 60
 
     public init(
         slug: String, name: String, nameKo: String? = nil, description: String = "",
         timeZone: String = "UTC", schedule: ScheduleSpec = ScheduleSpec(), firstBlood: FirstBloodBonus = .none,
-        attemptsPerMinute: Int = ExerciseSpec.defaultAttemptsPerMinute, publicScoreboard: Bool = false
+        attemptsPerMinute: Int = ExerciseSpec.defaultAttemptsPerMinute, publicScoreboard: Bool = false,
+        tickSeconds: Int = ExerciseSpec.defaultTickSeconds, jitterSeconds: Int = 0
     ) {
+        self.tickSeconds = tickSeconds
+        self.jitterSeconds = jitterSeconds
         self.publicScoreboard = publicScoreboard
         self.firstBlood = firstBlood
         self.attemptsPerMinute = attemptsPerMinute

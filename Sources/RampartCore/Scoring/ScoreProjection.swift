@@ -17,6 +17,9 @@ public struct ScoreFact: Equatable, Sendable {
         case hint(cost: Int)
         /// Points given or taken by the white team, in a category of its choosing.
         case adjustment(points: Int, category: String)
+        /// Points the platform gives or takes every tick (availability, SLA penalties). Every team
+        /// gets them all the time, so they do not move the tie-break time.
+        case award(points: Int, category: String)
     }
 
     public init(id: Int, team: UUID, at: Date, kind: Kind) {
@@ -117,6 +120,10 @@ public struct ScoreProjection: Sendable {
             activeTimes[fact.team, default: [:]][fact.id] = fact.at
             add(points, to: fact.team, category: category)
             touch(fact.team)
+            return [fact.team]
+        case .award(let points, let category):
+            guard points != 0 else { return [] }
+            add(points, to: fact.team, category: category)
             return [fact.team]
         }
     }
@@ -227,6 +234,10 @@ public struct ScoreProjection: Sendable {
                 scores[fact.team, default: TeamScore()].total += points
                 scores[fact.team, default: TeamScore()].categories[category, default: 0] += points
                 times[fact.team, default: [:]][fact.id] = fact.at
+            case .award(let points, let category):
+                guard points != 0 else { continue }
+                scores[fact.team, default: TeamScore()].total += points
+                scores[fact.team, default: TeamScore()].categories[category, default: 0] += points
             }
         }
         for (challenge, solves) in standing {

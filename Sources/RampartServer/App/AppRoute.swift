@@ -29,6 +29,10 @@ enum AppRoute: Sendable {
     case scoreboard(String), teamScore(String, String), teamAdjust(String, String), scoreWithdraw(String, String)
     case submissions(String)
 
+    // pages: defence
+    case services(String), serviceNew(String), service(String, String), serviceDelete(String, String), serviceTry(String, String)
+    case teamChecks(String, String), teamPasswordChange(String, String), demoTarget(String, String, String)
+
     // API
     case apiLogin, apiLogout, apiMe, apiTokens, apiToken(String), apiJoin
     case apiUsers, apiUser(String)
@@ -40,6 +44,9 @@ enum AppRoute: Sendable {
     case apiChallengeHint(String, String, String), apiChallengeFiles(String, String), apiChallengeFile(String, String, String)
     case apiScoreboard(String), apiCTFtime(String), apiScoreFacts(String, String), apiAdjustments(String, String)
     case apiWithdraw(String, String), apiSubmissions(String)
+    case apiServices(String), apiService(String, String), apiServicesStatus(String), apiServiceTry(String, String)
+    case apiTeamChecks(String, String), apiTeamServiceEvents(String, String), apiPasswordChanges(String, String), apiWorkers(String)
+    case apiDemoTarget(String, String, String)
 
     /// Placeholders for registering routes: `AppRoute.exercise(AppRoute.param.slug)`.
     enum param {
@@ -52,6 +59,7 @@ enum AppRoute: Sendable {
         static let hint = ":hint"
         static let file = ":file"
         static let seq = ":seq"
+        static let service = ":service"
     }
 
     var path: String {
@@ -105,6 +113,14 @@ enum AppRoute: Sendable {
         case .teamAdjust(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/adjust"
         case .scoreWithdraw(let slug, let seq): "/exercises/\(e(slug))/score-facts/\(e(seq))/withdraw"
         case .submissions(let slug): "/exercises/\(e(slug))/submissions"
+        case .services(let slug): "/exercises/\(e(slug))/services"
+        case .serviceNew(let slug): "/exercises/\(e(slug))/services/new"
+        case .service(let slug, let name): "/exercises/\(e(slug))/services/\(e(name))"
+        case .serviceDelete(let slug, let name): "/exercises/\(e(slug))/services/\(e(name))/delete"
+        case .serviceTry(let slug, let name): "/exercises/\(e(slug))/services/\(e(name))/try"
+        case .teamChecks(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/checks"
+        case .teamPasswordChange(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/password-changes"
+        case .demoTarget(let slug, let team, let name): "/exercises/\(e(slug))/teams/\(e(team))/services/\(e(name))/demo-target"
 
         case .apiLogin: "/api/v1/auth/login"
         case .apiLogout: "/api/v1/auth/logout"
@@ -137,6 +153,15 @@ enum AppRoute: Sendable {
         case .apiAdjustments(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/adjustments"
         case .apiWithdraw(let slug, let seq): "/api/v1/exercises/\(e(slug))/score-facts/\(e(seq))/withdraw"
         case .apiSubmissions(let slug): "/api/v1/exercises/\(e(slug))/submissions"
+        case .apiServices(let slug): "/api/v1/exercises/\(e(slug))/services"
+        case .apiService(let slug, let name): "/api/v1/exercises/\(e(slug))/services/\(e(name))"
+        case .apiServicesStatus(let slug): "/api/v1/exercises/\(e(slug))/services/status"
+        case .apiServiceTry(let slug, let name): "/api/v1/exercises/\(e(slug))/services/\(e(name))/try"
+        case .apiTeamChecks(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/checks"
+        case .apiTeamServiceEvents(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/service-events"
+        case .apiPasswordChanges(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/password-changes"
+        case .apiWorkers(let slug): "/api/v1/exercises/\(e(slug))/workers"
+        case .apiDemoTarget(let slug, let team, let name): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/services/\(e(name))/demo-target"
         }
     }
 

@@ -30,6 +30,12 @@ public struct RampartConfiguration: Sendable {
     public var autoMigrate: Bool
     /// Believe `X-Forwarded-For` and `X-Forwarded-Proto`: only behind a reverse proxy that sets them.
     public var trustProxy: Bool = false
+    /// Run the tick loop and the in-process check worker while serving. Off in tests, which drive
+    /// ticks by hand; on for the real server.
+    public var backgroundWork: Bool = false
+    /// Zones the server's own check worker serves (`RAMPART_WORKER_ZONES`, default `default`;
+    /// `none` leaves every check to `rampart worker` processes).
+    public var workerZones: [String] = ["default"]
 
     public enum LogFormat: String, Sendable {
         case text
@@ -54,7 +60,8 @@ public struct RampartConfiguration: Sendable {
     }
 
     /// Reads `RAMPART_DATA_DIR`, `DATABASE_URL`, `RAMPART_PUBLIC_URL`, `RAMPART_BCRYPT_COST`,
-    /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE` and `RAMPART_TRUST_PROXY`.
+    /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE`, `RAMPART_TRUST_PROXY`,
+    /// `RAMPART_WORKER_ZONES` and `RAMPART_DATABASE_SCHEMA`.
     public static func fromEnvironment(_ get: (String) -> String? = { Environment.get($0) }) throws -> RampartConfiguration {
         let dataDirectory = get("RAMPART_DATA_DIR").flatMap { $0.isEmpty ? nil : $0 } ?? "./rampart-data"
         let database: DatabaseChoice
@@ -62,7 +69,7 @@ public struct RampartConfiguration: Sendable {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
                 throw ConfigurationError("DATABASE_URL must be a postgres:// URL; leave it unset to use SQLite in RAMPART_DATA_DIR")
             }
-            database = .postgres(url: url, schema: nil)
+            database = .postgres(url: url, schema: get("RAMPART_DATABASE_SCHEMA").flatMap { $0.isEmpty ? nil : $0 })
         } else {
             database = .sqlite(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("rampart.sqlite").path)
         }
@@ -98,6 +105,11 @@ public struct RampartConfiguration: Sendable {
                 return bytes
             } ?? 50 << 20
         configuration.trustProxy = get("RAMPART_TRUST_PROXY").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        configuration.backgroundWork = true
+        if let zones = get("RAMPART_WORKER_ZONES") {
+            let list = zones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.workerZones = list == ["none"] ? [] : list
+        }
         return configuration
     }
 

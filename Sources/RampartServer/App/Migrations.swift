@@ -11,6 +11,7 @@ enum Migrations {
         M005CreateAuditRecords(),
         M006CreateChallengesAndScores(),
         M007AddPublicScoreboard(),
+        M008CreateDefence(),
     ]
 }
 

@@ -16,6 +16,8 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.contextCache = ExerciseContextCache()
     app.scores = ScoreEngine()
     app.attemptLimiter = AttemptLimiter()
+    app.events = EventBus()
+    app.defence = DefenceNode()
 
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
@@ -43,6 +45,8 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.asyncCommands.use(ChallengeCommands(), as: "challenge")
     app.asyncCommands.use(ScoreCommands(), as: "scores")
     app.asyncCommands.use(CheckCommand(), as: "check")
+    app.asyncCommands.use(WorkerCommand(), as: "worker")
+    app.lifecycle.use(DefenceBackground())
 
     let passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount / 2))
     passwordPool.start()
@@ -117,6 +121,10 @@ func routes(_ app: Application) throws {
         ChallengePages.register(app)
         ScoresAPI.register(app)
         ScorePages.register(app)
+    }
+    do {  // defence
+        DefenceAPI.register(app)
+        DefencePages.register(app)
     }
     do {  // audit
         AuditPages.register(app)

@@ -28,6 +28,10 @@ final class Exercise: Model, @unchecked Sendable {
     /// Scoreboard and CTFtime feed readable without logging in.
     @Field(key: "public_scoreboard") var publicScoreboard: Bool
 
+    // defence
+    @Field(key: "tick_seconds") var tickSeconds: Int
+    @Field(key: "jitter_seconds") var jitterSeconds: Int
+
     // clock fields (RampartCore.ExerciseClock)
     @Field(key: "state") var state: ExerciseState
     @OptionalField(key: "started_at") var startedAt: Date?
@@ -53,7 +57,11 @@ final class Exercise: Model, @unchecked Sendable {
         self.attemptsPerMinute = ExerciseSpec.defaultAttemptsPerMinute
         self.scoringVersion = 0
         self.publicScoreboard = false
+        self.tickSeconds = ExerciseSpec.defaultTickSeconds
+        self.jitterSeconds = 0
     }
+
+    var ticks: TickSchedule { TickSchedule(length: Double(tickSeconds)) }
 
     var firstBlood: FirstBloodBonus {
         get { Self.firstBlood(firstBloodText) }

@@ -114,6 +114,8 @@ enum ExerciseFileStore {
             changes.note("first_blood", exercise.firstBloodText, Exercise.firstBloodText(spec.firstBlood))
             changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(spec.attemptsPerMinute))
             changes.note("public_scoreboard", String(exercise.publicScoreboard), String(spec.publicScoreboard))
+            changes.note("tick_seconds", String(exercise.tickSeconds), String(spec.tickSeconds))
+            changes.note("jitter_seconds", String(exercise.jitterSeconds), String(spec.jitterSeconds))
             if !changes.isEmpty {
                 copy(spec, to: exercise)
                 try await exercise.save(on: db)
@@ -232,6 +234,18 @@ enum ExerciseFileStore {
         let fileChallenges = Set(file.challenges.map(\.name))
         report.untouched += challenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
 
+        for (index, service) in file.services.enumerated() {
+            do {
+                let outcome = try await Services.save(service, exerciseID: exerciseID, by: actor, at: now, on: db).outcome
+                if outcome != .unchanged { report.changes.append("\(outcome.rawValue) service \(service.name)") }
+            } catch let error as AppError {
+                let path = "services[\(index)]"
+                throw ExerciseFileError(issues: [ExerciseFileIssue(line: file.lines[path], field: path, message: error.message)])
+            }
+        }
+        let fileServices = Set(file.services.map(\.name))
+        report.untouched += try await Services.all(exerciseID, on: db).filter { !fileServices.contains($0.name) }.map { "service \($0.name)" }
+
         let fileTeams = Set(file.teams.map(\.slug))
         report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }
         report.untouched += memberships.filter { !placed.contains($0.user.username) }.map { "member \($0.user.username) of \($0.team.slug)" }
@@ -257,6 +271,8 @@ enum ExerciseFileStore {
         exercise.firstBlood = spec.firstBlood
         exercise.attemptsPerMinute = spec.attemptsPerMinute
         exercise.publicScoreboard = spec.publicScoreboard
+        exercise.tickSeconds = spec.tickSeconds
+        exercise.jitterSeconds = spec.jitterSeconds
     }
 
     /// Compared to the second: databases may keep sub-second digits a file does not.
@@ -279,7 +295,7 @@ enum ExerciseFileStore {
         let spec = ExerciseSpec(
             slug: exercise.slug, name: exercise.name, nameKo: exercise.nameKo, description: exercise.description,
             timeZone: exercise.timeZone, schedule: schedule, firstBlood: exercise.firstBlood, attemptsPerMinute: exercise.attemptsPerMinute,
-            publicScoreboard: exercise.publicScoreboard)
+            publicScoreboard: exercise.publicScoreboard, tickSeconds: exercise.tickSeconds, jitterSeconds: exercise.jitterSeconds)
         let teamSpecs = teams.map { team in
             TeamSpec(
                 slug: team.slug, kind: team.kind, name: team.name, nameKo: team.nameKo, nation: team.nation.flatMap(Nation.init),
@@ -292,6 +308,7 @@ enum ExerciseFileStore {
         let catalog = try await ChallengeCatalog.load(
             exerciseID: try exercise.requireID(), version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
         let challenges = catalog.entries.sorted { ($0.position, $0.name) < ($1.position, $1.name) }.map(\.spec)
-        return ExerciseFile(exercise: spec, teams: teamSpecs, users: users, challenges: challenges)
+        let services = try await Services.all(try exercise.requireID(), on: db).compactMap { try? $0.spec }
+        return ExerciseFile(exercise: spec, teams: teamSpecs, users: users, challenges: challenges, services: services)
     }
 }

@@ -181,6 +181,7 @@ enum ExercisePages {
                 .class("exercise-nav"), .ariaLabel(page.t(.exercise)),
                 .a(.href(AppRoute.challenges(exercise.slug).path), .text(page.t(.challenges))), .text(" · "),
                 .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard))),
+                .if(context.role != .red, .group(.text(" · "), .a(.href(AppRoute.services(exercise.slug).path), .text(page.t(.services))))),
                 .unwrap(context.team.flatMap { context.isWhite ? nil : $0 }) { team in
                     .group(.text(" · "), .a(.href(AppRoute.teamScore(exercise.slug, team.slug).path), .text(page.t(.ourScore))))
                 }

@@ -246,12 +246,13 @@ final class ScoreEngine: @unchecked Sendable {
             into: ScoreFactRecord.schema,
             [
                 "id", "exercise_id", "seq", "team_id", "at", "kind", "challenge_id", "hint_key", "withdraws", "points", "category", "reason",
-                "actor_id", "actor_name", "submission_id",
+                "actor_id", "actor_name", "submission_id", "tick", "service_id",
             ],
             state.newFacts.map { fact -> [any Encodable & Sendable] in
                 [
                     fact.id, fact.exerciseID, fact.seq, fact.teamID, fact.at, fact.kind.rawValue, fact.challengeID, fact.hintKey,
-                    fact.withdraws, fact.points, fact.category, fact.reason, fact.actorID, fact.actorName, fact.submissionID,
+                    fact.withdraws, fact.points, fact.category, fact.reason, fact.actorID, fact.actorName, fact.submissionID, fact.tick,
+                    fact.serviceID,
                 ]
             }, on: sql)
         try await store(state.dirty, scores: state.projection.scores, exerciseID: state.exerciseID, on: db)
@@ -261,7 +262,7 @@ final class ScoreEngine: @unchecked Sendable {
     }
 
     /// Inserts rows, a few hundred per statement (well under either database's limit on bound values).
-    private static func insert(
+    static func insert(
         into table: String, _ columns: [String], _ rows: [[any Encodable & Sendable]], conflict: [String]? = nil, update: [String] = [],
         on sql: any SQLDatabase
     ) async throws {
@@ -296,7 +297,7 @@ final class ScoreEngine: @unchecked Sendable {
         return (try? encoder.encode(categories)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
     }
 
-    private static func lockKey(_ id: UUID) -> Int64 {
+    static func lockKey(_ id: UUID) -> Int64 {
         let bytes = id.uuid
         return [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5, bytes.6, bytes.7].reduce(Int64(0)) { ($0 << 8) | Int64($1) }
     }

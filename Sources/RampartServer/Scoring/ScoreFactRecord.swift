@@ -9,6 +9,9 @@ final class ScoreFactRecord: Model, @unchecked Sendable {
 
     enum Kind: String, Codable, Sendable, CaseIterable {
         case solve, withdrawal, hint, adjustment
+        /// A tick's availability points and an SLA penalty: the platform's own checks, with the tick
+        /// (and for a penalty the service) as evidence.
+        case availability, sla
     }
 
     @ID(key: .id) var id: UUID?
@@ -28,14 +31,19 @@ final class ScoreFactRecord: Model, @unchecked Sendable {
     @OptionalField(key: "actor_id") var actorID: UUID?
     @Field(key: "actor_name") var actorName: String
     @OptionalField(key: "submission_id") var submissionID: UUID?
+    @OptionalField(key: "tick") var tick: Int?
+    @OptionalField(key: "service_id") var serviceID: UUID?
 
     init() {}
 
     /// A new fact; `exerciseID` and `seq` are set when it is appended (`ScoreEngine.State.append`).
     init(
         team: UUID, at: Date, kind: Kind, challenge: UUID? = nil, hintKey: String? = nil, withdraws: Int? = nil, points: Int = 0,
-        category: String, reason: String, actorID: UUID?, actorName: String, submission: UUID? = nil
+        category: String, reason: String, actorID: UUID?, actorName: String, submission: UUID? = nil, tick: Int? = nil,
+        service: UUID? = nil
     ) {
+        self.tick = tick
+        serviceID = service
         teamID = team
         self.at = at
         self.kind = kind
@@ -71,6 +79,8 @@ final class ScoreFactRecord: Model, @unchecked Sendable {
             factKind = .hint(cost: points)
         case .adjustment:
             factKind = .adjustment(points: points, category: category)
+        case .availability, .sla:
+            factKind = .award(points: points, category: category)
         }
         return ScoreFact(id: seq, team: team, at: at, kind: factKind)
     }

@@ -21,6 +21,9 @@ struct ScoreFactDTO: Content {
 /// The white team's corrections, and the trail behind every total.
 enum ScoreFacts {
     static let adjustmentCategory = "adjustments"
+    /// Where the platform's checks put their points and SLA penalties.
+    static let availabilityCategory = "availability"
+    static let penaltiesCategory = "penalties"
 
     /// Every fact of one team, oldest first, priced as the board prices it now.
     static func list(team: Team, context: ExerciseContext, app: Application) async throws -> [ScoreFactDTO] {
@@ -44,7 +47,7 @@ enum ScoreFacts {
                 }
             case .withdrawal: points = 0
             case .hint: points = -record.points
-            case .adjustment: points = record.points
+            case .adjustment, .availability, .sla: points = record.points
             }
             return ScoreFactDTO(
                 seq: record.seq, at: record.at, kind: record.kind.rawValue, challenge: challenge, category: record.category,

@@ -100,7 +100,7 @@ enum ScorePages {
             case .solve: points = projection.points(ofSolve: fact.id) ?? 0
             case .withdrawal: points = 0
             case .hint(let cost): points = -cost
-            case .adjustment(let value, _): points = value
+            case .adjustment(let value, _), .award(let value, _): points = value
             }
             guard points != 0 else { continue }
             let total = (series[fact.team]?.last?.1 ?? 0) + points

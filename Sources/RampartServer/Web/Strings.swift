@@ -4,6 +4,44 @@ import RampartCore
 ///
 /// Both languages are exhaustive switches, so a string without a translation does not compile.
 enum S: String, CaseIterable, Sendable {
+    case services
+    case newService
+    case serviceSource
+    case serviceSourceHint
+    case tick
+    case tickUnderWay
+    case lastScoredTick
+    case heldSince
+    case ourServices
+    case recentChecks
+    case statusChanges
+    case passwordChanges
+    case passwordChangeHint
+    case sendRequest
+    case passwordRequestRecorded
+    case tryCheck
+    case tryResult
+    case workers
+    case zone
+    case lastHeartbeat
+    case checksLastMinute
+    case alive
+    case stopped
+    case takeDown
+    case bringUp
+    case demoTargets
+    case noServices
+    case noChecks
+    case notCheckedYet
+    case target
+    case latency
+    case detail
+    case message
+    case worker
+    case service
+    case confirmDeleteService
+    case noWorkers
+    case definition
     case account
     case action
     case active
@@ -226,6 +264,8 @@ enum S: String, CaseIterable, Sendable {
     case factWithdrawal
     case factHint
     case factAdjustment
+    case factAvailability
+    case factSLA
     case firstBlood
     case firstBloodHint
     case attemptsPerMinute
@@ -253,6 +293,8 @@ enum S: String, CaseIterable, Sendable {
         case .withdrawal: .factWithdrawal
         case .hint: .factHint
         case .adjustment, nil: .factAdjustment
+        case .availability: .factAvailability
+        case .sla: .factSLA
         }
     }
 
@@ -297,6 +339,45 @@ enum S: String, CaseIterable, Sendable {
 
     var en: String {
         switch self {
+        case .services: "Services"
+        case .newService: "New service"
+        case .serviceSource: "Service definition (YAML or JSON)"
+        case .serviceSourceHint:
+            "The fields of one entry of the exercise file's services: section (docs/checks.md). Address placeholders: {team.number}, {team.slug}."
+        case .tick: "Tick"
+        case .tickUnderWay: "Tick under way"
+        case .lastScoredTick: "Statuses as of tick"
+        case .heldSince: "Held since"
+        case .ourServices: "Services and checks"
+        case .recentChecks: "Recent checks"
+        case .statusChanges: "Status changes"
+        case .passwordChanges: "Password change requests"
+        case .passwordChangeHint: "From the next tick the checks log in with the new password."
+        case .sendRequest: "Send request"
+        case .passwordRequestRecorded: "Password change recorded; the next tick uses it"
+        case .tryCheck: "Try it now"
+        case .tryResult: "Result of the check"
+        case .workers: "Check workers"
+        case .zone: "Zone"
+        case .lastHeartbeat: "Last heartbeat"
+        case .checksLastMinute: "Checks in the last minute"
+        case .alive: "alive"
+        case .stopped: "stopped"
+        case .takeDown: "Take down"
+        case .bringUp: "Bring up"
+        case .demoTargets: "Demo targets"
+        case .noServices: "No services yet."
+        case .noChecks: "No checks yet."
+        case .notCheckedYet: "not checked yet"
+        case .target: "Target"
+        case .latency: "Latency"
+        case .detail: "Detail (white and green team)"
+        case .message: "Message"
+        case .worker: "Worker"
+        case .service: "Service"
+        case .confirmDeleteService: "Delete this service with all its checks and statuses? Points already scored stay."
+        case .noWorkers: "No worker has reported yet."
+        case .definition: "Definition"
         case .challenges: "Challenges"
         case .delete: "Delete"
         case .scoreboard: "Scoreboard"
@@ -367,6 +448,8 @@ enum S: String, CaseIterable, Sendable {
         case .factWithdrawal: "Withdrawal"
         case .factHint: "Hint"
         case .factAdjustment: "Adjustment"
+        case .factAvailability: "Availability"
+        case .factSLA: "SLA penalty"
         case .firstBlood: "First-blood bonus (%)"
         case .firstBloodHint: "Percent of the value for the first solvers, comma-separated: 10, 5, 2. Challenges may set their own."
         case .attemptsPerMinute: "Incorrect flags per minute"
@@ -528,6 +611,44 @@ enum S: String, CaseIterable, Sendable {
 
     var ko: String {
         switch self {
+        case .services: "서비스"
+        case .newService: "새 서비스"
+        case .serviceSource: "서비스 정의 (YAML 또는 JSON)"
+        case .serviceSourceHint: "훈련 파일 services: 항목 하나의 필드입니다 (docs/checks.md). 주소 자리표시자: {team.number}, {team.slug}."
+        case .tick: "틱"
+        case .tickUnderWay: "진행 중인 틱"
+        case .lastScoredTick: "상태 기준 틱"
+        case .heldSince: "유지 시작"
+        case .ourServices: "서비스와 점검"
+        case .recentChecks: "최근 점검"
+        case .statusChanges: "상태 변경"
+        case .passwordChanges: "비밀번호 변경 요청"
+        case .passwordChangeHint: "다음 틱부터 점검이 새 비밀번호로 로그인합니다."
+        case .sendRequest: "요청 보내기"
+        case .passwordRequestRecorded: "비밀번호 변경을 기록했습니다. 다음 틱부터 사용합니다"
+        case .tryCheck: "지금 점검"
+        case .tryResult: "점검 결과"
+        case .workers: "점검 워커"
+        case .zone: "구역"
+        case .lastHeartbeat: "마지막 신호"
+        case .checksLastMinute: "최근 1분 점검 수"
+        case .alive: "작동 중"
+        case .stopped: "멈춤"
+        case .takeDown: "중단시키기"
+        case .bringUp: "다시 올리기"
+        case .demoTargets: "시연 대상"
+        case .noServices: "아직 서비스가 없습니다."
+        case .noChecks: "아직 점검이 없습니다."
+        case .notCheckedYet: "아직 점검 전"
+        case .target: "대상"
+        case .latency: "지연"
+        case .detail: "세부 정보 (화이트·그린팀)"
+        case .message: "메시지"
+        case .worker: "워커"
+        case .service: "서비스"
+        case .confirmDeleteService: "이 서비스와 모든 점검·상태를 삭제할까요? 이미 얻은 점수는 남습니다."
+        case .noWorkers: "아직 보고한 워커가 없습니다."
+        case .definition: "정의"
         case .challenges: "문제"
         case .delete: "삭제"
         case .scoreboard: "점수판"
@@ -598,6 +719,8 @@ enum S: String, CaseIterable, Sendable {
         case .factWithdrawal: "철회"
         case .factHint: "힌트"
         case .factAdjustment: "조정"
+        case .factAvailability: "가용성"
+        case .factSLA: "SLA 벌점"
         case .firstBlood: "첫 풀이 보너스 (%)"
         case .firstBloodHint: "첫 풀이 팀들에게 주는 값의 백분율, 쉼표로 구분: 10, 5, 2. 문제별로 따로 정할 수 있습니다."
         case .attemptsPerMinute: "분당 오답 허용 수"

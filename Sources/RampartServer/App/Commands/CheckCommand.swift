@@ -58,20 +58,13 @@ struct CheckCommand: AnyAsyncCommand {
 
     /// Runs the check `invocation` describes.
     static func run(_ invocation: Invocation) async throws -> CheckResult {
-        switch invocation.type {
-        case TCPCheck.type:
-            let check = try TCPCheck(parameters: invocation.parameters)
-            return await check.run(try CheckTarget(parsing: invocation.target, defaultPort: nil), timeout: invocation.timeout)
-        case let type where HTTPCheck.types.contains(type):
-            let check = try HTTPCheck(tls: type == "https", parameters: invocation.parameters)
-            return await check.run(try CheckTarget(parsing: invocation.target, defaultPort: type == "https" ? 443 : 80), timeout: invocation.timeout)
-        case ExternalChecker.type:
+        var parameters = invocation.parameters
+        if invocation.type == ExternalChecker.type {
             guard let path = invocation.checker else { throw ConfigurationError("external checks need --checker PATH\n\(usage)") }
-            guard invocation.parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
-            return try await ExternalChecker(path: path).check(host: invocation.target, timeout: invocation.timeout)
-        default:
-            throw ConfigurationError("unknown check type '\(invocation.type)'\n\(usage)")
+            guard parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
+            parameters["checker"] = path
         }
+        return await try Check(type: invocation.type, parameters: parameters).run(target: invocation.target, timeout: invocation.timeout)
     }
 
     func run(using context: inout CommandContext) async throws {

@@ -1,0 +1,62 @@
+import Foundation
+
+/// One configured check of any type: what a service declares, what `rampart check` and the white
+/// team's "try it now" run. Made (and its parameters checked) when the service is saved; run every tick.
+public struct Check: Sendable {
+    public let type: String
+    private let body: @Sendable (_ target: String, _ timeout: Duration, _ account: Account?) async throws -> CheckResult
+
+    /// The account a check logs in with, when its service has credentials.
+    public struct Account: Sendable, Equatable {
+        public var username: String
+        public var password: String
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
+    }
+
+    /// Every type, with the parameters it takes, for errors and the docs.
+    public static let types: [(type: String, parameters: String)] = [
+        (TCPCheck.type, "send, expect"),
+        ("http", "path, status, contains, sha256, host, insecure"),
+        ("https", "path, status, contains, sha256, host, insecure"),
+        (ExternalChecker.type, "checker (path of a HackerDom/ForcAD checker)"),
+    ]
+
+    /// `local`: whether files the check names (an external checker) must exist on this machine; a
+    /// service checked from another zone names files on that zone's worker machines.
+    public init(type: String, parameters: [String: String], local: Bool = true) throws(CheckConfigurationError) {
+        self.type = type
+        switch type {
+        case TCPCheck.type:
+            let check = try TCPCheck(parameters: parameters)
+            body = { target, timeout, _ in await check.run(try CheckTarget(parsing: target, defaultPort: nil), timeout: timeout) }
+        case let type where HTTPCheck.types.contains(type):
+            let check = try HTTPCheck(tls: type == "https", parameters: parameters)
+            body = { target, timeout, _ in
+                await check.run(try CheckTarget(parsing: target, defaultPort: check.tls ? 443 : 80), timeout: timeout)
+            }
+        case ExternalChecker.type:
+            try CheckParameters.allow(parameters, ["checker"])
+            guard let path = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }
+            if local { _ = try ExternalChecker(path: path) }
+            body = { target, timeout, _ in await try ExternalChecker(path: path).check(host: target, timeout: timeout) }
+        default:
+            throw CheckConfigurationError(
+                "unknown check type '\(type)'; expected one of: \(Self.types.map(\.type).joined(separator: ", "))")
+        }
+    }
+
+    /// Runs the check against `target`. A target that cannot be read (an override or template gone
+    /// wrong) is the organisers' problem: an `error` result, never a thrown error.
+    public func run(target: String, timeout: Duration, account: Account? = nil) async -> CheckResult {
+        do {
+            return try await body(target, timeout, account)
+        } catch let error as CheckConfigurationError {
+            return CheckResult(.error, "The check could not be run (the white team is told)", detail: "target '\(target)': \(error.message)")
+        } catch {
+            return CheckResult(.error, "The check could not be run (the white team is told)", detail: "\(error)")
+        }
+    }
+}

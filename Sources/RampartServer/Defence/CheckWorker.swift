@@ -1,0 +1,219 @@
+import Fluent
+import FluentPostgresDriver
+import Foundation
+import NIOConcurrencyHelpers
+import RampartChecks
+import RampartCore
+import SQLKit
+import Vapor
+
+/// Runs check jobs: claims due jobs of its zones, runs each at its due time, stores the results.
+/// The server runs one in process (zone `default`); `rampart worker --zone NAME` runs one on another
+/// machine. On PostgreSQL claims use `FOR UPDATE SKIP LOCKED`, so workers never take the same job;
+/// a claim is a lease the worker renews while it lives, so a dead worker's jobs return to the queue.
+final class CheckWorker: Sendable {
+    let app: Application
+    let id: UUID
+    let name: String
+    let zones: [String]
+    /// Most checks running at once.
+    let concurrency: Int
+    private let counters = NIOLockedValueBox<(running: Int, done: Int)>((0, 0))
+    private let results = NIOLockedValueBox<[Finished]>([])
+
+    struct Claimed: Sendable {
+        var id: UUID
+        var dueAt: Date
+        var target: String
+        var checkType: String
+        var parameters: [String: String]
+        var account: Check.Account?
+        var timeout: Double
+    }
+
+    struct Finished: Sendable {
+        var id: UUID
+        var result: CheckResult
+        var startedAt: Date
+        var finishedAt: Date
+    }
+
+    init(app: Application, name: String? = nil, zones: [String], concurrency: Int = 500) {
+        self.app = app
+        id = UUID()
+        let host = ProcessInfo.processInfo.hostName
+        self.name = name ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)"
+        self.zones = zones
+        self.concurrency = max(1, concurrency)
+    }
+
+    var checksDone: Int { counters.withLockedValue { $0.done } }
+
+    // MARK: claiming
+
+    /// Claims up to `limit` jobs of this worker's zones due by `horizon`, or whose lease lapsed by `now`.
+    func claim(limit: Int, now: Date, horizon: Date) async throws -> [Claimed] {
+        let postgres = app.db is any PostgresDatabase
+        let query: @Sendable (any Database) async throws -> [any SQLRow] = { [name, zones] db in
+            guard let sql = db as? any SQLDatabase else { return [] }
+            return try await sql.raw(
+                """
+                UPDATE check_jobs SET state = 'claimed', worker = \(bind: name), claimed_until = \(bind: now.addingTimeInterval(Ticks.lease)),
+                  attempts = attempts + 1
+                WHERE id IN (
+                  SELECT id FROM check_jobs
+                  WHERE zone IN (\(binds: zones)) AND attempts < 3
+                    AND ((state = 'queued' AND due_at <= \(bind: horizon)) OR (state = 'claimed' AND claimed_until < \(bind: now)))
+                  ORDER BY due_at LIMIT \(bind: limit)
+                  \(unsafeRaw: postgres ? "FOR UPDATE SKIP LOCKED" : "")
+                )
+                RETURNING id, due_at, target, check_type, parameters, username, password, timeout
+                """
+            ).all()
+        }
+        // SQLite: the write gate, as for every write; PostgreSQL: one statement, its own transaction.
+        let rows = postgres ? try await query(app.db) : try await app.write(clearingCaches: false) { db in try await query(db) }
+        return try rows.map { row in
+            let parameters = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "parameters", as: String.self).utf8))
+            let username = try row.decode(column: "username", as: String?.self)
+            let password = try row.decode(column: "password", as: String?.self)
+            return Claimed(
+                id: try row.decode(column: "id", as: UUID.self), dueAt: try row.decode(column: "due_at", as: Date.self),
+                target: try row.decode(column: "target", as: String.self), checkType: try row.decode(column: "check_type", as: String.self),
+                parameters: parameters, account: username.map { Check.Account(username: $0, password: password ?? "") },
+                timeout: try row.decode(column: "timeout", as: Double.self))
+        }
+    }
+
+    // MARK: running
+
+    /// Runs one claimed job now.
+    func execute(_ job: Claimed) async -> Finished {
+        let started = app.dependencies.now()
+        let result: CheckResult
+        do {
+            let check = try Check(type: job.checkType, parameters: job.parameters)
+            result = await check.run(target: job.target, timeout: .milliseconds(Int64(job.timeout * 1000)), account: job.account)
+        } catch {
+            result = CheckResult(.error, "The check could not be run (the white team is told)", detail: "\(job.checkType): \(error.message)")
+        }
+        return Finished(id: job.id, result: result, startedAt: started, finishedAt: app.dependencies.now())
+    }
+
+    /// Stores finished results, in one transaction. A result whose claim another worker has taken
+    /// over since (this one was presumed dead) is dropped: the job has one result, its claimant's.
+    func report(_ finished: [Finished]) async throws {
+        guard !finished.isEmpty else { return }
+        try await app.write(clearingCaches: false) { [name] db in
+            guard let sql = db as? any SQLDatabase else { return }
+            for item in finished {
+                let seconds = Double(item.result.latency.components.seconds) + Double(item.result.latency.components.attoseconds) / 1e18
+                try await sql.raw(
+                    """
+                    UPDATE check_jobs SET state = 'done', status = \(bind: item.result.status.rawValue), message = \(bind: item.result.publicMessage),
+                      detail = \(bind: item.result.privateDetail), latency_ms = \(bind: seconds * 1000), started_at = \(bind: item.startedAt),
+                      finished_at = \(bind: item.finishedAt)
+                    WHERE id = \(bind: item.id) AND worker = \(bind: name) AND state = 'claimed'
+                    """
+                ).run()
+            }
+        }
+        counters.withLockedValue { $0.done += finished.count }
+    }
+
+    /// Claims every job due by `now` and runs them all (at most `concurrency` at once), then stores
+    /// the results: one round, for tests and `Ticks`-driven loops that control time themselves.
+    @discardableResult
+    func runDue(now: Date) async throws -> Int {
+        var total = 0
+        while true {
+            let jobs = try await claim(limit: concurrency, now: now, horizon: now)
+            guard !jobs.isEmpty else { return total }
+            let finished = await withTaskGroup(of: Finished.self) { group in
+                for job in jobs { group.addTask { await self.execute(job) } }
+                var all: [Finished] = []
+                for await item in group { all.append(item) }
+                return all
+            }
+            try await report(finished)
+            total += finished.count
+        }
+    }
+
+    // MARK: the loop
+
+    /// Claims jobs shortly before they are due, runs each at its due time, stores results every
+    /// tenth of a second and reports a heartbeat (renewing its leases) every few seconds, until cancelled.
+    func run() async {
+        let heartbeatEvery: TimeInterval = 5
+        try? await heartbeat(stopped: false)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                var lastBeat = Date()
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    await self.flush()
+                    if Date().timeIntervalSince(lastBeat) >= heartbeatEvery {
+                        lastBeat = Date()
+                        do { try await self.heartbeat(stopped: false) } catch { self.app.logger.warning("worker heartbeat failed: \(error)") }
+                    }
+                }
+                await self.flush()
+            }
+            while !Task.isCancelled {
+                let free = concurrency - counters.withLockedValue { $0.running }
+                var claimed: [Claimed] = []
+                if free > 0 {
+                    let now = app.dependencies.now()
+                    do {
+                        claimed = try await claim(limit: min(free, 500), now: now, horizon: now.addingTimeInterval(1))
+                    } catch {
+                        app.logger.warning("worker \(name) could not claim jobs: \(error)")
+                    }
+                }
+                for job in claimed {
+                    counters.withLockedValue { $0.running += 1 }
+                    group.addTask {
+                        let wait = job.dueAt.timeIntervalSince(self.app.dependencies.now())
+                        if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                        let finished = await self.execute(job)
+                        self.results.withLockedValue { $0.append(finished) }
+                        self.counters.withLockedValue { $0.running -= 1 }
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(claimed.isEmpty ? 200 : 20))
+            }
+        }
+        try? await heartbeat(stopped: true)
+    }
+
+    private func flush() async {
+        let batch = results.withLockedValue { list -> [Finished] in
+            defer { list.removeAll() }
+            return list
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try await report(batch)
+        } catch {
+            app.logger.warning("worker \(name) could not store \(batch.count) results, retrying: \(error)")
+            results.withLockedValue { $0.insert(contentsOf: batch, at: 0) }
+        }
+    }
+
+    /// Records this worker as alive (or stopped) and renews the leases of the jobs it holds.
+    func heartbeat(stopped: Bool) async throws {
+        let now = app.dependencies.now()
+        let done = checksDone
+        try await app.write(clearingCaches: false) { [id, name, zones] db in
+            guard let sql = db as? any SQLDatabase else { return }
+            try await ScoreEngine.insert(
+                into: WorkerRecord.schema, ["id", "name", "zones", "host", "started_at", "heartbeat_at", "checks_done", "stopped_at"],
+                [[id, name, zones.joined(separator: ","), ProcessInfo.processInfo.hostName, now, now, done, stopped ? now : nil]],
+                conflict: ["id"], update: ["heartbeat_at", "checks_done", "stopped_at"], on: sql)
+            try await sql.raw(
+                "UPDATE check_jobs SET claimed_until = \(bind: now.addingTimeInterval(Ticks.lease)) WHERE worker = \(bind: name) AND state = 'claimed'"
+            ).run()
+        }
+    }
+}

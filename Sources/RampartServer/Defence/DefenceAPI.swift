@@ -1,0 +1,385 @@
+import Fluent
+import RampartChecks
+import RampartCore
+import SQLKit
+import Vapor
+
+struct ServiceDTO: Content {
+    var name: String
+    var check: String
+    var points: Int
+    var zone: String
+    /// The accounts a team may change with a password change request.
+    var accounts: [String]
+    /// White and green team: where each team's copy is, the rules, and (white only) the whole definition.
+    var address: String?
+    var timeout: Double?
+    var sla: String?
+    var source: String?
+
+    init(_ spec: ServiceSpec, role: TeamKind) {
+        name = spec.name
+        check = spec.check
+        points = spec.points
+        zone = spec.zone
+        accounts = spec.credentials.map(\.username)
+        guard role == .white || role == .green else { return }
+        address = spec.address
+        timeout = spec.timeout
+        sla = spec.sla.map {
+            "\($0.mode.rawValue): \($0.penalty) after \($0.after) failing ticks" + ($0.cap.map { ", at most \($0) per outage" } ?? "")
+        }
+        if role == .white { source = spec.yaml() }
+    }
+}
+
+struct SaveServiceDTO: Content {
+    var service: ServiceDTO
+    var outcome: String
+}
+
+struct ServiceStatusDTO: Content {
+    struct TeamRow: Content {
+        var team: String
+        var services: [Cell]
+    }
+
+    struct Cell: Content {
+        var service: String
+        /// Nil until the service's first tick is scored.
+        var status: String?
+        var since: Date?
+        var sinceTick: Int?
+        var message: String?
+        /// Failing ticks in a row.
+        var streak: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case service, status, since, message, streak
+            case sinceTick = "since_tick"
+        }
+    }
+
+    /// The last scored tick, whose results the statuses are; the tick under way.
+    var tick: Int
+    var currentTick: Int
+    var teams: [TeamRow]
+
+    enum CodingKeys: String, CodingKey {
+        case tick, teams
+        case currentTick = "current_tick"
+    }
+}
+
+struct CheckDTO: Content {
+    var tick: Int
+    var service: String
+    var status: String?
+    var state: String
+    var message: String?
+    var target: String
+    var dueAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var latencyMS: Double?
+    /// White and green team only.
+    var detail: String?
+    var worker: String?
+    var username: String?
+
+    enum CodingKeys: String, CodingKey {
+        case tick, service, status, state, message, target, detail, worker, username
+        case dueAt = "due_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case latencyMS = "latency_ms"
+    }
+}
+
+struct ServiceEventDTO: Content {
+    var tick: Int
+    var at: Date
+    var service: String
+    var from: String?
+    var to: String
+    var message: String
+}
+
+struct PasswordChangeDTO: Content {
+    var at: Date
+    var service: String
+    var username: String
+    /// White team only.
+    var password: String?
+    var by: String
+}
+
+struct WorkerDTO: Content {
+    var name: String
+    var zones: [String]
+    var host: String
+    var startedAt: Date
+    var heartbeatAt: Date
+    var alive: Bool
+    var checksDone: Int
+    var checksLastMinute: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, zones, host, alive
+        case startedAt = "started_at"
+        case heartbeatAt = "heartbeat_at"
+        case checksDone = "checks_done"
+        case checksLastMinute = "checks_last_minute"
+    }
+}
+
+struct TryResultDTO: Content {
+    var team: String
+    var target: String
+    var status: String
+    var message: String
+    var detail: String
+    var latencyMS: Double
+
+    enum CodingKeys: String, CodingKey {
+        case team, target, status, message, detail
+        case latencyMS = "latency_ms"
+    }
+}
+
+/// Reading the defence picture: shared by the API and the pages.
+enum Defence {
+    /// Who sees every team's services: the white, green and yellow teams.
+    static let overseers = Access.exercise([.white, .green, .yellow])
+    /// Everyone but the red team, which does not see the defenders' checks.
+    static let viewers = Access.exercise([.white, .green, .yellow, .blue])
+    /// Who works with check details (private details, targets, workers): white and green.
+    static let operators = Access.exercise([.white, .green])
+
+    /// The team in the path, if the caller may see its checks: any team for white, green and yellow,
+    /// a blue team its own. Anyone else is told it does not exist.
+    static func visibleTeam(_ req: Request) async throws -> (Team, ExerciseContext) {
+        let context = try req.exerciseContext
+        let slug = try req.parameters.require("team")
+        guard [.white, .green, .yellow].contains(context.role) || context.team?.slug == slug else {
+            throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'")
+        }
+        return (try await Teams.find(slug, in: context.exercise, on: req.db), context)
+    }
+
+    static func status(_ context: ExerciseContext, on db: any Database) async throws -> ServiceStatusDTO {
+        let exerciseID = context.exerciseID
+        let services = try await Services.all(exerciseID, on: db)
+        var teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).sort(\.$number).all()
+        if context.role == .blue { teams = teams.filter { $0.id == context.team?.id } }
+        let states = try await ServiceStateRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
+        let byKey = Dictionary(states.map { ("\($0.teamID)|\($0.serviceID)", $0) }, uniquingKeysWith: { a, _ in a })
+        let scored = try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$scoredAt != nil).max(\.$number) ?? 0
+        let current = try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).max(\.$number) ?? 0
+        return ServiceStatusDTO(
+            tick: scored, currentTick: current,
+            teams: teams.map { team in
+                ServiceStatusDTO.TeamRow(
+                    team: team.slug,
+                    services: services.map { service in
+                        let state = byKey["\(team.id!)|\(service.id!)"]
+                        return .init(
+                            service: service.name, status: state?.status.rawValue, since: state?.since, sinceTick: state?.sinceTick,
+                            message: state?.message, streak: state?.streak)
+                    })
+            })
+    }
+
+    static func checks(team: Team, context: ExerciseContext, limit: Int, on db: any Database) async throws -> [CheckDTO] {
+        let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
+        let jobs = try await CheckJob.query(on: db).filter(\.$teamID == team.requireID())
+            .sort(\.$tick, .descending).sort(\.$dueAt, .descending).limit(limit).all()
+        let privileged = context.role == .white || context.role == .green
+        return jobs.map { job in
+            CheckDTO(
+                tick: job.tick, service: names[job.serviceID] ?? "?", status: job.status?.rawValue, state: job.state.rawValue, message: job.message,
+                target: job.target, dueAt: job.dueAt, startedAt: job.startedAt, finishedAt: job.finishedAt, latencyMS: job.latencyMS,
+                detail: privileged ? job.detail : nil, worker: privileged ? job.worker : nil, username: job.username)
+        }
+    }
+
+    static func timeline(team: Team, context: ExerciseContext, limit: Int, on db: any Database) async throws -> [ServiceEventDTO] {
+        let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
+        return try await ServiceEvent.query(on: db).filter(\.$teamID == team.requireID()).sort(\.$at, .descending).sort(\.$tick, .descending)
+            .limit(limit).all().map { event in
+                ServiceEventDTO(
+                    tick: event.tick, at: event.at, service: names[event.serviceID] ?? "?", from: event.from?.rawValue, to: event.to.rawValue,
+                    message: event.message)
+            }
+    }
+
+    static func passwordChanges(team: Team?, context: ExerciseContext, on db: any Database) async throws -> [PasswordChangeDTO] {
+        let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
+        var query = PasswordChange.query(on: db).filter(\.$exerciseID == context.exerciseID).sort(\.$at, .descending).limit(500)
+        if let team { query = query.filter(\.$teamID == team.id!) }
+        return try await query.all().map { change in
+            PasswordChangeDTO(
+                at: change.at, service: names[change.serviceID] ?? "?", username: change.username, password: context.isWhite ? change.password : nil,
+                by: change.actorName)
+        }
+    }
+
+    static func workers(now: Date, on db: any Database) async throws -> [WorkerDTO] {
+        let workers = try await WorkerRecord.query(on: db).sort(\.$heartbeatAt, .descending).limit(200).all()
+        var recent: [String: Int] = [:]
+        if let sql = db as? any SQLDatabase {
+            for row in try await sql.raw(
+                "SELECT worker, COUNT(*) AS n FROM check_jobs WHERE finished_at > \(bind: now.addingTimeInterval(-60)) GROUP BY worker"
+            ).all() {
+                if let worker = try row.decode(column: "worker", as: String?.self) { recent[worker] = try row.decode(column: "n", as: Int.self) }
+            }
+        }
+        return workers.map { worker in
+            WorkerDTO(
+                name: worker.name, zones: worker.zones.split(separator: ",").map(String.init), host: worker.host, startedAt: worker.startedAt,
+                heartbeatAt: worker.heartbeatAt, alive: worker.stoppedAt == nil && now.timeIntervalSince(worker.heartbeatAt) < 3 * 5 + 1,
+                checksDone: worker.checksDone, checksLastMinute: recent[worker.name] ?? 0)
+        }
+    }
+
+    /// Runs a service's check against one team's target now, as the next tick would (its address and
+    /// current account), without recording anything: the white team's "try it".
+    static func tryCheck(_ service: Service, team: Team, on db: any Database) async throws -> TryResultDTO {
+        let spec = try service.spec
+        let check = try Services.check(spec)
+        let serviceID = try service.requireID()
+        let teamID = try team.requireID()
+        let accounts = try await Services.accounts([(serviceID, spec)], teams: [teamID], exerciseID: service.exerciseID, on: db)
+        let account = accounts["\(teamID)|\(serviceID)"]?.first.map { Check.Account(username: $0.username, password: $0.password) }
+        let target = spec.address(number: team.number, slug: team.slug)
+        let result = await check.run(target: target, timeout: .milliseconds(Int64(spec.timeout * 1000)), account: account)
+        let latency = Double(result.latency.components.seconds) * 1000 + Double(result.latency.components.attoseconds) / 1e15
+        return TryResultDTO(
+            team: team.slug, target: target, status: result.status.rawValue, message: result.publicMessage, detail: result.privateDetail,
+            latencyMS: latency)
+    }
+
+    /// Saves a service written as YAML or JSON into the request's exercise (API and editor page).
+    static func save(_ req: Request, source: String, id: UUID?) async throws -> (service: Service, outcome: Services.Outcome) {
+        let spec = try Services.parse(source)
+        let context = try req.exerciseContext
+        let actor = req.auditActor
+        let now = req.now
+        let saved = try await req.write { db in try await Services.save(spec, exerciseID: context.exerciseID, id: id, by: actor, at: now, on: db) }
+        req.application.defence.forget(context.exerciseID)
+        return saved
+    }
+}
+
+enum DefenceAPI {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .apiServices(AppRoute.param.slug), .everyMember) { req async throws -> [ServiceDTO] in
+            let context = try req.exerciseContext
+            return try await Services.all(context.exerciseID, on: req.db).compactMap { try? ServiceDTO($0.spec, role: context.role) }
+        }
+        routes.endpoint(.POST, .apiServices(AppRoute.param.slug), .white) { req async throws -> Response in
+            let saved = try await save(req, id: nil)
+            let response = Response(status: saved.outcome == "created" ? .created : .ok)
+            try response.content.encode(saved)
+            return response
+        }
+        routes.endpoint(.GET, .apiServicesStatus(AppRoute.param.slug), Defence.viewers) { req async throws -> ServiceStatusDTO in
+            try await Defence.status(try req.exerciseContext, on: req.db)
+        }
+        routes.endpoint(.GET, .apiService(AppRoute.param.slug, AppRoute.param.service), .everyMember) { req async throws -> ServiceDTO in
+            let context = try req.exerciseContext
+            return ServiceDTO(try await find(req).spec, role: context.role)
+        }
+        routes.endpoint(.PUT, .apiService(AppRoute.param.slug, AppRoute.param.service), .white) { req async throws -> SaveServiceDTO in
+            try await save(req, id: try await find(req).requireID())
+        }
+        routes.endpoint(.DELETE, .apiService(AppRoute.param.slug, AppRoute.param.service), .white) { req async throws -> HTTPStatus in
+            let service = try await find(req)
+            let actor = req.auditActor
+            let now = req.now
+            try await req.write { db in try await Services.delete(service, by: actor, at: now, on: db) }
+            return .noContent
+        }
+        routes.endpoint(.POST, .apiServiceTry(AppRoute.param.slug, AppRoute.param.service), .white) { req async throws -> TryResultDTO in
+            struct Body: StrictDecodable {
+                var team: String
+                enum CodingKeys: String, CodingKey, CaseIterable { case team }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let service = try await find(req)
+            let team = try await Teams.find(body.team, in: try req.exerciseContext.exercise, on: req.db)
+            return try await Defence.tryCheck(service, team: team, on: req.db)
+        }
+        routes.endpoint(.GET, .apiTeamChecks(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> [CheckDTO] in
+            let (team, context) = try await Defence.visibleTeam(req)
+            return try await Defence.checks(team: team, context: context, limit: limit(req), on: req.db)
+        }
+        routes.endpoint(.GET, .apiTeamServiceEvents(AppRoute.param.slug, AppRoute.param.team), .everyMember) {
+            req async throws -> [ServiceEventDTO] in
+            let (team, context) = try await Defence.visibleTeam(req)
+            return try await Defence.timeline(team: team, context: context, limit: limit(req), on: req.db)
+        }
+        routes.endpoint(.GET, .apiPasswordChanges(AppRoute.param.slug, AppRoute.param.team), .everyMember) {
+            req async throws -> [PasswordChangeDTO] in
+            let (team, context) = try await ScoresAPI.ownTeam(req)
+            return try await Defence.passwordChanges(team: team, context: context, on: req.db)
+        }
+        routes.endpoint(.POST, .apiPasswordChanges(AppRoute.param.slug, AppRoute.param.team), .exercise([.blue, .white])) {
+            req async throws -> Response in
+            struct Body: StrictDecodable {
+                var service: String
+                var username: String
+                var password: String
+                enum CodingKeys: String, CodingKey, CaseIterable { case service, username, password }
+            }
+            let body = try req.decodeStrict(Body.self)
+            let (team, context) = try await ScoresAPI.ownTeam(req)
+            let change = try await changePassword(req, team: team, service: body.service, username: body.username, password: body.password)
+            let response = Response(status: .created)
+            try response.content.encode(
+                PasswordChangeDTO(
+                    at: change.at, service: body.service, username: change.username, password: context.isWhite ? change.password : nil,
+                    by: change.actorName))
+            return response
+        }
+        routes.endpoint(.GET, .apiWorkers(AppRoute.param.slug), Defence.operators) { req async throws -> [WorkerDTO] in
+            try await Defence.workers(now: req.now, on: req.db)
+        }
+        routes.endpoint(.POST, .apiDemoTarget(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.service), .white) {
+            req async throws -> DemoTargets.State in
+            struct Body: StrictDecodable {
+                var up: Bool
+                enum CodingKeys: String, CodingKey, CaseIterable { case up }
+            }
+            let body = try req.decodeStrict(Body.self)
+            return try await DemoTargets.set(req, up: body.up)
+        }
+    }
+
+    static func find(_ req: Request) async throws -> Service {
+        try await Services.find(try req.parameters.require("service"), in: try req.exerciseContext.exerciseID, on: req.db)
+    }
+
+    private static func limit(_ req: Request) -> Int {
+        min(max((try? req.query.get(Int.self, at: "limit")) ?? 200, 1), 2000)
+    }
+
+    /// Body: the service in the exercise file's `services:` fields, as JSON or YAML.
+    private static func save(_ req: Request, id: UUID?) async throws -> SaveServiceDTO {
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw AppError.badRequest("invalid_body", "Send the service as JSON or YAML with the exercise file's services fields")
+        }
+        let saved = try await Defence.save(req, source: String(decoding: buffer.readableBytesView, as: UTF8.self), id: id)
+        return SaveServiceDTO(service: ServiceDTO(try saved.service.spec, role: .white), outcome: saved.outcome.rawValue)
+    }
+
+    static func changePassword(_ req: Request, team: Team, service name: String, username: String, password: String) async throws -> PasswordChange {
+        let context = try req.exerciseContext
+        let service = try await Services.find(name, in: context.exerciseID, on: req.db)
+        let actor = req.auditActor
+        let now = req.now
+        return try await req.write { db in
+            try await Services.changePassword(team: team, service: service, username: username, password: password, by: actor, at: now, on: db)
+        }
+    }
+}

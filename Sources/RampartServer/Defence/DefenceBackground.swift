@@ -1,0 +1,49 @@
+import Vapor
+
+/// Starts the tick loop and the in-process check worker when this process serves (`serve`, the
+/// default command, or `demo`), and stops them at shutdown. Commands such as `exercise apply` or
+/// `worker` never start them; tests drive `Ticks.step` and `CheckWorker.runDue` themselves.
+struct DefenceBackground: LifecycleHandler {
+    static let stepInterval: Duration = .milliseconds(250)
+
+    static func serves(_ arguments: [String]) -> Bool {
+        let command = arguments.dropFirst().first
+        return command == nil || command == "serve" || command == "demo" || command?.hasPrefix("-") == true
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        guard application.rampart.backgroundWork, Self.serves(application.environment.arguments) else { return }
+        Self.start(application)
+    }
+
+    static func start(_ app: Application) {
+        let scheduler = Task {
+            while !Task.isCancelled {
+                do {
+                    try await Ticks.step(app: app, now: app.dependencies.now())
+                } catch {
+                    app.logger.warning("tick step failed: \(error)")
+                }
+                try? await Task.sleep(for: stepInterval)
+            }
+        }
+        var tasks = [scheduler]
+        let zones = app.rampart.workerZones
+        if !zones.isEmpty {
+            let worker = CheckWorker(
+                app: app, name: "\(ProcessInfo.processInfo.hostName)-server-\(ProcessInfo.processInfo.processIdentifier)", zones: zones)
+            tasks.append(Task { await worker.run() })
+        }
+        app.defence.background.withLockedValue { $0 += tasks }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        let tasks = application.defence.background.withLockedValue { list -> [Task<Void, Never>] in
+            defer { list.removeAll() }
+            return list
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        await application.demoTargets?.stop()
+    }
+}

@@ -1,0 +1,273 @@
+import Fluent
+import RampartCore
+import SQLKit
+import Vapor
+
+/// A service as stored: its definition (`source`, the YAML of a `ServiceSpec`) and the columns queries need.
+final class Service: Model, @unchecked Sendable {
+    static let schema = "services"
+
+    @ID(key: .id) var id: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @Field(key: "exercise_id") var exerciseID: UUID
+    @Field(key: "name") var name: String
+    @Field(key: "position") var position: Int
+    @Field(key: "zone") var zone: String
+    @Field(key: "source") var source: String
+
+    init() {}
+
+    /// The stored definition; it was checked when saved.
+    var spec: ServiceSpec {
+        get throws { try ServiceSpec.read(yaml: source) }
+    }
+}
+
+/// One scoring round of an exercise, created once (unique number) with all its check jobs.
+final class TickRecord: Model, @unchecked Sendable {
+    static let schema = "ticks"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "exercise_id") var exerciseID: UUID
+    @Field(key: "number") var number: Int
+    /// When the tick was due by the exercise clock, and when a node created it.
+    @Field(key: "starts_at") var startsAt: Date
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "jobs") var jobs: Int
+    @OptionalField(key: "scored_at") var scoredAt: Date?
+
+    init() {}
+}
+
+/// One check of one team's service in one tick: unique by (service, team, tick), so neither a crash
+/// nor a second node makes it twice. Carries everything a worker needs (target, parameters, account),
+/// fixed when the tick was created.
+final class CheckJob: Model, @unchecked Sendable {
+    static let schema = "check_jobs"
+
+    enum State: String, Codable, Sendable {
+        case queued, claimed, done
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "exercise_id") var exerciseID: UUID
+    @Field(key: "tick") var tick: Int
+    @Field(key: "team_id") var teamID: UUID
+    @Field(key: "service_id") var serviceID: UUID
+    @Field(key: "zone") var zone: String
+    @Field(key: "due_at") var dueAt: Date
+    @Field(key: "target") var target: String
+    @Field(key: "check_type") var checkType: String
+    @Field(key: "parameters") var parameters: String
+    @OptionalField(key: "username") var username: String?
+    @OptionalField(key: "password") var password: String?
+    @Field(key: "timeout") var timeout: Double
+    @Field(key: "state") var state: State
+    @OptionalField(key: "worker") var worker: String?
+    @OptionalField(key: "claimed_until") var claimedUntil: Date?
+    @Field(key: "attempts") var attempts: Int
+    @OptionalField(key: "status") var status: CheckStatus?
+    @OptionalField(key: "message") var message: String?
+    @OptionalField(key: "detail") var detail: String?
+    @OptionalField(key: "latency_ms") var latencyMS: Double?
+    @OptionalField(key: "started_at") var startedAt: Date?
+    @OptionalField(key: "finished_at") var finishedAt: Date?
+
+    init() {}
+}
+
+/// Where each team's service stands now: the status of its last scored tick, since when, and the
+/// SLA track (failing ticks in a row, what this outage has cost).
+final class ServiceStateRecord: Model, @unchecked Sendable {
+    static let schema = "service_states"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "exercise_id") var exerciseID: UUID
+    @Field(key: "team_id") var teamID: UUID
+    @Field(key: "service_id") var serviceID: UUID
+    @Field(key: "status") var status: CheckStatus
+    @Field(key: "since") var since: Date
+    @Field(key: "since_tick") var sinceTick: Int
+    @Field(key: "last_tick") var lastTick: Int
+    @Field(key: "message") var message: String
+    @Field(key: "streak") var streak: Int
+    @Field(key: "outage_penalty") var outagePenalty: Int
+
+    init() {}
+}
+
+/// A status change of a team's service: the team's timeline, and an event for live pages.
+final class ServiceEvent: Model, @unchecked Sendable {
+    static let schema = "service_events"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "exercise_id") var exerciseID: UUID
+    @Field(key: "team_id") var teamID: UUID
+    @Field(key: "service_id") var serviceID: UUID
+    @Field(key: "tick") var tick: Int
+    @Field(key: "at") var at: Date
+    @OptionalField(key: "from_status") var from: CheckStatus?
+    @Field(key: "to_status") var to: CheckStatus
+    @Field(key: "message") var message: String
+
+    init() {}
+}
+
+/// A password change request: a blue team tells the scorer an account's new password. Kept forever
+/// (the history); the latest per (team, service, username) is what the next tick logs in with.
+final class PasswordChange: Model, @unchecked Sendable {
+    static let schema = "password_changes"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "exercise_id") var exerciseID: UUID
+    @Field(key: "team_id") var teamID: UUID
+    @Field(key: "service_id") var serviceID: UUID
+    @Field(key: "username") var username: String
+    @Field(key: "password") var password: String
+    @Field(key: "at") var at: Date
+    @OptionalField(key: "actor_id") var actorID: UUID?
+    @Field(key: "actor_name") var actorName: String
+
+    init() {}
+}
+
+/// A check worker process (or the server's own worker), as it last reported.
+final class WorkerRecord: Model, @unchecked Sendable {
+    static let schema = "workers"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "zones") var zones: String
+    @Field(key: "host") var host: String
+    @Field(key: "started_at") var startedAt: Date
+    @Field(key: "heartbeat_at") var heartbeatAt: Date
+    @Field(key: "checks_done") var checksDone: Int
+    @OptionalField(key: "stopped_at") var stoppedAt: Date?
+
+    init() {}
+}
+
+struct M008CreateDefence: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Exercise.schema).field("tick_seconds", .int, .required, .sql(.default(ExerciseSpec.defaultTickSeconds))).update()
+        try await database.schema(Exercise.schema).field("jitter_seconds", .int, .required, .sql(.default(0))).update()
+        try await database.schema(ScoreFactRecord.schema).field("tick", .int).update()
+        try await database.schema(ScoreFactRecord.schema).field("service_id", .uuid).update()
+        try await database.schema(Service.schema)
+            .id()
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .field("exercise_id", .uuid, .required, .references(Exercise.schema, "id", onDelete: .cascade))
+            .field("name", .string, .required)
+            .field("position", .int, .required)
+            .field("zone", .string, .required)
+            .field("source", .string, .required)
+            .unique(on: "exercise_id", "name")
+            .create()
+        try await database.schema(TickRecord.schema)
+            .id()
+            .field("exercise_id", .uuid, .required, .references(Exercise.schema, "id", onDelete: .cascade))
+            .field("number", .int, .required)
+            .field("starts_at", .datetime, .required)
+            .field("created_at", .datetime, .required)
+            .field("jobs", .int, .required)
+            .field("scored_at", .datetime)
+            .unique(on: "exercise_id", "number")
+            .create()
+        try await database.schema(CheckJob.schema)
+            .id()
+            .field("exercise_id", .uuid, .required, .references(Exercise.schema, "id", onDelete: .cascade))
+            .field("tick", .int, .required)
+            .field("team_id", .uuid, .required, .references(Team.schema, "id", onDelete: .cascade))
+            .field("service_id", .uuid, .required, .references(Service.schema, "id", onDelete: .cascade))
+            .field("zone", .string, .required)
+            .field("due_at", .datetime, .required)
+            .field("target", .string, .required)
+            .field("check_type", .string, .required)
+            .field("parameters", .string, .required)
+            .field("username", .string)
+            .field("password", .string)
+            .field("timeout", .double, .required)
+            .field("state", .string, .required)
+            .field("worker", .string)
+            .field("claimed_until", .datetime)
+            .field("attempts", .int, .required)
+            .field("status", .string)
+            .field("message", .string)
+            .field("detail", .string)
+            .field("latency_ms", .double)
+            .field("started_at", .datetime)
+            .field("finished_at", .datetime)
+            // The rule that makes a tick's checks happen once, whatever crashes or runs twice.
+            .unique(on: "service_id", "team_id", "tick")
+            .create()
+        try await database.schema(ServiceStateRecord.schema)
+            .id()
+            .field("exercise_id", .uuid, .required, .references(Exercise.schema, "id", onDelete: .cascade))
+            .field("team_id", .uuid, .required, .references(Team.schema, "id", onDelete: .cascade))
+            .field("service_id", .uuid, .required, .references(Service.schema, "id", onDelete: .cascade))
+            .field("status", .string, .required)
+            .field("since", .datetime, .required)
+            .field("since_tick", .int, .required)
+            .field("last_tick", .int, .required)
+            .field("message", .string, .required)
+            .field("streak", .int, .required)
+            .field("outage_penalty", .int, .required)
+            .unique(on: "service_id", "team_id")
+            .create()
+        try await database.schema(ServiceEvent.schema)
+            .id()
+            .field("exercise_id", .uuid, .required, .references(Exercise.schema, "id", onDelete: .cascade))
+            .field("team_id", .uuid, .required, .references(Team.schema, "id", onDelete: .cascade))
+            .field("service_id", .uuid, .required, .references(Service.schema, "id", onDelete: .cascade))
+            .field("tick", .int, .required)
+            .field("at", .datetime, .required)
+            .field("from_status", .string)
+            .field("to_status", .string, .required)
+            .field("message", .string, .required)
+            .create()
+        try await database.schema(PasswordChange.schema)
+            .id()
+            .field("exercise_id", .uuid, .required, .references(Exercise.schema, "id", onDelete: .cascade))
+            .field("team_id", .uuid, .required, .references(Team.schema, "id", onDelete: .cascade))
+            .field("service_id", .uuid, .required, .references(Service.schema, "id", onDelete: .cascade))
+            .field("username", .string, .required)
+            .field("password", .string, .required)
+            .field("at", .datetime, .required)
+            .field("actor_id", .uuid)
+            .field("actor_name", .string, .required)
+            .create()
+        try await database.schema(WorkerRecord.schema)
+            .id()
+            .field("name", .string, .required)
+            .field("zones", .string, .required)
+            .field("host", .string, .required)
+            .field("started_at", .datetime, .required)
+            .field("heartbeat_at", .datetime, .required)
+            .field("checks_done", .int, .required)
+            .field("stopped_at", .datetime)
+            .create()
+        if let sql = database as? any SQLDatabase {
+            // What workers claim by: their zones' due jobs, oldest first.
+            try await sql.raw("CREATE INDEX check_jobs_claim ON check_jobs (zone, state, due_at)").run()
+            try await sql.raw("CREATE INDEX check_jobs_tick ON check_jobs (exercise_id, tick)").run()
+            try await sql.raw("CREATE INDEX check_jobs_team ON check_jobs (team_id, tick)").run()
+            try await sql.raw("CREATE INDEX service_events_team ON service_events (team_id, at)").run()
+            try await sql.raw("CREATE INDEX password_changes_team ON password_changes (team_id, service_id, at)").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for schema in [
+            WorkerRecord.schema, PasswordChange.schema, ServiceEvent.schema, ServiceStateRecord.schema, CheckJob.schema, TickRecord.schema,
+            Service.schema,
+        ] {
+            try await database.schema(schema).delete()
+        }
+        try await database.schema(ScoreFactRecord.schema).deleteField("service_id").update()
+        try await database.schema(ScoreFactRecord.schema).deleteField("tick").update()
+        try await database.schema(Exercise.schema).deleteField("jitter_seconds").update()
+        try await database.schema(Exercise.schema).deleteField("tick_seconds").update()
+    }
+}

@@ -1,0 +1,156 @@
+import Fluent
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Vapor
+
+/// Small real services on loopback for `rampart demo`: for each blue team numbered N, a web shop
+/// (HTTP), a mail server (an SMTP banner) and an SSH-like service, listening on 127.0.N.1 (Linux
+/// routes all of 127/8 to loopback). The demo exercise checks them every tick; the white team can take
+/// one down (its listener closes: connection refused) and bring it back from the team's checks page.
+final class DemoTargets: Sendable {
+    struct Kind: Sendable {
+        var service: String
+        var port: Int
+        /// What the service says first, unprompted (nil: it waits for a request).
+        var banner: String?
+        /// What it answers to whatever it receives.
+        var reply: @Sendable (String) -> String
+    }
+
+    struct State: Content {
+        var team: String
+        var service: String
+        var address: String
+        var up: Bool
+    }
+
+    static let kinds: [Kind] = [
+        Kind(service: "shop", port: 18080, banner: nil) { _ in
+            let body =
+                "<html><head><title>Port Authority Shop</title></head><body><h1>Port Authority Shop</h1><p>Open for business.</p></body></html>"
+            return "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        },
+        Kind(service: "mail", port: 18025, banner: "220 mail.port-authority.example ESMTP ready\r\n") { line in
+            line.uppercased().hasPrefix("QUIT") ? "221 Bye\r\n" : "250 OK\r\n"
+        },
+        Kind(service: "ssh", port: 18022, banner: "SSH-2.0-OpenSSH_9.6 PortAuthority\r\n") { _ in "" },
+    ]
+
+    static func host(_ number: Int) -> String { "127.0.\(number % 256).1" }
+
+    private let listeners = NIOLockedValueBox<[String: any Channel]>([:])
+    private let teams: [String: Int]
+    /// Added to every port (tests run several sets at once).
+    let portOffset: Int
+
+    init(teams: [String: Int], portOffset: Int = 0) {
+        self.teams = teams
+        self.portOffset = portOffset
+    }
+
+    private func key(_ team: String, _ service: String) -> String { "\(team)|\(service)" }
+
+    /// Starts every team's services; one that cannot listen is reported and left down.
+    func start(logger: Logger) async {
+        for (slug, _) in teams.sorted(by: { $0.value < $1.value }) {
+            for kind in Self.kinds {
+                do { try await listen(slug, kind) } catch { logger.warning("demo target \(kind.service) of \(slug) could not listen: \(error)") }
+            }
+        }
+    }
+
+    private func listen(_ slug: String, _ kind: Kind) async throws {
+        guard let number = teams[slug], listeners.withLockedValue({ $0[key(slug, kind.service)] }) == nil else { return }
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Responder(kind: kind)) }
+            }
+            .bind(host: Self.host(number), port: kind.port + portOffset).get()
+        listeners.withLockedValue { $0[key(slug, kind.service)] = channel }
+    }
+
+    func isUp(_ slug: String, _ service: String) -> Bool {
+        listeners.withLockedValue { $0[key(slug, service)] != nil }
+    }
+
+    /// Takes a team's service down (closes its listener) or brings it back.
+    func set(_ slug: String, _ service: String, up: Bool) async throws -> State {
+        guard let number = teams[slug], let kind = Self.kinds.first(where: { $0.service == service }) else {
+            throw AppError.notFound("Demo target \(service) of \(slug)", ko: "시연 대상 \(slug)/\(service)")
+        }
+        if up {
+            try await listen(slug, kind)
+        } else if let channel = listeners.withLockedValue({ $0.removeValue(forKey: key(slug, service)) }) {
+            try? await channel.close()
+        }
+        return State(team: slug, service: service, address: "\(Self.host(number)):\(kind.port + portOffset)", up: isUp(slug, service))
+    }
+
+    func stop() async {
+        let all = listeners.withLockedValue { list -> [any Channel] in
+            defer { list.removeAll() }
+            return Array(list.values)
+        }
+        for channel in all { try? await channel.close() }
+    }
+
+    /// The request route: only under `rampart demo`, and for a service the demo runs.
+    static func set(_ req: Request, up: Bool) async throws -> State {
+        guard let targets = req.application.demoTargets else {
+            throw AppError.notFound("Demo targets (they run only under rampart demo)", ko: "시연 대상 (rampart demo에서만 실행)")
+        }
+        let context = try req.exerciseContext
+        let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)
+        let state = try await targets.set(team.slug, try req.parameters.require("service"), up: up)
+        let actor = req.auditActor
+        let now = req.now
+        try await req.write { db in
+            try await Audit.record(
+                AuditEvent(
+                    exerciseID: context.exerciseID, action: "demo.target", subjectType: "team", subject: team.slug,
+                    summary: "\(up ? "brought up" : "took down") demo \(state.service) at \(state.address)"),
+                by: actor, at: now, on: db)
+        }
+        return state
+    }
+
+    private final class Responder: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let kind: Kind
+
+        init(kind: Kind) { self.kind = kind }
+
+        func channelActive(context: ChannelHandlerContext) {
+            if let banner = kind.banner { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: banner)), promise: nil) }
+            context.fireChannelActive()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let text = String(buffer: unwrapInboundIn(data))
+            let answer = kind.reply(text)
+            if kind.banner == nil || answer.hasPrefix("221") {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer))).whenComplete { _ in context.close(promise: nil) }
+            } else if !answer.isEmpty {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+extension Application {
+    private struct DemoTargetsKey: StorageKey {
+        typealias Value = DemoTargets
+    }
+
+    var demoTargets: DemoTargets? {
+        get { storage[DemoTargetsKey.self] }
+        set { storage[DemoTargetsKey.self] = newValue }
+    }
+}
