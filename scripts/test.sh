@@ -49,6 +49,9 @@ python3 -c "import checklib" 2>/dev/null || { log "installing checklib"; python3
 export RAMPART_REQUIRE_PYTHON_CHECKERS=1
 
 # --- Swift tests: every server test runs on SQLite and on PostgreSQL -----------------------------
+# The executable first: a PostgreSQL test runs `rampart worker` as a separate process and kills it.
+log "swift build --product rampart"
+swift build --product rampart
 log "swift test (SQLite and PostgreSQL)"
 swift_log="$pg_dir/swift-test.log"
 swift test 2>&1 | tee "$swift_log"
@@ -63,7 +66,6 @@ fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
 python3 -c "import selenium" 2>/dev/null || { log "installing selenium"; python3 -m pip install -q selenium; }
 log "browser test (headless Chromium, Selenium)"
-swift build --product rampart
 browser_log="$pg_dir/browser-test.log"
 python3 -m pytest -q tests/browser 2>&1 | tee "$browser_log"
 browser_tests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$browser_log" | tail -n 1)

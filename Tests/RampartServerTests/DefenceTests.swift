@@ -1,5 +1,8 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import SQLKit
 import Testing
 import Vapor
@@ -235,6 +238,116 @@ import VaporTesting
             #expect(try await blue.get("/exercises/ex/teams/white/checks").status == .notFound)
             #expect(try await blue.get("/exercises/ex/services/ssh").status == .forbidden)
             _ = fixture
+        }
+    }
+}
+
+/// A TCP service that greets at once, or — while `open` is false — accepts and says nothing, so a
+/// check against it hangs until its timeout.
+final class GatedService: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let gate: NIOLockedValueBox<Bool>
+
+    init(gate: NIOLockedValueBox<Bool>) { self.gate = gate }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if gate.withLockedValue({ $0 }) { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "READY\r\n")), promise: nil) }
+    }
+
+    static func start(gate: NIOLockedValueBox<Bool>) async throws -> (any Channel, Int) {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(GatedService(gate: gate)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return (server, server.localAddress?.port ?? 0)
+    }
+}
+
+@Suite struct WorkerProcessTests {
+    /// The `rampart` executable next to the test bundle's build products.
+    static var binary: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/rampart")
+    }
+
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs PostgreSQL: rampart worker runs only against it"))
+    func aWorkerKilledMidTickLosesNothingAndNothingIsScoredTwice() async throws {
+        let binary = Self.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the executable first: swift build --product rampart")
+        // The worker process runs on the real clock, so the test's clock starts at real time.
+        try await withRampart(.postgres, clock: TestClock(Date())) { app, clock in
+            // setup: three blue teams; a fast service and one that hangs until the gate opens, in zone range-a
+            let fixture = try await Fixture.make(app)
+            for slug in ["blue2", "blue3"] {
+                _ = try await Teams.create(in: "ex", .init(slug: slug, kind: .blue, name: slug), by: .commandLine("test"), app: app)
+            }
+            let always = NIOLockedValueBox(true)
+            let gate = NIOLockedValueBox(false)
+            let (fastServer, fastPort) = try await GatedService.start(gate: always)
+            let (slowServer, slowPort) = try await GatedService.start(gate: gate)
+            defer {
+                fastServer.close(promise: nil)
+                slowServer.close(promise: nil)
+            }
+            for (name, port, points) in [("fast", fastPort, 2), ("slow", slowPort, 5)] {
+                _ = try await app.write { db in
+                    try await Services.save(
+                        try Services.parse(
+                            "name: \(name)\ncheck: tcp\naddress: \"127.0.0.1:\(port)\"\nparameters: {expect: \"^READY\"}\npoints: \(points)\ntimeout: 60\nzone: range-a"
+                        ), exerciseID: fixture.exercise.id!, by: .commandLine("test"), at: Date(), on: db)
+                }
+            }
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+            #expect(try await Ticks.step(app: app, now: clock.now).created == [1])
+            let sql = try #require(app.db as? any SQLDatabase)
+            let schema = try #require(try await sql.raw("SELECT current_schema() AS s").first()?.decode(column: "s", as: String.self))
+
+            // act: a worker process takes the zone's jobs, finishes the fast ones, hangs on the slow ones, and is killed
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["worker", "--zone", "range-a", "--name", "doomed"]
+            process.environment = [
+                "DATABASE_URL": TestDatabase.postgresURL!, "RAMPART_DATABASE_SCHEMA": schema, "RAMPART_LOG_FORMAT": "text",
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            var settled = false
+            for _ in 0..<600 where !settled {
+                let done = try await CheckJob.query(on: app.db).filter(\.$state == .done).filter(\.$worker == "doomed").count()
+                let held = try await CheckJob.query(on: app.db).filter(\.$state == .claimed).filter(\.$worker == "doomed").count()
+                settled = done == 3 && held == 3
+                if !settled { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try #require(settled, "the worker process never held the slow checks")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try await Ticks.step(app: app, now: clock.now).scored == [], "a tick with checks still out is not scored")
+
+            // its leases lapse; another worker takes exactly those jobs, the gate now open
+            gate.withLockedValue { $0 = true }
+            clock.advance(Ticks.lease + 1)
+            let survivor = CheckWorker(app: app, name: "survivor", zones: ["range-a"])
+            #expect(try await survivor.runDue(now: clock.now) == 3)
+            let after = try await Ticks.step(app: app, now: clock.now)
+            #expect(after.scored == [1] && after.created == [2], "61 s on, tick 2 starts")
+            #expect(try await Ticks.step(app: app, now: clock.now).scored == [])
+
+            // check: six jobs, each done once with one result; three facts, each team 2 + 5
+            let jobs = try await CheckJob.query(on: app.db).filter(\.$tick == 1).all()
+            #expect(jobs.count == 6 && jobs.allSatisfy { $0.state == .done && $0.status == .up })
+            #expect(jobs.filter { $0.worker == "doomed" }.map(\.attempts) == [1, 1, 1])
+            #expect(jobs.filter { $0.worker == "survivor" }.map(\.attempts) == [2, 2, 2])
+            let facts = try await ScoreFactRecord.query(on: app.db).all()
+            #expect(facts.count == 3 && facts.allSatisfy { $0.points == 7 && $0.tick == 1 })
+            #expect(Set(facts.map(\.teamID)).count == 3)
+            #expect(try await app.scores.rebuild(fixture.exercise.id!, app: app) == 0)
+            let workers = try await Defence.workers(now: clock.now, on: app.db)
+            #expect(workers.first { $0.name == "doomed" }?.alive == false, "the command centre shows the dead worker as stopped")
         }
     }
 }

@@ -36,9 +36,15 @@ struct DemoCommand: AsyncCommand {
         console.print("")
         console.print(DemoExercise.accountTable(file, passwords: passwords))
         console.print("")
+        console.print("Demo services for each blue team on 127.0.N.1 (shop :18080, mail :18025, ssh :18022): start the exercise and")
+        console.print("they are checked every \(file.exercise.tickSeconds) s (Services); take one down from a team's checks page.")
         console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
         console.print("")
         guard !signature.noServe else { return }
+        let blueTeams = file.teams.filter { $0.kind == .blue }.compactMap { team in team.number.map { (team.slug, $0) } }
+        let targets = DemoTargets(teams: Dictionary(uniqueKeysWithValues: blueTeams))
+        await targets.start(logger: app.logger)
+        app.demoTargets = targets
         var serveContext = context
         serveContext.input = CommandInput(arguments: ["rampart", "--hostname", hostname, "--port", String(port)])
         try await app.servers.asyncCommand.run(using: &serveContext)
