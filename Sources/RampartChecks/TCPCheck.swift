@@ -30,12 +30,16 @@ public struct TCPCheck: Sendable {
         }
         let received = Received()
         let outcome = await withDeadline(timeout) { () async throws -> (CheckStatus, String, String) in
-            let channel = try await ClientBootstrap(group: group)
-                .connectTimeout(TimeAmount(timeout))
-                .connect(host: target.host, port: target.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
+            let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
+            let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+            // An address needs no lookup: thousands of checks at once must not queue for the resolver's threads.
+            let channel =
+                if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
+                    try await bootstrap.connect(to: address, channelInitializer: wrap)
+                } else {
+                    try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
                 }
             return try await channel.executeThenClose { inbound, outbound in
                 if let send { try await outbound.write(ByteBuffer(string: send)) }

@@ -204,6 +204,15 @@ import VaporTesting
                 body: ByteBuffer(string: "name: web\ncheck: tcp\naddress: x:1"))
             #expect(blue.status == .forbidden)
             #expect(try await Service.query(on: app.db).count() == 0)
+
+            // the tick settings: jitter must be shorter than the tick
+            let tooMuch = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["tick_seconds": 30, "jitter_seconds": 30]))
+            #expect(tooMuch.status == .unprocessableEntity && tooMuch.body.string.contains("jitter_seconds"))
+            let fine = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["tick_seconds": 30, "jitter_seconds": 5]))
+            let settings = try Self.json(fine)
+            #expect(settings["tick_seconds"] as? Int == 30 && settings["jitter_seconds"] as? Int == 5)
         }
     }
 

@@ -16,8 +16,9 @@ final class CheckWorker: Sendable {
     let id: UUID
     let name: String
     let zones: [String]
-    /// Most checks running at once.
+    /// Most checks running at once. Checks wait on the network, not the CPU: thousands fit.
     let concurrency: Int
+    static let defaultConcurrency = 2_000
     private let counters = NIOLockedValueBox<(running: Int, done: Int)>((0, 0))
     private let results = NIOLockedValueBox<[Finished]>([])
 
@@ -38,7 +39,7 @@ final class CheckWorker: Sendable {
         var finishedAt: Date
     }
 
-    init(app: Application, name: String? = nil, zones: [String], concurrency: Int = 500) {
+    init(app: Application, name: String? = nil, zones: [String], concurrency: Int = CheckWorker.defaultConcurrency) {
         self.app = app
         id = UUID()
         let host = ProcessInfo.processInfo.hostName
@@ -166,7 +167,7 @@ final class CheckWorker: Sendable {
                 if free > 0 {
                     let now = app.dependencies.now()
                     do {
-                        claimed = try await claim(limit: min(free, 500), now: now, horizon: now.addingTimeInterval(1))
+                        claimed = try await claim(limit: min(free, 500), now: now, horizon: now.addingTimeInterval(Ticks.lead))
                     } catch {
                         app.logger.warning("worker \(name) could not claim jobs: \(error)")
                     }

@@ -51,7 +51,9 @@ enum ExercisePages {
                         startsAt: .some(try formDate(req, "starts_at", zone)), endsAt: .some(try formDate(req, "ends_at", zone)),
                         freezeAt: .some(try formDate(req, "freeze_at", zone)), firstBlood: try formPercents(req, "first_blood"),
                         attemptsPerMinute: req.formField("attempts_per_minute").flatMap(Int.init),
-                        publicScoreboard: req.formFlag("public_scoreboard")),
+                        publicScoreboard: req.formFlag("public_scoreboard"),
+                        tickSeconds: req.formField("tick_seconds").flatMap(Int.init), jitterSeconds: req.formField("jitter_seconds").flatMap(Int.init)
+                    ),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await settingsPage(req, error: error.text(PageContext(req).locale))
@@ -292,7 +294,11 @@ enum ExercisePages {
                 UI.field(
                     page.t(.attemptsPerMinute), name: "attempts_per_minute", value: String(exercise.attemptsPerMinute), type: .number,
                     maxLength: nil),
-                UI.checkbox(page.t(.publicScoreboard), name: "public_scoreboard", checked: exercise.publicScoreboard)
+                UI.checkbox(page.t(.publicScoreboard), name: "public_scoreboard", checked: exercise.publicScoreboard),
+                UI.field(page.t(.tickSeconds), name: "tick_seconds", value: String(exercise.tickSeconds), type: .number, maxLength: nil),
+                UI.field(
+                    page.t(.jitterSeconds), name: "jitter_seconds", value: String(exercise.jitterSeconds), type: .number, hint: page.t(.jitterHint),
+                    maxLength: nil)
             ),
             UI.section(
                 page.t(.windows),

@@ -24,6 +24,8 @@ enum Exercises {
         var firstBlood: [Double]?
         var attemptsPerMinute: Int?
         var publicScoreboard: Bool?
+        var tickSeconds: Int?
+        var jitterSeconds: Int?
     }
 
     static func create(_ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
@@ -132,6 +134,18 @@ enum Exercises {
         if let publicScoreboard = fields.publicScoreboard {
             changes.note("public_scoreboard", String(exercise.publicScoreboard), String(publicScoreboard))
             exercise.publicScoreboard = publicScoreboard
+        }
+        if let tick = fields.tickSeconds {
+            guard (5...86_400).contains(tick) else { throw AppError.invalid("tick_seconds", "must be from 5 to 86400", ko: "5에서 86400 사이여야 합니다") }
+            changes.note("tick_seconds", String(exercise.tickSeconds), String(tick))
+            exercise.tickSeconds = tick
+        }
+        if let jitter = fields.jitterSeconds {
+            changes.note("jitter_seconds", String(exercise.jitterSeconds), String(jitter))
+            exercise.jitterSeconds = jitter
+        }
+        guard exercise.jitterSeconds >= 0, exercise.jitterSeconds < exercise.tickSeconds else {
+            throw AppError.invalid("jitter_seconds", "must be from 0 to less than tick_seconds", ko: "0 이상, 틱 길이 미만이어야 합니다")
         }
         let schedule = ScheduleSpec(startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt)
         if let problem = schedule.problems().first {

@@ -32,6 +32,8 @@ struct ExerciseDTO: Content {
     var firstBlood: [Double]
     var attemptsPerMinute: Int
     var publicScoreboard: Bool
+    var tickSeconds: Int
+    var jitterSeconds: Int
     var windows: [WindowDTO]?
 
     enum CodingKeys: String, CodingKey {
@@ -47,6 +49,8 @@ struct ExerciseDTO: Content {
         case firstBlood = "first_blood"
         case attemptsPerMinute = "attempts_per_minute"
         case publicScoreboard = "public_scoreboard"
+        case tickSeconds = "tick_seconds"
+        case jitterSeconds = "jitter_seconds"
     }
 
     init(_ exercise: Exercise, now: Date, windows: [ScheduleWindow]? = nil) {
@@ -65,6 +69,8 @@ struct ExerciseDTO: Content {
         firstBlood = exercise.firstBlood.percents
         attemptsPerMinute = exercise.attemptsPerMinute
         publicScoreboard = exercise.publicScoreboard
+        tickSeconds = exercise.tickSeconds
+        jitterSeconds = exercise.jitterSeconds
         self.windows = windows?.map { WindowDTO(id: $0.id!, name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }
     }
 }
@@ -141,9 +147,13 @@ enum ExercisesAPI {
         var firstBlood: [Double]?
         var attemptsPerMinute: Int?
         var publicScoreboard: Bool?
+        var tickSeconds: Int?
+        var jitterSeconds: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case slug, name, description
+            case tickSeconds = "tick_seconds"
+            case jitterSeconds = "jitter_seconds"
             case firstBlood = "first_blood"
             case attemptsPerMinute = "attempts_per_minute"
             case publicScoreboard = "public_scoreboard"
@@ -167,13 +177,15 @@ enum ExercisesAPI {
             firstBlood = try container.decodeIfPresent([Double].self, forKey: .firstBlood)
             attemptsPerMinute = try container.decodeIfPresent(Int.self, forKey: .attemptsPerMinute)
             publicScoreboard = try container.decodeIfPresent(Bool.self, forKey: .publicScoreboard)
+            tickSeconds = try container.decodeIfPresent(Int.self, forKey: .tickSeconds)
+            jitterSeconds = try container.decodeIfPresent(Int.self, forKey: .jitterSeconds)
         }
 
         var fields: Exercises.Fields {
             Exercises.Fields(
                 slug: slug, name: name, nameKo: nameKo.update, description: description, timeZone: timeZone,
                 startsAt: startsAt.update, endsAt: endsAt.update, freezeAt: freezeAt.update, firstBlood: firstBlood,
-                attemptsPerMinute: attemptsPerMinute, publicScoreboard: publicScoreboard)
+                attemptsPerMinute: attemptsPerMinute, publicScoreboard: publicScoreboard, tickSeconds: tickSeconds, jitterSeconds: jitterSeconds)
         }
     }
 

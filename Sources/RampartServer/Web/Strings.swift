@@ -4,6 +4,9 @@ import RampartCore
 ///
 /// Both languages are exhaustive switches, so a string without a translation does not compile.
 enum S: String, CaseIterable, Sendable {
+    case tickSeconds
+    case jitterSeconds
+    case jitterHint
     case services
     case newService
     case serviceSource
@@ -339,6 +342,9 @@ enum S: String, CaseIterable, Sendable {
 
     var en: String {
         switch self {
+        case .tickSeconds: "Tick length (seconds)"
+        case .jitterSeconds: "Check jitter (seconds)"
+        case .jitterHint: "Each check starts at a random moment this long after its tick starts, so teams cannot predict it"
         case .services: "Services"
         case .newService: "New service"
         case .serviceSource: "Service definition (YAML or JSON)"
@@ -611,6 +617,9 @@ enum S: String, CaseIterable, Sendable {
 
     var ko: String {
         switch self {
+        case .tickSeconds: "틱 길이 (초)"
+        case .jitterSeconds: "점검 지터 (초)"
+        case .jitterHint: "각 점검은 틱 시작 후 이 시간 안의 무작위 시점에 시작하므로 팀이 예측할 수 없습니다"
         case .services: "서비스"
         case .newService: "새 서비스"
         case .serviceSource: "서비스 정의 (YAML 또는 JSON)"

@@ -10,7 +10,7 @@ struct WorkerCommand: AsyncCommand {
         var zone: String?
         @Option(name: "name", help: "Name shown on the command centre (default: host-pid)")
         var name: String?
-        @Option(name: "concurrency", short: "c", help: "Most checks running at once (default 500)")
+        @Option(name: "concurrency", short: "c", help: "Most checks running at once (default 2000)")
         var concurrency: Int?
         init() {}
     }
@@ -25,7 +25,7 @@ struct WorkerCommand: AsyncCommand {
         }
         let zones = (signature.zone ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !zones.isEmpty else { throw ConfigurationError("name the zone(s) to serve: rampart worker --zone NAME") }
-        let concurrency = signature.concurrency ?? 500
+        let concurrency = signature.concurrency ?? CheckWorker.defaultConcurrency
         guard (1...10_000).contains(concurrency) else { throw ConfigurationError("--concurrency must be 1–10000") }
         let worker = CheckWorker(app: app, name: signature.name, zones: zones, concurrency: concurrency)
         context.console.print("rampart worker \(worker.name): zones \(zones.joined(separator: ", ")), up to \(concurrency) checks at once")
