@@ -21,6 +21,10 @@ public struct Check: Sendable {
         (TCPCheck.type, "send, expect"),
         ("http", "path, status, contains, sha256, host, insecure"),
         ("https", "path, status, contains, sha256, host, insecure"),
+        ("smtp", "helo, from, to (send a test message); logs in with AUTH PLAIN when the service has credentials"),
+        ("pop3", "none; logs in with the service's credentials"),
+        ("imap", "mailbox (SELECT it after logging in)"),
+        ("ftp", "file (fetch it), contains (a regular expression the file must match); anonymous without credentials"),
         (ExternalChecker.type, "checker (path of a HackerDom/ForcAD checker)"),
     ]
 
@@ -36,6 +40,11 @@ public struct Check: Sendable {
             let check = try HTTPCheck(tls: type == "https", parameters: parameters)
             body = { target, timeout, _ in
                 await check.run(try CheckTarget(parsing: target, defaultPort: check.tls ? 443 : 80), timeout: timeout)
+            }
+        case let type where LineCheck.types.contains(type):
+            let check = try LineCheck(type: type, parameters: parameters)
+            body = { target, timeout, account in
+                await check.run(try CheckTarget(parsing: target, defaultPort: LineCheck.defaultPorts[type]), timeout: timeout, account: account)
             }
         case ExternalChecker.type:
             try CheckParameters.allow(parameters, ["checker"])

@@ -7,7 +7,9 @@ import Vapor
 /// what an organiser uses to try checks and checkers before the event. Exits non-zero unless the
 /// service is up.
 struct CheckCommand: AnyAsyncCommand {
-    var help: String { "Run one check now: rampart check tcp|http|https TARGET [--param KEY=VALUE ...] | rampart check external --checker PATH HOST" }
+    var help: String {
+        "Run one check now: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASS] | rampart check external --checker PATH HOST"
+    }
 
     struct Invocation: Equatable {
         var type: String
@@ -15,13 +17,15 @@ struct CheckCommand: AnyAsyncCommand {
         var parameters: [String: String] = [:]
         var checker: String?
         var timeout: Duration = .seconds(10)
+        var account: Check.Account?
     }
 
     static let usage = """
-        Usage: rampart check TYPE TARGET [--param KEY=VALUE ...] [--timeout SECONDS]
+        Usage: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASSWORD] [--timeout SECONDS]
                rampart check external --checker PATH HOST [--timeout SECONDS]
         Types: tcp (parameters: send, expect)
                http, https (parameters: path, status, contains, sha256, host, insecure)
+               smtp (helo, from, to), pop3, imap (mailbox), ftp (file, contains): log in with --account
                external (a HackerDom/ForcAD exit-code checker)
         """
 
@@ -31,6 +35,7 @@ struct CheckCommand: AnyAsyncCommand {
         var parameters: [String: String] = [:]
         var checker: String?
         var timeout = Duration.seconds(10)
+        var account: Check.Account?
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
@@ -39,6 +44,11 @@ struct CheckCommand: AnyAsyncCommand {
                     throw ConfigurationError("--param needs KEY=VALUE\n\(usage)")
                 }
                 parameters[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            case "--account":
+                guard let pair = rest.popFirst(), let colon = pair.firstIndex(of: ":"), colon != pair.startIndex else {
+                    throw ConfigurationError("--account needs USER:PASSWORD\n\(usage)")
+                }
+                account = Check.Account(username: String(pair[..<colon]), password: String(pair[pair.index(after: colon)...]))
             case "--checker":
                 guard let path = rest.popFirst() else { throw ConfigurationError("--checker needs a path\n\(usage)") }
                 checker = path
@@ -53,7 +63,8 @@ struct CheckCommand: AnyAsyncCommand {
             }
         }
         guard positional.count == 2 else { throw ConfigurationError(usage) }
-        return Invocation(type: positional[0], target: positional[1], parameters: parameters, checker: checker, timeout: timeout)
+        return Invocation(
+            type: positional[0], target: positional[1], parameters: parameters, checker: checker, timeout: timeout, account: account)
     }
 
     /// Runs the check `invocation` describes.
@@ -64,7 +75,8 @@ struct CheckCommand: AnyAsyncCommand {
             guard parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
             parameters["checker"] = path
         }
-        return await try Check(type: invocation.type, parameters: parameters).run(target: invocation.target, timeout: invocation.timeout)
+        return await try Check(type: invocation.type, parameters: parameters).run(
+            target: invocation.target, timeout: invocation.timeout, account: invocation.account)
     }
 
     func run(using context: inout CommandContext) async throws {
