@@ -21,6 +21,7 @@ public struct Check: Sendable {
         (TCPCheck.type, "send, expect"),
         ("http", "path, status, contains, sha256, host, insecure"),
         ("https", "path, status, contains, sha256, host, insecure"),
+        (DNSCheck.type, "name, type (A, AAAA, MX, TXT, CNAME, NS), expect (comma-separated answers), tcp"),
         ("smtp", "helo, from, to (send a test message); logs in with AUTH PLAIN when the service has credentials"),
         ("pop3", "none; logs in with the service's credentials"),
         ("imap", "mailbox (SELECT it after logging in)"),
@@ -41,6 +42,9 @@ public struct Check: Sendable {
             body = { target, timeout, _ in
                 await check.run(try CheckTarget(parsing: target, defaultPort: check.tls ? 443 : 80), timeout: timeout)
             }
+        case DNSCheck.type:
+            let check = try DNSCheck(parameters: parameters)
+            body = { target, timeout, _ in await check.run(try CheckTarget(parsing: target, defaultPort: 53), timeout: timeout) }
         case let type where LineCheck.types.contains(type):
             let check = try LineCheck(type: type, parameters: parameters)
             body = { target, timeout, account in

@@ -44,6 +44,8 @@ import Testing
         #expect(spec.address(number: 3, slug: "japan") == "203.0.113.7:8443")
         #expect(AddressTemplate.render("web.{team.slug}.range.example", number: 1, slug: "estonia") == "web.estonia.range.example")
         #expect(AddressTemplate.unknownPlaceholders("10.{team.id}.1.{x}:{team.number}") == ["{team.id}", "{x}"])
+        let dns = ServiceSpec(name: "dns", check: "dns", parameters: ["expect": "10.{team.number}.1.53", "name": "^a{3}$"], address: "x")
+        #expect(dns.parameters(number: 7, slug: "x") == ["expect": "10.7.1.53", "name": "^a{3}$"])
     }
 
     @Test func yamlReadsBackToAnEqualService() throws {

@@ -59,6 +59,12 @@ public struct ServiceSpec: Equatable, Sendable {
     public func address(number: Int, slug: String) -> String {
         overrides[slug] ?? AddressTemplate.render(address, number: number, slug: slug)
     }
+
+    /// The parameters for that team: `{team.number}` and `{team.slug}` filled in (an expected DNS
+    /// answer, a `Host` header); other braces, such as a pattern's `{3}`, stay as written.
+    public func parameters(number: Int, slug: String) -> [String: String] {
+        parameters.mapValues { AddressTemplate.render($0, number: number, slug: slug) }
+    }
 }
 
 public struct ServiceCredential: Equatable, Sendable, Codable {

@@ -246,7 +246,8 @@ enum Defence {
     /// current account), without recording anything: the white team's "try it".
     static func tryCheck(_ service: Service, team: Team, on db: any Database) async throws -> TryResultDTO {
         let spec = try service.spec
-        let check = try Services.check(spec)
+        _ = try Services.check(spec)
+        let check = try Check(type: spec.check, parameters: spec.parameters(number: team.number, slug: team.slug))
         let serviceID = try service.requireID()
         let teamID = try team.requireID()
         let accounts = try await Services.accounts([(serviceID, spec)], teams: [teamID], exerciseID: service.exerciseID, on: db)

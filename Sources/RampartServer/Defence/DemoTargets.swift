@@ -5,8 +5,8 @@ import NIOPosix
 import Vapor
 
 /// Small real services on loopback for `rampart demo`: for each blue team numbered N, a web shop
-/// (HTTP), a mail server (an SMTP banner) and an SSH-like service, listening on 127.0.N.1 (Linux
-/// routes all of 127/8 to loopback). The demo exercise checks them every tick; the white team can take
+/// (HTTP), a mail server (an SMTP banner), an SSH-like service and a DNS server (UDP, answering
+/// `www.port-authority.range` A 127.0.N.1), listening on 127.0.N.1 (Linux routes all of 127/8 to loopback). The demo exercise checks them every tick; the white team can take
 /// one down (its listener closes: connection refused) and bring it back from the team's checks page.
 final class DemoTargets: Sendable {
     struct Kind: Sendable {
@@ -35,7 +35,11 @@ final class DemoTargets: Sendable {
             line.uppercased().hasPrefix("QUIT") ? "221 Bye\r\n" : "250 OK\r\n"
         },
         Kind(service: "ssh", port: 18022, banner: "SSH-2.0-OpenSSH_9.6 PortAuthority\r\n") { _ in "" },
+        Kind(service: "dns", port: 18053, banner: nil) { _ in "" },
     ]
+
+    /// The name the demo's DNS servers answer for.
+    static let dnsName = "www.port-authority.range"
 
     static func host(_ number: Int) -> String { "127.0.\(number % 256).1" }
 
@@ -62,6 +66,14 @@ final class DemoTargets: Sendable {
 
     private func listen(_ slug: String, _ kind: Kind) async throws {
         guard let number = teams[slug], listeners.withLockedValue({ $0[key(slug, kind.service)] }) == nil else { return }
+        if kind.service == "dns" {
+            let host = Self.host(number)
+            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { $0.pipeline.addHandler(DNSResponder(address: host)) }
+                .bind(host: host, port: kind.port + portOffset).get()
+            listeners.withLockedValue { $0[key(slug, kind.service)] = channel }
+            return
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -114,6 +126,35 @@ final class DemoTargets: Sendable {
                 by: actor, at: now, on: db)
         }
         return state
+    }
+
+    /// Answers A queries for `dnsName` with the team's address, anything else with NXDOMAIN.
+    private final class DNSResponder: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+        let address: [UInt8]
+
+        init(address: String) { self.address = address.split(separator: ".").compactMap { UInt8($0) } }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            let query = Array(envelope.data.readableBytesView)
+            guard query.count > 17, query[2] & 0x80 == 0 else { return }
+            var at = 12
+            var labels: [String] = []
+            while at < query.count, query[at] != 0, query[at] < 64, at + Int(query[at]) < query.count {
+                labels.append(String(decoding: query[(at + 1)...(at + Int(query[at]))], as: UTF8.self).lowercased())
+                at += 1 + Int(query[at])
+            }
+            guard at + 4 < query.count else { return }
+            let question = Array(query[12...(at + 4)])
+            let isA = query[at + 1] == 0 && query[at + 2] == 1
+            let known = labels.joined(separator: ".") == DemoTargets.dnsName
+            let answer: [UInt8] = known && isA ? [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4] + address : []
+            let header: [UInt8] = [query[0], query[1], 0x84, known ? 0x80 : 0x83, 0, 1, 0, answer.isEmpty ? 0 : 1, 0, 0, 0, 0]
+            let reply = AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: header + question + answer))
+            context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        }
     }
 
     private final class Responder: ChannelInboundHandler, @unchecked Sendable {

@@ -93,7 +93,8 @@ enum Ticks {
                     let account = list.isEmpty ? nil : list[(number - 1) % list.count]
                     rows.append([
                         UUID(), exerciseID, number, teamID, service.id, service.zone, due, service.spec.address(number: team.number, slug: team.slug),
-                        service.spec.check, json(service.spec.parameters), account?.username, account?.password, service.spec.timeout,
+                        service.spec.check, json(service.spec.parameters(number: team.number, slug: team.slug)), account?.username, account?.password,
+                        service.spec.timeout,
                         CheckJob.State.queued.rawValue, 0,
                     ])
                 }

@@ -25,6 +25,7 @@ struct CheckCommand: AnyAsyncCommand {
                rampart check external --checker PATH HOST [--timeout SECONDS]
         Types: tcp (parameters: send, expect)
                http, https (parameters: path, status, contains, sha256, host, insecure)
+               dns (name, type, expect, tcp)
                smtp (helo, from, to), pop3, imap (mailbox), ftp (file, contains): log in with --account
                external (a HackerDom/ForcAD exit-code checker)
         """

@@ -36,7 +36,7 @@ struct DemoCommand: AsyncCommand {
         console.print("")
         console.print(DemoExercise.accountTable(file, passwords: passwords))
         console.print("")
-        console.print("Demo services for each blue team on 127.0.N.1 (shop :18080, mail :18025, ssh :18022): start the exercise and")
+        console.print("Demo services for each blue team on 127.0.N.1 (shop :18080, mail :18025, ssh :18022, dns :18053/udp): start the exercise and")
         console.print("they are checked every \(file.exercise.tickSeconds) s (Services); take one down from a team's checks page.")
         console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
         console.print("")
