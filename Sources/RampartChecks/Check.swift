@@ -4,7 +4,21 @@ import Foundation
 /// team's "try it now" run. Made (and its parameters checked) when the service is saved; run every tick.
 public struct Check: Sendable {
     public let type: String
-    private let body: @Sendable (_ target: String, _ timeout: Duration, _ account: Account?) async throws -> CheckResult
+    private let body: @Sendable (_ target: String, _ timeout: Duration, _ account: Account?, _ context: Context?) async throws -> CheckResult
+
+    /// Whose check this is and in which tick, for checkers that want to know (enochecker's task).
+    public struct Context: Sendable, Equatable {
+        public var teamNumber: Int
+        public var teamSlug: String
+        public var tick: Int
+        public var tickSeconds: Int
+        public init(teamNumber: Int, teamSlug: String, tick: Int, tickSeconds: Int) {
+            self.teamNumber = teamNumber
+            self.teamSlug = teamSlug
+            self.tick = tick
+            self.tickSeconds = tickSeconds
+        }
+    }
 
     /// The account a check logs in with, when its service has credentials.
     public struct Account: Sendable, Equatable {
@@ -27,7 +41,11 @@ public struct Check: Sendable {
         ("imap", "mailbox (SELECT it after logging in)"),
         ("ftp", "file (fetch it), contains (a regular expression the file must match); anonymous without credentials"),
         (ExternalChecker.type, "checker (path of a HackerDom/ForcAD checker)"),
+        (EnocheckerCheck.type, "url (an enochecker HTTP checker), method (havoc, putnoise, getnoise), variant"),
     ]
+
+    /// Check types that want to know the team and tick (`Context`).
+    public static let contextual: Set<String> = [EnocheckerCheck.type]
 
     /// `local`: whether files the check names (an external checker) must exist on this machine; a
     /// service checked from another zone names files on that zone's worker machines.
@@ -36,25 +54,28 @@ public struct Check: Sendable {
         switch type {
         case TCPCheck.type:
             let check = try TCPCheck(parameters: parameters)
-            body = { target, timeout, _ in await check.run(try CheckTarget(parsing: target, defaultPort: nil), timeout: timeout) }
+            body = { target, timeout, _, _ in await check.run(try CheckTarget(parsing: target, defaultPort: nil), timeout: timeout) }
         case let type where HTTPCheck.types.contains(type):
             let check = try HTTPCheck(tls: type == "https", parameters: parameters)
-            body = { target, timeout, _ in
+            body = { target, timeout, _, _ in
                 await check.run(try CheckTarget(parsing: target, defaultPort: check.tls ? 443 : 80), timeout: timeout)
             }
         case DNSCheck.type:
             let check = try DNSCheck(parameters: parameters)
-            body = { target, timeout, _ in await check.run(try CheckTarget(parsing: target, defaultPort: 53), timeout: timeout) }
+            body = { target, timeout, _, _ in await check.run(try CheckTarget(parsing: target, defaultPort: 53), timeout: timeout) }
         case let type where LineCheck.types.contains(type):
             let check = try LineCheck(type: type, parameters: parameters)
-            body = { target, timeout, account in
+            body = { target, timeout, account, _ in
                 await check.run(try CheckTarget(parsing: target, defaultPort: LineCheck.defaultPorts[type]), timeout: timeout, account: account)
             }
         case ExternalChecker.type:
             try CheckParameters.allow(parameters, ["checker"])
             guard let path = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }
             if local { _ = try ExternalChecker(path: path) }
-            body = { target, timeout, _ in await try ExternalChecker(path: path).check(host: target, timeout: timeout) }
+            body = { target, timeout, _, _ in await try ExternalChecker(path: path).check(host: target, timeout: timeout) }
+        case EnocheckerCheck.type:
+            let check = try EnocheckerCheck(parameters: parameters)
+            body = { target, timeout, _, context in await check.run(target, timeout: timeout, context: context) }
         default:
             throw CheckConfigurationError(
                 "unknown check type '\(type)'; expected one of: \(Self.types.map(\.type).joined(separator: ", "))")
@@ -63,9 +84,9 @@ public struct Check: Sendable {
 
     /// Runs the check against `target`. A target that cannot be read (an override or template gone
     /// wrong) is the organisers' problem: an `error` result, never a thrown error.
-    public func run(target: String, timeout: Duration, account: Account? = nil) async -> CheckResult {
+    public func run(target: String, timeout: Duration, account: Account? = nil, context: Context? = nil) async -> CheckResult {
         do {
-            return try await body(target, timeout, account)
+            return try await body(target, timeout, account, context)
         } catch let error as CheckConfigurationError {
             return CheckResult(.error, "The check could not be run (the white team is told)", detail: "target '\(target)': \(error.message)")
         } catch {

@@ -30,6 +30,7 @@ final class CheckWorker: Sendable {
         var parameters: [String: String]
         var account: Check.Account?
         var timeout: Double
+        var context: Check.Context?
     }
 
     struct Finished: Sendable {
@@ -68,12 +69,13 @@ final class CheckWorker: Sendable {
                   ORDER BY due_at LIMIT \(bind: limit)
                   \(unsafeRaw: postgres ? "FOR UPDATE SKIP LOCKED" : "")
                 )
-                RETURNING id, due_at, target, check_type, parameters, username, password, timeout
+                RETURNING id, due_at, target, check_type, parameters, username, password, timeout, tick, team_id
                 """
             ).all()
         }
         // SQLite: the write gate, as for every write; PostgreSQL: one statement, its own transaction.
         let rows = postgres ? try await query(app.db) : try await app.write(clearingCaches: false) { db in try await query(db) }
+        let teams = try await contexts(rows)
         return try rows.map { row in
             let parameters = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "parameters", as: String.self).utf8))
             let username = try row.decode(column: "username", as: String?.self)
@@ -82,8 +84,30 @@ final class CheckWorker: Sendable {
                 id: try row.decode(column: "id", as: UUID.self), dueAt: try row.decode(column: "due_at", as: Date.self),
                 target: try row.decode(column: "target", as: String.self), checkType: try row.decode(column: "check_type", as: String.self),
                 parameters: parameters, account: username.map { Check.Account(username: $0, password: password ?? "") },
-                timeout: try row.decode(column: "timeout", as: Double.self))
+                timeout: try row.decode(column: "timeout", as: Double.self),
+                context: teams[try row.decode(column: "team_id", as: UUID.self)].map { team in
+                    Check.Context(
+                        teamNumber: team.number, teamSlug: team.slug, tick: (try? row.decode(column: "tick", as: Int.self)) ?? 0,
+                        tickSeconds: team.tickSeconds)
+                })
         }
+    }
+
+    /// Team numbers, slugs and tick lengths, only for checks that want them (one query per claim).
+    private func contexts(_ rows: [any SQLRow]) async throws -> [UUID: (number: Int, slug: String, tickSeconds: Int)] {
+        let wanted = try rows.filter { Check.contextual.contains(try $0.decode(column: "check_type", as: String.self)) }
+            .map { try $0.decode(column: "team_id", as: UUID.self) }
+        guard !wanted.isEmpty, let sql = app.db as? any SQLDatabase else { return [:] }
+        var result: [UUID: (number: Int, slug: String, tickSeconds: Int)] = [:]
+        for row in try await sql.raw(
+            "SELECT t.id, t.number, t.slug, e.tick_seconds FROM teams t JOIN exercises e ON e.id = t.exercise_id WHERE t.id IN (\(binds: Array(Set(wanted))))"
+        ).all() {
+            result[try row.decode(column: "id", as: UUID.self)] = (
+                try row.decode(column: "number", as: Int.self), try row.decode(column: "slug", as: String.self),
+                try row.decode(column: "tick_seconds", as: Int.self)
+            )
+        }
+        return result
     }
 
     // MARK: running
@@ -94,7 +118,8 @@ final class CheckWorker: Sendable {
         let result: CheckResult
         do {
             let check = try Check(type: job.checkType, parameters: job.parameters)
-            result = await check.run(target: job.target, timeout: .milliseconds(Int64(job.timeout * 1000)), account: job.account)
+            result = await check.run(
+                target: job.target, timeout: .milliseconds(Int64(job.timeout * 1000)), account: job.account, context: job.context)
         } catch {
             result = CheckResult(.error, "The check could not be run (the white team is told)", detail: "\(job.checkType): \(error.message)")
         }

@@ -253,7 +253,9 @@ enum Defence {
         let accounts = try await Services.accounts([(serviceID, spec)], teams: [teamID], exerciseID: service.exerciseID, on: db)
         let account = accounts["\(teamID)|\(serviceID)"]?.first.map { Check.Account(username: $0.username, password: $0.password) }
         let target = spec.address(number: team.number, slug: team.slug)
-        let result = await check.run(target: target, timeout: .milliseconds(Int64(spec.timeout * 1000)), account: account)
+        let exercise = try await Exercise.find(service.exerciseID, on: db)
+        let context = Check.Context(teamNumber: team.number, teamSlug: team.slug, tick: 0, tickSeconds: exercise?.tickSeconds ?? 60)
+        let result = await check.run(target: target, timeout: .milliseconds(Int64(spec.timeout * 1000)), account: account, context: context)
         let latency = Double(result.latency.components.seconds) * 1000 + Double(result.latency.components.attoseconds) / 1e15
         return TryResultDTO(
             team: team.slug, target: target, status: result.status.rawValue, message: result.publicMessage, detail: result.privateDetail,

@@ -27,6 +27,7 @@ struct CheckCommand: AnyAsyncCommand {
                http, https (parameters: path, status, contains, sha256, host, insecure)
                dns (name, type, expect, tcp)
                smtp (helo, from, to), pop3, imap (mailbox), ftp (file, contains): log in with --account
+               enochecker (url, method, variant): an enochecker HTTP checker
                external (a HackerDom/ForcAD exit-code checker)
         """
 
