@@ -72,7 +72,7 @@ public struct Check: Sendable {
             try CheckParameters.allow(parameters, ["checker"])
             guard let path = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }
             if local { _ = try ExternalChecker(path: path) }
-            body = { target, timeout, _, _ in await try ExternalChecker(path: path).check(host: target, timeout: timeout) }
+            body = { target, timeout, _, _ in try await ExternalChecker(path: path).check(host: target, timeout: timeout) }
         case EnocheckerCheck.type:
             let check = try EnocheckerCheck(parameters: parameters)
             body = { target, timeout, _, context in await check.run(target, timeout: timeout, context: context) }

@@ -12,6 +12,21 @@ enum CheckParameters {
     }
 }
 
+/// A TCP connection to `target` for the async API. An address connects at once; only a name goes to
+/// the resolver, whose few threads thousands of simultaneous checks would otherwise queue for.
+func connect(
+    _ target: CheckTarget, timeout: Duration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
+    let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+        channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+    }
+    if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
+        return try await bootstrap.connect(to: address, channelInitializer: wrap)
+    }
+    return try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
+}
+
 /// A team-facing description of a connection failure: what happened, not the stack's words.
 func describeConnectionFailure(_ error: any Error) -> String {
     if let error = error as? NIOConnectionError {

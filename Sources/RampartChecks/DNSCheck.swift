@@ -102,10 +102,7 @@ public struct DNSCheck: Sendable {
     }
 
     private func askTCP(_ query: [UInt8], _ target: CheckTarget, timeout: Duration) async throws -> [UInt8] {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(TimeAmount(timeout))
-            .connect(to: try address(target)) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-            }
+        let channel = try await connect(target, timeout: timeout)
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(bytes: [UInt8(query.count >> 8), UInt8(query.count & 0xff)] + query))
             var received: [UInt8] = []

@@ -21,16 +21,7 @@ final class LineConnection: @unchecked Sendable {
     static func open<T: Sendable>(
         _ target: CheckTarget, timeout: Duration, _ body: @Sendable (LineConnection) async throws -> T
     ) async throws -> T {
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(TimeAmount(timeout))
-        let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
-            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-        }
-        let channel =
-            if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
-                try await bootstrap.connect(to: address, channelInitializer: wrap)
-            } else {
-                try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
-            }
+        let channel = try await connect(target, timeout: timeout)
         return try await channel.executeThenClose { inbound, outbound in
             try await body(LineConnection(inbound, outbound))
         }

@@ -30,17 +30,7 @@ public struct TCPCheck: Sendable {
         }
         let received = Received()
         let outcome = await withDeadline(timeout) { () async throws -> (CheckStatus, String, String) in
-            let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
-            let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-            }
-            // An address needs no lookup: thousands of checks at once must not queue for the resolver's threads.
-            let channel =
-                if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
-                    try await bootstrap.connect(to: address, channelInitializer: wrap)
-                } else {
-                    try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
-                }
+            let channel = try await connect(target, timeout: timeout, group: group)
             return try await channel.executeThenClose { inbound, outbound in
                 if let send { try await outbound.write(ByteBuffer(string: send)) }
                 guard let expect else { return (.up, "Port \(target.port) accepts connections", "connected to \(target)") }

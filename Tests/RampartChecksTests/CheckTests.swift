@@ -200,19 +200,23 @@ func startShop() async throws -> (any Channel, Int) {
     }
 }
 
+/// Whether Python can import `modules`; always true under `scripts/test.sh`
+/// (`RAMPART_REQUIRE_PYTHON_CHECKERS`), which installs them, so there a missing one fails the test.
+func pythonHas(_ modules: String) -> Bool {
+    if ProcessInfo.processInfo.environment["RAMPART_REQUIRE_PYTHON_CHECKERS"] != nil { return true }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import \(modules)"]
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}
+
 /// Checkers written with ForcAD's `checklib` (PyPI), run unchanged. `scripts/test.sh` installs
 /// checklib and requires these tests; a bare `swift test` without it skips them.
 @Suite struct ChecklibCheckerTests {
-    static let available: Bool = {
-        if ProcessInfo.processInfo.environment["RAMPART_REQUIRE_PYTHON_CHECKERS"] != nil { return true }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import checklib"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let available = pythonHas("checklib")
 
     /// The shape of ForcAD's example checkers: `checker.py check HOST`.
     static func checker(expecting text: String) throws -> String {

@@ -9,16 +9,7 @@ import Testing
 /// enochecker3 opens its MongoDB chain database at start-up; a havoc checker needs none, so the test
 /// serves it with `--lifespan off` (there is no MongoDB on this machine).
 @Suite struct EnocheckerTests {
-    static let available: Bool = {
-        if ProcessInfo.processInfo.environment["RAMPART_REQUIRE_PYTHON_CHECKERS"] != nil { return true }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import enochecker3, uvicorn"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let available = pythonHas("enochecker3, uvicorn")
 
     static func source(shopPort: Int, expecting text: String) -> String {
         """

@@ -173,7 +173,8 @@ final class DemoTargets: Sendable {
             let text = String(buffer: unwrapInboundIn(data))
             let answer = kind.reply(text)
             if kind.banner == nil || answer.hasPrefix("221") {
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer))).whenComplete { _ in context.close(promise: nil) }
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer))).whenComplete { _ in channel.close(promise: nil) }
             } else if !answer.isEmpty {
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
             }

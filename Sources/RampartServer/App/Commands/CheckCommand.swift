@@ -77,7 +77,7 @@ struct CheckCommand: AnyAsyncCommand {
             guard parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
             parameters["checker"] = path
         }
-        return await try Check(type: invocation.type, parameters: parameters).run(
+        return try await Check(type: invocation.type, parameters: parameters).run(
             target: invocation.target, timeout: invocation.timeout, account: invocation.account)
     }
 
