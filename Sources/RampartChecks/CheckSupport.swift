@@ -27,6 +27,17 @@ func connect(
     return try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
 }
 
+/// The status and team-facing message of a failed connection. Running out of local ports, file
+/// descriptors or buffers is this machine's failure, never the team's: `error`, not `down`.
+func connectionFailure(_ error: any Error) -> (status: CheckStatus, message: String) {
+    var cause = error
+    if let error = error as? NIOConnectionError, let first = error.connectionErrors.first { cause = first.error }
+    if let error = cause as? IOError, [EADDRNOTAVAIL, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errnoCode) {
+        return (.error, "The check could not be run (the white team is told)")
+    }
+    return (.down, describeConnectionFailure(error))
+}
+
 /// A team-facing description of a connection failure: what happened, not the stack's words.
 func describeConnectionFailure(_ error: any Error) -> String {
     if let error = error as? NIOConnectionError {

@@ -56,7 +56,9 @@ public struct DNSCheck: Sendable {
         }
         switch outcome {
         case .timedOut: return result(.down, "No answer within \(timeout.seconds) s", "timeout")
-        case .failed(let error): return result(.down, describeConnectionFailure(error), "\(error)")
+        case .failed(let error):
+            let failure = connectionFailure(error)
+            return result(failure.status, failure.message, "\(error)")
         case .finished(let bytes):
             guard let response = DNSMessage.parse(bytes), response.id == id else {
                 return result(.mumble, "Malformed DNS answer", "\(bytes.count) bytes")

@@ -106,10 +106,9 @@ public struct HTTPCheck: Sendable {
         case .finished(let (status, message, detail)): return CheckResult(status, message, detail: detail, latency: latency)
         case .timedOut: return CheckResult(.down, "No answer within \(timeout.seconds) s", detail: "GET \(url): timeout", latency: latency)
         case .failed(let error):
-            let message =
-                error is NIOSSLError || "\(error)".contains("handshake") || "\(error)".contains("certificate")
-                ? "TLS certificate not valid" : describeConnectionFailure(error)
-            return CheckResult(.down, message, detail: "GET \(url): \(String(reflecting: error))", latency: latency)
+            let tls = error is NIOSSLError || "\(error)".contains("handshake") || "\(error)".contains("certificate")
+            let failure = tls ? (status: CheckStatus.down, message: "TLS certificate not valid") : connectionFailure(error)
+            return CheckResult(failure.status, failure.message, detail: "GET \(url): \(String(reflecting: error))", latency: latency)
         }
     }
 }

@@ -118,7 +118,8 @@ public struct LineCheck: Sendable {
         case .failed(is LineConnection.Closed):
             return CheckResult(.mumble, "The service closed the connection", detail: "\(type) \(target): closed | \(transcript)", latency: latency)
         case .failed(let error):
-            return CheckResult(.down, describeConnectionFailure(error), detail: "\(type) \(target): \(error)", latency: latency)
+            let failure = connectionFailure(error)
+            return CheckResult(failure.status, failure.message, detail: "\(type) \(target): \(error)", latency: latency)
         }
     }
 

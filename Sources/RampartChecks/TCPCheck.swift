@@ -51,7 +51,8 @@ public struct TCPCheck: Sendable {
         case .timedOut:
             return result(.down, "No answer within \(timeout.seconds) s", "timeout connecting to or reading from \(target)")
         case .failed(let error):
-            return result(.down, describeConnectionFailure(error), "\(target): \(String(reflecting: error))")
+            let failure = connectionFailure(error)
+            return result(failure.status, failure.message, "\(target): \(String(reflecting: error))")
         }
     }
 

@@ -149,3 +149,12 @@ final class OneShot: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
+
+@Suite struct ConnectionFailureTests {
+    @Test func runningOutOfLocalResourcesIsOurErrorNotTheTeamsOutage() {
+        #expect(connectionFailure(IOError(errnoCode: EADDRNOTAVAIL, reason: "connect")).status == .error)
+        #expect(connectionFailure(IOError(errnoCode: EMFILE, reason: "socket")).status == .error)
+        let refused = connectionFailure(IOError(errnoCode: ECONNREFUSED, reason: "connect"))
+        #expect(refused.status == .down && refused.message == "Connection refused")
+    }
+}
