@@ -101,6 +101,9 @@ import VaporTesting
                 body: .json(["service": "mail", "username": "postmaster", "password": "n3w-Secret"]))
             #expect(changed.status == .created)
             #expect(try Self.json(changed)["password"] == nil, "the team's own view does not echo passwords")
+            let history = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/password-changes", headers: white)
+            let requests = (try history.json() as? [[String: Any]]) ?? []
+            #expect(requests.first?["team"] as? String == blueTeam.slug && requests.first?["password"] as? String == "n3w-Secret")
             let wrongAccount = try await app.testing().sendRequest(
                 .POST, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/password-changes", headers: .json(blue),
                 body: .json(["service": "mail", "username": "root", "password": "x"]))

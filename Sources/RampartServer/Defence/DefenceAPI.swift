@@ -107,6 +107,7 @@ struct ServiceEventDTO: Content {
 
 struct PasswordChangeDTO: Content {
     var at: Date
+    var team: String
     var service: String
     var username: String
     /// White team only.
@@ -149,8 +150,6 @@ struct TryResultDTO: Content {
 
 /// Reading the defence picture: shared by the API and the pages.
 enum Defence {
-    /// Who sees every team's services: the white, green and yellow teams.
-    static let overseers = Access.exercise([.white, .green, .yellow])
     /// Everyone but the red team, which does not see the defenders' checks.
     static let viewers = Access.exercise([.white, .green, .yellow, .blue])
     /// Who works with check details (private details, targets, workers): white and green.
@@ -217,9 +216,14 @@ enum Defence {
         let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
         var query = PasswordChange.query(on: db).filter(\.$exerciseID == context.exerciseID).sort(\.$at, .descending).limit(500)
         if let team { query = query.filter(\.$teamID == team.id!) }
+        let teams = Dictionary(
+            uniqueKeysWithValues: try await Team.query(on: db).filter(\.$exercise.$id == context.exerciseID).all().compactMap { t in
+                t.id.map { ($0, t.slug) }
+            })
         return try await query.all().map { change in
             PasswordChangeDTO(
-                at: change.at, service: names[change.serviceID] ?? "?", username: change.username, password: context.isWhite ? change.password : nil,
+                at: change.at, team: teams[change.teamID] ?? "?", service: names[change.serviceID] ?? "?", username: change.username,
+                password: context.isWhite ? change.password : nil,
                 by: change.actorName)
         }
     }
@@ -341,7 +345,8 @@ enum DefenceAPI {
             let response = Response(status: .created)
             try response.content.encode(
                 PasswordChangeDTO(
-                    at: change.at, service: body.service, username: change.username, password: context.isWhite ? change.password : nil,
+                    at: change.at, team: team.slug, service: body.service, username: change.username,
+                    password: context.isWhite ? change.password : nil,
                     by: change.actorName))
             return response
         }

@@ -202,7 +202,7 @@ enum DefencePages {
                             headers: [page.t(.time), page.t(.team), page.t(.account), page.t(.newPassword), page.t(.by)],
                             rows: changes.map { change in
                                 [
-                                    page.time(change.at, exerciseZone: exercise.zone), UI.text(change.by), UI.text(change.username),
+                                    page.time(change.at, exerciseZone: exercise.zone), UI.text(change.team), UI.text(change.username),
                                     .code(.text(change.password ?? "")), UI.text(change.by),
                                 ]
                             }, empty: "—")),

@@ -44,7 +44,6 @@ enum S: String, CaseIterable, Sendable {
     case service
     case confirmDeleteService
     case noWorkers
-    case definition
     case account
     case action
     case active
@@ -383,7 +382,6 @@ enum S: String, CaseIterable, Sendable {
         case .service: "Service"
         case .confirmDeleteService: "Delete this service with all its checks and statuses? Points already scored stay."
         case .noWorkers: "No worker has reported yet."
-        case .definition: "Definition"
         case .challenges: "Challenges"
         case .delete: "Delete"
         case .scoreboard: "Scoreboard"
@@ -657,7 +655,6 @@ enum S: String, CaseIterable, Sendable {
         case .service: "서비스"
         case .confirmDeleteService: "이 서비스와 모든 점검·상태를 삭제할까요? 이미 얻은 점수는 남습니다."
         case .noWorkers: "아직 보고한 워커가 없습니다."
-        case .definition: "정의"
         case .challenges: "문제"
         case .delete: "삭제"
         case .scoreboard: "점수판"
