@@ -17,6 +17,9 @@ public struct CheckResult: Sendable, Equatable {
     /// Messages are cut to this many characters (ForcAD keeps 1,024 of each stream).
     public static let messageLimit = 1_024
 
+    /// What the team reads when the check itself failed (`error`); the detail says why.
+    public static let notRun = "The check could not be run (the white team is told)"
+
     public init(_ status: CheckStatus, _ publicMessage: String, detail: String = "", latency: Duration = .zero) {
         self.status = status
         self.publicMessage = String(publicMessage.prefix(Self.messageLimit))

@@ -33,7 +33,7 @@ func connectionFailure(_ error: any Error) -> (status: CheckStatus, message: Str
     var cause = error
     if let error = error as? NIOConnectionError, let first = error.connectionErrors.first { cause = first.error }
     if let error = cause as? IOError, [EADDRNOTAVAIL, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errnoCode) {
-        return (.error, "The check could not be run (the white team is told)")
+        return (.error, CheckResult.notRun)
     }
     return (.down, describeConnectionFailure(error))
 }
@@ -100,9 +100,14 @@ func withDeadline<Value: Sendable>(_ timeout: Duration, _ work: @escaping @Senda
 }
 
 extension Duration {
+    /// The duration in milliseconds: latencies as they are stored and shown.
+    public var inMilliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+
     /// Seconds, as a person reads them (`1.5`, `10`).
     var seconds: String {
-        let value = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        let value = inMilliseconds / 1000
         return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 }

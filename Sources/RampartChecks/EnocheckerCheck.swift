@@ -85,10 +85,9 @@ public struct EnocheckerCheck: Sendable {
         let start = ContinuousClock.now
         let host = (try? CheckTarget(parsing: target, defaultPort: 1).host) ?? target
         let context = context ?? Check.Context(teamNumber: 0, teamSlug: "try", tick: 0, tickSeconds: 60)
-        let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let task = Task(
             taskID: Int.random(in: 1...Int(Int32.max)), method: method, address: host, teamID: context.teamNumber, teamName: context.teamSlug,
-            currentRoundID: context.tick, relatedRoundID: context.tick, flag: nil, variantID: variant, timeout: milliseconds,
+            currentRoundID: context.tick, relatedRoundID: context.tick, flag: nil, variantID: variant, timeout: Int(timeout.inMilliseconds),
             roundLength: context.tickSeconds * 1000,
             taskChainID: "\(method == "havoc" ? "havoc" : "noise")_s0_r\(context.tick)_t\(context.teamNumber)_i\(variant)")
         var request = HTTPClientRequest(url: url)
@@ -104,7 +103,7 @@ public struct EnocheckerCheck: Sendable {
         }
         let latency = ContinuousClock.now - start
         let detail = "enochecker \(method) variant \(variant) at \(url) for \(host)"
-        let failed = "The check could not be run (the white team is told)"
+        let failed = CheckResult.notRun
         switch outcome {
         case .timedOut: return CheckResult(.down, "No answer within \(timeout.seconds) s", detail: "\(detail): timeout", latency: latency)
         case .failed(let error): return CheckResult(.error, failed, detail: "\(detail): checker unreachable: \(error)", latency: latency)

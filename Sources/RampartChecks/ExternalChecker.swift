@@ -62,7 +62,7 @@ public struct ExternalChecker: Sendable {
             switch termination {
             case .exited(let code):
                 let status = Self.status(exitCode: code)
-                let message = status == .error ? "The check could not be run (the white team is told)" : trimmedOutput
+                let message = status == .error ? CheckResult.notRun : trimmedOutput
                 let detail =
                     "\(name) exited \(code)" + (trimmedErrors.isEmpty ? "" : ": \(trimmedErrors)")
                     + (status == .error && !trimmedOutput.isEmpty ? " | stdout: \(trimmedOutput)" : "")
@@ -70,7 +70,7 @@ public struct ExternalChecker: Sendable {
             case .signaled(let signal):
                 return (
                     CheckResult(
-                        .error, "The check could not be run (the white team is told)", detail: "\(name) killed by signal \(signal)", latency: latency),
+                        .error, CheckResult.notRun, detail: "\(name) killed by signal \(signal)", latency: latency),
                     output
                 )
             }
@@ -81,7 +81,7 @@ public struct ExternalChecker: Sendable {
                     latency: latency), ""
             )
         case .failed(let error):
-            return (CheckResult(.error, "The check could not be run (the white team is told)", detail: "\(name): \(error)", latency: latency), "")
+            return (CheckResult(.error, CheckResult.notRun, detail: "\(name): \(error)", latency: latency), "")
         }
     }
 }

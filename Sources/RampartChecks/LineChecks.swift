@@ -130,7 +130,7 @@ public struct LineCheck: Sendable {
     private func needAccount(_ account: Check.Account?) throws -> Check.Account {
         guard let account else {
             throw ProtocolFailure(
-                status: .error, message: "The check could not be run (the white team is told)", detail: "\(type): the service lists no credentials")
+                status: .error, message: CheckResult.notRun, detail: "\(type): the service lists no credentials")
         }
         return account
     }

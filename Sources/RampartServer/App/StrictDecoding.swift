@@ -55,3 +55,11 @@ let apiDecoder: JSONDecoder = {
     }
     return decoder
 }()
+
+extension Request {
+    /// The whole body as text (a definition written as YAML or JSON), or a 400 saying what to send.
+    func bodyText(orExplain explanation: String) throws -> String {
+        guard let buffer = body.data, buffer.readableBytes > 0 else { throw AppError.badRequest("invalid_body", explanation) }
+        return String(decoding: buffer.readableBytesView, as: UTF8.self)
+    }
+}

@@ -99,9 +99,14 @@ private func useDatabase(_ app: Application, _ choice: RampartConfiguration.Data
 
 /// `serve` (also the default command) migrates first when configured to; see RAMPART_AUTO_MIGRATE.
 public func migrateBeforeServing(_ app: Application, arguments: [String]) async throws {
-    let command = arguments.dropFirst().first
-    guard app.rampart.autoMigrate, command == nil || command == "serve" || command?.hasPrefix("-") == true else { return }
+    guard app.rampart.autoMigrate, command(arguments) == "serve" else { return }
     try await app.autoMigrate()
+}
+
+/// The command `arguments` run: `serve` when none is named (only options, as Vapor reads them).
+func command(_ arguments: [String]) -> String {
+    guard let first = arguments.dropFirst().first, !first.hasPrefix("-") else { return "serve" }
+    return first
 }
 
 func routes(_ app: Application) throws {

@@ -267,10 +267,8 @@ enum ChallengesAPI {
 
     /// Body: the challenge in ctfcli's fields, as JSON or YAML.
     private static func save(_ req: Request, id: UUID?) async throws -> SaveChallengeDTO {
-        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
-            throw AppError.badRequest("invalid_body", "Send the challenge as JSON or YAML with ctfcli's challenge.yml fields")
-        }
-        let saved = try await save(req, source: String(decoding: buffer.readableBytesView, as: UTF8.self), id: id)
+        let source = try req.bodyText(orExplain: "Send the challenge as JSON or YAML with ctfcli's challenge.yml fields")
+        let saved = try await save(req, source: source, id: id)
         let dto = try await detail(saved.id.uuidString, try req.exerciseContext, app: req.application)
         return SaveChallengeDTO(challenge: dto, outcome: saved.outcome.rawValue, warnings: saved.warnings)
     }

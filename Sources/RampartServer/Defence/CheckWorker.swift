@@ -19,6 +19,9 @@ final class CheckWorker: Sendable {
     /// Most checks running at once. Checks wait on the network, not the CPU: thousands fit.
     let concurrency: Int
     static let defaultConcurrency = 2_000
+    /// How often a worker says it is alive and renews its leases; one silent for three of these is
+    /// shown as not alive.
+    static let heartbeatInterval: TimeInterval = 5
     private let counters = NIOLockedValueBox<(running: Int, done: Int)>((0, 0))
     private let results = NIOLockedValueBox<[Finished]>([])
 
@@ -119,9 +122,9 @@ final class CheckWorker: Sendable {
         do {
             let check = try Check(type: job.checkType, parameters: job.parameters)
             result = await check.run(
-                target: job.target, timeout: .milliseconds(Int64(job.timeout * 1000)), account: job.account, context: job.context)
+                target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context)
         } catch {
-            result = CheckResult(.error, "The check could not be run (the white team is told)", detail: "\(job.checkType): \(error.message)")
+            result = CheckResult(.error, CheckResult.notRun, detail: "\(job.checkType): \(error.message)")
         }
         return Finished(id: job.id, result: result, startedAt: started, finishedAt: app.dependencies.now())
     }
@@ -133,11 +136,10 @@ final class CheckWorker: Sendable {
         try await app.write(clearingCaches: false) { [name] db in
             guard let sql = db as? any SQLDatabase else { return }
             for item in finished {
-                let seconds = Double(item.result.latency.components.seconds) + Double(item.result.latency.components.attoseconds) / 1e18
                 try await sql.raw(
                     """
                     UPDATE check_jobs SET state = 'done', status = \(bind: item.result.status.rawValue), message = \(bind: item.result.publicMessage),
-                      detail = \(bind: item.result.privateDetail), latency_ms = \(bind: seconds * 1000), started_at = \(bind: item.startedAt),
+                      detail = \(bind: item.result.privateDetail), latency_ms = \(bind: item.result.latency.inMilliseconds), started_at = \(bind: item.startedAt),
                       finished_at = \(bind: item.finishedAt)
                     WHERE id = \(bind: item.id) AND worker = \(bind: name) AND state = 'claimed'
                     """
@@ -171,7 +173,6 @@ final class CheckWorker: Sendable {
     /// Claims jobs shortly before they are due, runs each at its due time, stores results every
     /// tenth of a second and reports a heartbeat (renewing its leases) every few seconds, until cancelled.
     func run() async {
-        let heartbeatEvery: TimeInterval = 5
         try? await heartbeat(stopped: false)
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -179,7 +180,7 @@ final class CheckWorker: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(100))
                     await self.flush()
-                    if Date().timeIntervalSince(lastBeat) >= heartbeatEvery {
+                    if Date().timeIntervalSince(lastBeat) >= Self.heartbeatInterval {
                         lastBeat = Date()
                         do { try await self.heartbeat(stopped: false) } catch { self.app.logger.warning("worker heartbeat failed: \(error)") }
                     }
@@ -201,7 +202,7 @@ final class CheckWorker: Sendable {
                     counters.withLockedValue { $0.running += 1 }
                     group.addTask {
                         let wait = job.dueAt.timeIntervalSince(self.app.dependencies.now())
-                        if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                        if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
                         let finished = await self.execute(job)
                         self.results.withLockedValue { $0.append(finished) }
                         self.counters.withLockedValue { $0.running -= 1 }

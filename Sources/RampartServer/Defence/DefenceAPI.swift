@@ -113,6 +113,15 @@ struct PasswordChangeDTO: Content {
     /// White team only.
     var password: String?
     var by: String
+
+    init(_ change: PasswordChange, team: String, service: String, white: Bool) {
+        at = change.at
+        self.team = team
+        self.service = service
+        username = change.username
+        password = white ? change.password : nil
+        by = change.actorName
+    }
 }
 
 struct WorkerDTO: Content {
@@ -148,6 +157,11 @@ struct TryResultDTO: Content {
     }
 }
 
+extension ExerciseContext {
+    /// The white and green teams see checks' private details, workers and targets.
+    var seesCheckDetails: Bool { role == .white || role == .green }
+}
+
 /// Reading the defence picture: shared by the API and the pages.
 enum Defence {
     /// Everyone but the red team, which does not see the defenders' checks.
@@ -155,22 +169,28 @@ enum Defence {
     /// Who works with check details (private details, targets, workers): white and green.
     static let operators = Access.exercise([.white, .green])
 
+    /// Service names by id, for rows that name their service.
+    private static func names(_ services: [Service]) -> [UUID: String] {
+        Dictionary(uniqueKeysWithValues: services.compactMap { service in service.id.map { ($0, service.name) } })
+    }
+
     /// The team in the path, if the caller may see its checks: any team for white, green and yellow,
     /// a blue team its own. Anyone else is told it does not exist.
     static func visibleTeam(_ req: Request) async throws -> (Team, ExerciseContext) {
-        let context = try req.exerciseContext
-        let slug = try req.parameters.require("team")
-        guard [.white, .green, .yellow].contains(context.role) || context.team?.slug == slug else {
-            throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'")
-        }
-        return (try await Teams.find(slug, in: context.exercise, on: req.db), context)
+        try await ScoresAPI.ownTeam(req, allSeenBy: [.white, .green, .yellow])
     }
 
-    static func status(_ context: ExerciseContext, on db: any Database) async throws -> ServiceStatusDTO {
+    /// Every blue team's services (`only` one team's, and a blue caller's own), as of the last scored tick.
+    static func status(
+        _ context: ExerciseContext, services: [Service], only team: Team? = nil, on db: any Database
+    ) async throws
+        -> ServiceStatusDTO
+    {
         let exerciseID = context.exerciseID
-        let services = try await Services.all(exerciseID, on: db)
-        var teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).sort(\.$number).all()
-        if context.role == .blue { teams = teams.filter { $0.id == context.team?.id } }
+        var query = Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).sort(\.$number)
+        if let id = team?.id { query = query.filter(\.$id == id) }
+        if context.role == .blue { query = query.filter(\.$id == context.team?.id ?? UUID()) }
+        let teams = try await query.all()
         let states = try await ServiceStateRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
         let byKey = Dictionary(states.map { ("\($0.teamID)|\($0.serviceID)", $0) }, uniquingKeysWith: { a, _ in a })
         let scored = try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$scoredAt != nil).max(\.$number) ?? 0
@@ -189,11 +209,11 @@ enum Defence {
             })
     }
 
-    static func checks(team: Team, context: ExerciseContext, limit: Int, on db: any Database) async throws -> [CheckDTO] {
-        let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
+    static func checks(team: Team, context: ExerciseContext, services: [Service], limit: Int, on db: any Database) async throws -> [CheckDTO] {
+        let names = names(services)
         let jobs = try await CheckJob.query(on: db).filter(\.$teamID == team.requireID())
             .sort(\.$tick, .descending).sort(\.$dueAt, .descending).limit(limit).all()
-        let privileged = context.role == .white || context.role == .green
+        let privileged = context.seesCheckDetails
         return jobs.map { job in
             CheckDTO(
                 tick: job.tick, service: names[job.serviceID] ?? "?", status: job.status?.rawValue, state: job.state.rawValue, message: job.message,
@@ -202,8 +222,8 @@ enum Defence {
         }
     }
 
-    static func timeline(team: Team, context: ExerciseContext, limit: Int, on db: any Database) async throws -> [ServiceEventDTO] {
-        let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
+    static func timeline(team: Team, services: [Service], limit: Int, on db: any Database) async throws -> [ServiceEventDTO] {
+        let names = names(services)
         return try await ServiceEvent.query(on: db).filter(\.$teamID == team.requireID()).sort(\.$at, .descending).sort(\.$tick, .descending)
             .limit(limit).all().map { event in
                 ServiceEventDTO(
@@ -212,19 +232,23 @@ enum Defence {
             }
     }
 
-    static func passwordChanges(team: Team?, context: ExerciseContext, on db: any Database) async throws -> [PasswordChangeDTO] {
-        let names = Dictionary(uniqueKeysWithValues: try await Services.all(context.exerciseID, on: db).compactMap { s in s.id.map { ($0, s.name) } })
+    /// Password change requests, newest first: of one team, or (`team` nil) of every team, of one
+    /// service or (`service` nil) of all.
+    static func passwordChanges(
+        team: Team?, service: Service? = nil, context: ExerciseContext, services: [Service], on db: any Database
+    ) async throws -> [PasswordChangeDTO] {
+        let names = names(services)
         var query = PasswordChange.query(on: db).filter(\.$exerciseID == context.exerciseID).sort(\.$at, .descending).limit(500)
-        if let team { query = query.filter(\.$teamID == team.id!) }
-        let teams = Dictionary(
-            uniqueKeysWithValues: try await Team.query(on: db).filter(\.$exercise.$id == context.exerciseID).all().compactMap { t in
-                t.id.map { ($0, t.slug) }
-            })
+        if let id = team?.id { query = query.filter(\.$teamID == id) }
+        if let id = service?.id { query = query.filter(\.$serviceID == id) }
+        var slugs: [UUID: String] = [:]
+        if let team, let id = team.id {
+            slugs[id] = team.slug
+        } else {
+            for other in try await Team.query(on: db).filter(\.$exercise.$id == context.exerciseID).all() { slugs[other.id!] = other.slug }
+        }
         return try await query.all().map { change in
-            PasswordChangeDTO(
-                at: change.at, team: teams[change.teamID] ?? "?", service: names[change.serviceID] ?? "?", username: change.username,
-                password: context.isWhite ? change.password : nil,
-                by: change.actorName)
+            PasswordChangeDTO(change, team: slugs[change.teamID] ?? "?", service: names[change.serviceID] ?? "?", white: context.isWhite)
         }
     }
 
@@ -241,29 +265,27 @@ enum Defence {
         return workers.map { worker in
             WorkerDTO(
                 name: worker.name, zones: worker.zones.split(separator: ",").map(String.init), host: worker.host, startedAt: worker.startedAt,
-                heartbeatAt: worker.heartbeatAt, alive: worker.stoppedAt == nil && now.timeIntervalSince(worker.heartbeatAt) < 3 * 5 + 1,
+                heartbeatAt: worker.heartbeatAt,
+                alive: worker.stoppedAt == nil && now.timeIntervalSince(worker.heartbeatAt) <= 3 * CheckWorker.heartbeatInterval,
                 checksDone: worker.checksDone, checksLastMinute: recent[worker.name] ?? 0)
         }
     }
 
     /// Runs a service's check against one team's target now, as the next tick would (its address and
     /// current account), without recording anything: the white team's "try it".
-    static func tryCheck(_ service: Service, team: Team, on db: any Database) async throws -> TryResultDTO {
+    static func tryCheck(_ service: Service, team: Team, exercise: Exercise, on db: any Database) async throws -> TryResultDTO {
         let spec = try service.spec
-        _ = try Services.check(spec)
-        let check = try Check(type: spec.check, parameters: spec.parameters(number: team.number, slug: team.slug))
+        let check = try Services.check(spec, parameters: spec.parameters(number: team.number, slug: team.slug))
         let serviceID = try service.requireID()
         let teamID = try team.requireID()
         let accounts = try await Services.accounts([(serviceID, spec)], teams: [teamID], exerciseID: service.exerciseID, on: db)
         let account = accounts["\(teamID)|\(serviceID)"]?.first.map { Check.Account(username: $0.username, password: $0.password) }
         let target = spec.address(number: team.number, slug: team.slug)
-        let exercise = try await Exercise.find(service.exerciseID, on: db)
-        let context = Check.Context(teamNumber: team.number, teamSlug: team.slug, tick: 0, tickSeconds: exercise?.tickSeconds ?? 60)
-        let result = await check.run(target: target, timeout: .milliseconds(Int64(spec.timeout * 1000)), account: account, context: context)
-        let latency = Double(result.latency.components.seconds) * 1000 + Double(result.latency.components.attoseconds) / 1e15
+        let context = Check.Context(teamNumber: team.number, teamSlug: team.slug, tick: 0, tickSeconds: exercise.tickSeconds)
+        let result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context)
         return TryResultDTO(
             team: team.slug, target: target, status: result.status.rawValue, message: result.publicMessage, detail: result.privateDetail,
-            latencyMS: latency)
+            latencyMS: result.latency.inMilliseconds)
     }
 
     /// Saves a service written as YAML or JSON into the request's exercise (API and editor page).
@@ -291,7 +313,8 @@ enum DefenceAPI {
             return response
         }
         routes.endpoint(.GET, .apiServicesStatus(AppRoute.param.slug), Defence.viewers) { req async throws -> ServiceStatusDTO in
-            try await Defence.status(try req.exerciseContext, on: req.db)
+            let context = try req.exerciseContext
+            return try await Defence.status(context, services: try await Services.all(context.exerciseID, on: req.db), on: req.db)
         }
         routes.endpoint(.GET, .apiService(AppRoute.param.slug, AppRoute.param.service), .everyMember) { req async throws -> ServiceDTO in
             let context = try req.exerciseContext
@@ -314,22 +337,26 @@ enum DefenceAPI {
             }
             let body = try req.decodeStrict(Body.self)
             let service = try await find(req)
-            let team = try await Teams.find(body.team, in: try req.exerciseContext.exercise, on: req.db)
-            return try await Defence.tryCheck(service, team: team, on: req.db)
+            let exercise = try req.exerciseContext.exercise
+            let team = try await Teams.find(body.team, in: exercise, on: req.db)
+            return try await Defence.tryCheck(service, team: team, exercise: exercise, on: req.db)
         }
         routes.endpoint(.GET, .apiTeamChecks(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> [CheckDTO] in
             let (team, context) = try await Defence.visibleTeam(req)
-            return try await Defence.checks(team: team, context: context, limit: limit(req), on: req.db)
+            let services = try await Services.all(context.exerciseID, on: req.db)
+            return try await Defence.checks(team: team, context: context, services: services, limit: limit(req), on: req.db)
         }
         routes.endpoint(.GET, .apiTeamServiceEvents(AppRoute.param.slug, AppRoute.param.team), .everyMember) {
             req async throws -> [ServiceEventDTO] in
             let (team, context) = try await Defence.visibleTeam(req)
-            return try await Defence.timeline(team: team, context: context, limit: limit(req), on: req.db)
+            let services = try await Services.all(context.exerciseID, on: req.db)
+            return try await Defence.timeline(team: team, services: services, limit: limit(req), on: req.db)
         }
         routes.endpoint(.GET, .apiPasswordChanges(AppRoute.param.slug, AppRoute.param.team), .everyMember) {
             req async throws -> [PasswordChangeDTO] in
             let (team, context) = try await ScoresAPI.ownTeam(req)
-            return try await Defence.passwordChanges(team: team, context: context, on: req.db)
+            let services = try await Services.all(context.exerciseID, on: req.db)
+            return try await Defence.passwordChanges(team: team, context: context, services: services, on: req.db)
         }
         routes.endpoint(.POST, .apiPasswordChanges(AppRoute.param.slug, AppRoute.param.team), .exercise([.blue, .white])) {
             req async throws -> Response in
@@ -343,11 +370,7 @@ enum DefenceAPI {
             let (team, context) = try await ScoresAPI.ownTeam(req)
             let change = try await changePassword(req, team: team, service: body.service, username: body.username, password: body.password)
             let response = Response(status: .created)
-            try response.content.encode(
-                PasswordChangeDTO(
-                    at: change.at, team: team.slug, service: body.service, username: change.username,
-                    password: context.isWhite ? change.password : nil,
-                    by: change.actorName))
+            try response.content.encode(PasswordChangeDTO(change, team: team.slug, service: body.service, white: context.isWhite))
             return response
         }
         routes.endpoint(.GET, .apiWorkers(AppRoute.param.slug), Defence.operators) { req async throws -> [WorkerDTO] in
@@ -374,10 +397,8 @@ enum DefenceAPI {
 
     /// Body: the service in the exercise file's `services:` fields, as JSON or YAML.
     private static func save(_ req: Request, id: UUID?) async throws -> SaveServiceDTO {
-        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
-            throw AppError.badRequest("invalid_body", "Send the service as JSON or YAML with the exercise file's services fields")
-        }
-        let saved = try await Defence.save(req, source: String(decoding: buffer.readableBytesView, as: UTF8.self), id: id)
+        let source = try req.bodyText(orExplain: "Send the service as JSON or YAML with the exercise file's services fields")
+        let saved = try await Defence.save(req, source: source, id: id)
         return SaveServiceDTO(service: ServiceDTO(try saved.service.spec, role: .white), outcome: saved.outcome.rawValue)
     }
 

@@ -6,13 +6,8 @@ import Vapor
 struct DefenceBackground: LifecycleHandler {
     static let stepInterval: Duration = .milliseconds(250)
 
-    static func serves(_ arguments: [String]) -> Bool {
-        let command = arguments.dropFirst().first
-        return command == nil || command == "serve" || command == "demo" || command?.hasPrefix("-") == true
-    }
-
     func didBootAsync(_ application: Application) async throws {
-        guard application.rampart.backgroundWork, Self.serves(application.environment.arguments) else { return }
+        guard application.rampart.backgroundWork, ["serve", "demo"].contains(command(application.environment.arguments)) else { return }
         Self.start(application)
     }
 

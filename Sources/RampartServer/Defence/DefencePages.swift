@@ -47,8 +47,10 @@ enum DefencePages {
         routes.endpoint(.POST, .serviceTry(AppRoute.param.slug, AppRoute.param.service), .white) { req async throws -> Response in
             let service = try await DefenceAPI.find(req)
             do {
-                let team = try await Teams.find(req.formField("team") ?? "", in: try req.exerciseContext.exercise, on: req.db)
-                return try await servicePage(req, source: nil, result: try await Defence.tryCheck(service, team: team, on: req.db), error: nil)
+                let exercise = try req.exerciseContext.exercise
+                let team = try await Teams.find(req.formField("team") ?? "", in: exercise, on: req.db)
+                let result = try await Defence.tryCheck(service, team: team, exercise: exercise, on: req.db)
+                return try await servicePage(req, source: nil, result: result, error: nil)
             } catch let error as AppError where [.unprocessableEntity, .notFound].contains(error.status) {
                 return try await servicePage(req, source: nil, result: nil, error: error.text(PageContext(req).locale))
             }
@@ -99,9 +101,9 @@ enum DefencePages {
         let page = PageContext(req)
         let context = try req.exerciseContext
         let exercise = context.exercise
-        let status = try await Defence.status(context, on: req.db)
         let services = try await Services.all(context.exerciseID, on: req.db)
-        let operators = context.role == .white || context.role == .green
+        let status = try await Defence.status(context, services: services, on: req.db)
+        let operators = context.seesCheckDetails
         let workers = operators ? try await Defence.workers(now: req.now, on: req.db) : []
         let now = req.now
         return Layout.render(
@@ -170,7 +172,8 @@ enum DefencePages {
         let spec = try service.spec
         let teams = try await Team.query(on: req.db).filter(\.$exercise.$id == context.exerciseID).filter(\.$kind == .blue).sort(\.$number).all()
         let changes =
-            context.isWhite ? try await Defence.passwordChanges(team: nil, context: context, on: req.db).filter { $0.service == service.name } : []
+            context.isWhite
+            ? try await Defence.passwordChanges(team: nil, service: service, context: context, services: [service], on: req.db) : []
         let view = ServiceDTO(spec, role: context.role)
         return Layout.render(
             page, title: page.t(.service) + " " + service.name, crumbs: crumbs(page, exercise),
@@ -219,16 +222,16 @@ enum DefencePages {
         let (team, context) = try await Defence.visibleTeam(req)
         let exercise = context.exercise
         let teamID = try team.requireID()
-        var status = try await Defence.status(context, on: req.db)
-        status.teams = status.teams.filter { $0.team == team.slug }
+        let stored = try await Services.all(context.exerciseID, on: req.db)
+        let status = try await Defence.status(context, services: stored, only: team, on: req.db)
         let row = status.teams.first
-        let checks = try await Defence.checks(team: team, context: context, limit: 100, on: req.db)
-        let timeline = try await Defence.timeline(team: team, context: context, limit: 50, on: req.db)
+        let checks = try await Defence.checks(team: team, context: context, services: stored, limit: 100, on: req.db)
+        let timeline = try await Defence.timeline(team: team, services: stored, limit: 50, on: req.db)
         let mayChange = context.isWhite || context.team?.id == teamID
-        let changes = mayChange ? try await Defence.passwordChanges(team: team, context: context, on: req.db) : []
-        let services = try await Services.all(context.exerciseID, on: req.db).compactMap { service in (try? service.spec).map { (service, $0) } }
+        let changes = mayChange ? try await Defence.passwordChanges(team: team, context: context, services: stored, on: req.db) : []
+        let services = stored.compactMap { service in (try? service.spec).map { (service, $0) } }
         let accounts = services.flatMap { service, spec in spec.credentials.map { (service.name, $0.username) } }
-        let operators = context.role == .white || context.role == .green
+        let operators = context.seesCheckDetails
         let demo = context.isWhite ? req.application.demoTargets : nil
         let now = req.now
         return Layout.render(

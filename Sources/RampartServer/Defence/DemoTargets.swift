@@ -6,16 +6,22 @@ import Vapor
 
 /// Small real services on loopback for `rampart demo`: for each blue team numbered N, a web shop
 /// (HTTP), a mail server (an SMTP banner), an SSH-like service and a DNS server (UDP, answering
-/// `www.port-authority.range` A 127.0.N.1), listening on 127.0.N.1 (Linux routes all of 127/8 to loopback). The demo exercise checks them every tick; the white team can take
-/// one down (its listener closes: connection refused) and bring it back from the team's checks page.
+/// `www.port-authority.range` A 127.0.N.1), listening on 127.0.N.1 (Linux routes all of 127/8 to
+/// loopback). The demo exercise checks them every tick; the white team can take one down (its
+/// listener closes: connection refused) and bring it back from the team's checks page.
 final class DemoTargets: Sendable {
     struct Kind: Sendable {
         var service: String
         var port: Int
-        /// What the service says first, unprompted (nil: it waits for a request).
-        var banner: String?
-        /// What it answers to whatever it receives.
-        var reply: @Sendable (String) -> String
+        var speaks: Speech
+    }
+
+    enum Speech: Sendable {
+        /// A TCP service that says `banner` first, unprompted (nil: it waits for a request), and
+        /// answers whatever it receives with `reply`.
+        case tcp(banner: String?, reply: @Sendable (String) -> String)
+        /// A DNS server on UDP (`DNSResponder`).
+        case dns
     }
 
     struct State: Content {
@@ -26,16 +32,20 @@ final class DemoTargets: Sendable {
     }
 
     static let kinds: [Kind] = [
-        Kind(service: "shop", port: 18080, banner: nil) { _ in
-            let body =
-                "<html><head><title>Port Authority Shop</title></head><body><h1>Port Authority Shop</h1><p>Open for business.</p></body></html>"
-            return "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        },
-        Kind(service: "mail", port: 18025, banner: "220 mail.port-authority.example ESMTP ready\r\n") { line in
-            line.uppercased().hasPrefix("QUIT") ? "221 Bye\r\n" : "250 OK\r\n"
-        },
-        Kind(service: "ssh", port: 18022, banner: "SSH-2.0-OpenSSH_9.6 PortAuthority\r\n") { _ in "" },
-        Kind(service: "dns", port: 18053, banner: nil) { _ in "" },
+        Kind(
+            service: "shop", port: 18080,
+            speaks: .tcp(banner: nil) { _ in
+                let body =
+                    "<html><head><title>Port Authority Shop</title></head><body><h1>Port Authority Shop</h1><p>Open for business.</p></body></html>"
+                return "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            }),
+        Kind(
+            service: "mail", port: 18025,
+            speaks: .tcp(banner: "220 mail.port-authority.example ESMTP ready\r\n") { line in
+                line.uppercased().hasPrefix("QUIT") ? "221 Bye\r\n" : "250 OK\r\n"
+            }),
+        Kind(service: "ssh", port: 18022, speaks: .tcp(banner: "SSH-2.0-OpenSSH_9.6 PortAuthority\r\n") { _ in "" }),
+        Kind(service: "dns", port: 18053, speaks: .dns),
     ]
 
     /// The name the demo's DNS servers answer for.
@@ -66,20 +76,23 @@ final class DemoTargets: Sendable {
 
     private func listen(_ slug: String, _ kind: Kind) async throws {
         guard let number = teams[slug], listeners.withLockedValue({ $0[key(slug, kind.service)] }) == nil else { return }
-        if kind.service == "dns" {
-            let host = Self.host(number)
-            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let host = Self.host(number)
+        let channel: any Channel
+        switch kind.speaks {
+        case .dns:
+            channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelInitializer { $0.pipeline.addHandler(DNSResponder(address: host)) }
                 .bind(host: host, port: kind.port + portOffset).get()
-            listeners.withLockedValue { $0[key(slug, kind.service)] = channel }
-            return
+        case .tcp(let banner, let reply):
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(Responder(banner: banner, reply: reply))
+                    }
+                }
+                .bind(host: host, port: kind.port + portOffset).get()
         }
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Responder(kind: kind)) }
-            }
-            .bind(host: Self.host(number), port: kind.port + portOffset).get()
         listeners.withLockedValue { $0[key(slug, kind.service)] = channel }
     }
 
@@ -160,19 +173,22 @@ final class DemoTargets: Sendable {
     private final class Responder: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
-        let kind: Kind
+        let banner: String?
+        let reply: @Sendable (String) -> String
 
-        init(kind: Kind) { self.kind = kind }
+        init(banner: String?, reply: @escaping @Sendable (String) -> String) {
+            self.banner = banner
+            self.reply = reply
+        }
 
         func channelActive(context: ChannelHandlerContext) {
-            if let banner = kind.banner { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: banner)), promise: nil) }
+            if let banner { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: banner)), promise: nil) }
             context.fireChannelActive()
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let text = String(buffer: unwrapInboundIn(data))
-            let answer = kind.reply(text)
-            if kind.banner == nil || answer.hasPrefix("221") {
+            let answer = reply(String(buffer: unwrapInboundIn(data)))
+            if banner == nil || answer.hasPrefix("221") {
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer))).whenComplete { _ in channel.close(promise: nil) }
             } else if !answer.isEmpty {

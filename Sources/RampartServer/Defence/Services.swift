@@ -24,11 +24,12 @@ enum Services {
         }
     }
 
-    /// The check a service runs. An external checker must exist here only when this node's own worker
-    /// runs it (zone `default`); another zone's checker lives on that zone's worker machines.
-    static func check(_ spec: ServiceSpec) throws -> Check {
+    /// The check a service runs (with one team's `parameters`, when given). An external checker must
+    /// exist here only when this node's own worker runs it (zone `default`); another zone's checker
+    /// lives on that zone's worker machines.
+    static func check(_ spec: ServiceSpec, parameters: [String: String]? = nil) throws -> Check {
         do {
-            return try Check(type: spec.check, parameters: spec.parameters, local: spec.zone == ServiceSpec.defaultZone)
+            return try Check(type: spec.check, parameters: parameters ?? spec.parameters, local: spec.zone == ServiceSpec.defaultZone)
         } catch {
             throw AppError.invalid("check", error.message, ko: "점검 설정 오류: \(error.message)")
         }
@@ -147,7 +148,7 @@ enum Services {
     static func accounts(
         _ services: [(id: UUID, spec: ServiceSpec)], teams: [UUID], exerciseID: UUID, on db: any Database
     ) async throws -> [String: [ServiceCredential]] {
-        let changes = try await PasswordChange.query(on: db).filter(\.$exerciseID == exerciseID).sort(\.$at).all()
+        let changes = try await PasswordChange.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$teamID ~~ teams).sort(\.$at).all()
         var latest: [String: String] = [:]
         for change in changes { latest["\(change.teamID)|\(change.serviceID)|\(change.username)"] = change.password }
         var result: [String: [ServiceCredential]] = [:]

@@ -1,6 +1,7 @@
 import Fluent
 import FluentPostgresDriver
 import NIOConcurrencyHelpers
+import RampartChecks
 import RampartCore
 import SQLKit
 import Vapor
@@ -27,8 +28,7 @@ enum Ticks {
     static func step(app: Application, now: Date) async throws -> Report {
         var report = Report()
         report.created = try await createDue(app: app, now: now)
-        report.abandoned = try await abandonStuck(app: app, now: now)
-        report.scored = try await scoreFinished(app: app, now: now)
+        try await scoreFinished(app: app, now: now, into: &report)
         return report
     }
 
@@ -93,7 +93,8 @@ enum Ticks {
                     let account = list.isEmpty ? nil : list[(number - 1) % list.count]
                     rows.append([
                         UUID(), exerciseID, number, teamID, service.id, service.zone, due, service.spec.address(number: team.number, slug: team.slug),
-                        service.spec.check, json(service.spec.parameters(number: team.number, slug: team.slug)), account?.username, account?.password,
+                        service.spec.check, ScoreEngine.json(service.spec.parameters(number: team.number, slug: team.slug)), account?.username,
+                        account?.password,
                         service.spec.timeout,
                         CheckJob.State.queued.rawValue, 0,
                     ])
@@ -119,18 +120,13 @@ enum Ticks {
         }
     }
 
-    static func json(_ parameters: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
     // MARK: giving up on jobs
 
-    /// Jobs that no worker finished long after they were due (no worker in their zone, or one that
-    /// keeps dying) become `error` results.
-    static func abandonStuck(app: Application, now: Date) async throws -> Int {
-        let candidates = try await CheckJob.query(on: app.db)
+    /// The jobs of tick `number` that no worker finished long after they were due (no worker in
+    /// their zone, or one that keeps dying) become `error` results. Only the earliest unscored tick
+    /// is looked at — it is the one holding the scoring up — through the (exercise, tick) index.
+    static func abandonStuck(_ exerciseID: UUID, tick number: Int, app: Application, now: Date) async throws -> Int {
+        let candidates = try await CheckJob.query(on: app.db).filter(\.$exerciseID == exerciseID).filter(\.$tick == number)
             .filter(\.$state != .done).filter(\.$dueAt < now.addingTimeInterval(-abandonAfter)).all()
         let stuck = candidates.filter { $0.dueAt.addingTimeInterval($0.timeout + abandonAfter) < now }
         guard !stuck.isEmpty else { return 0 }
@@ -141,7 +137,7 @@ enum Ticks {
                     ? "no worker of zone '\(job.zone)' took it" : "its worker (\(job.worker ?? "?")) stopped answering, \(job.attempts) attempt(s)"
                 try await CheckJob.query(on: db).filter(\.$id == job.requireID()).filter(\.$state != .done)
                     .set(\.$state, to: .done).set(\.$status, to: .error)
-                    .set(\.$message, to: "The check could not be run (the white team is told)")
+                    .set(\.$message, to: CheckResult.notRun)
                     .set(\.$detail, to: "not run: \(reason) within \(Int(job.timeout + abandonAfter)) s of its due time")
                     .set(\.$finishedAt, to: now).update()
             }
@@ -151,16 +147,24 @@ enum Ticks {
 
     // MARK: scoring
 
-    /// Scores, in order, every tick whose jobs are all done.
-    static func scoreFinished(app: Application, now: Date) async throws -> [Int] {
-        guard let sql = app.db as? any SQLDatabase else { return [] }
+    /// Scores, in order, every tick whose jobs are all done; a tick held up by jobs nobody will run
+    /// gets them marked `error` first.
+    static func scoreFinished(app: Application, now: Date, into report: inout Report) async throws {
+        guard let sql = app.db as? any SQLDatabase else { return }
         let rows = try await sql.raw("SELECT DISTINCT exercise_id FROM ticks WHERE scored_at IS NULL").all()
-        var scored: [Int] = []
         for row in rows {
             let exerciseID = try row.decode(column: "exercise_id", as: UUID.self)
-            while let number = try await scoreNext(exerciseID, app: app, now: now) { scored.append(number) }
+            while true {
+                if let number = try await scoreNext(exerciseID, app: app, now: now) {
+                    report.scored.append(number)
+                    continue
+                }
+                guard let waiting = try await earliestUnscored(exerciseID, on: app.db) else { break }
+                let abandoned = try await abandonStuck(exerciseID, tick: waiting.number, app: app, now: now)
+                guard abandoned > 0 else { break }
+                report.abandoned += abandoned
+            }
         }
-        return scored
     }
 
     /// Scores the exercise's earliest unscored tick if all its checks are done; returns its number.
@@ -178,11 +182,12 @@ enum Ticks {
         return tick.number
     }
 
+    private static func earliestUnscored(_ exerciseID: UUID, on db: any Database) async throws -> TickRecord? {
+        try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$scoredAt == nil).sort(\.$number).first()
+    }
+
     private static func nextReady(_ exerciseID: UUID, on db: any Database) async throws -> TickRecord? {
-        guard
-            let tick = try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$scoredAt == nil)
-                .sort(\.$number).first()
-        else { return nil }
+        guard let tick = try await earliestUnscored(exerciseID, on: db) else { return nil }
         let pending = try await CheckJob.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$tick == tick.number)
             .filter(\.$state != .done).count()
         return pending == 0 ? tick : nil

@@ -291,10 +291,11 @@ final class ScoreEngine: @unchecked Sendable {
             conflict: ["exercise_id", "team_id"], update: ["total", "categories", "last_scored_at"], on: sql)
     }
 
-    static func json(_ categories: [String: Int]) -> String {
+    /// A mapping as JSON text with sorted keys, for a text column (the same value is always the same text).
+    static func json<Value: Encodable>(_ mapping: [String: Value]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(categories)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+        return (try? encoder.encode(mapping)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     static func lockKey(_ id: UUID) -> Int64 {

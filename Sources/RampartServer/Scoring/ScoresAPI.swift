@@ -56,12 +56,12 @@ enum ScoresAPI {
         return Response(status: .ok, headers: headers, body: .init(buffer: body))
     }
 
-    /// The team named in the path, if the caller may see its facts: its own members and the white team.
-    /// Anyone else is told it does not exist.
-    static func ownTeam(_ req: Request) async throws -> (Team, ExerciseContext) {
+    /// The team named in the path, if the caller may see its facts: its own members and the teams in
+    /// `allSeenBy` (the white team; for checks also green and yellow). Anyone else is told it does not exist.
+    static func ownTeam(_ req: Request, allSeenBy: Set<TeamKind> = [.white]) async throws -> (Team, ExerciseContext) {
         let context = try req.exerciseContext
         let slug = try req.parameters.require("team")
-        guard context.isWhite || context.team?.slug == slug else { throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'") }
+        guard allSeenBy.contains(context.role) || context.team?.slug == slug else { throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'") }
         return (try await Teams.find(slug, in: context.exercise, on: req.db), context)
     }
 }

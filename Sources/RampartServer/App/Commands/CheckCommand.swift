@@ -58,7 +58,7 @@ struct CheckCommand: AnyAsyncCommand {
                 guard let text = rest.popFirst(), let seconds = Double(text), seconds > 0, seconds <= 3600 else {
                     throw ConfigurationError("--timeout needs seconds (0–3600)\n\(usage)")
                 }
-                timeout = .milliseconds(Int64(seconds * 1000))
+                timeout = .seconds(seconds)
             default:
                 guard !argument.hasPrefix("--") else { throw ConfigurationError("unknown option \(argument)\n\(usage)") }
                 positional.append(argument)
@@ -93,11 +93,10 @@ struct CheckCommand: AnyAsyncCommand {
         } catch let error as CheckConfigurationError {
             throw ConfigurationError(error.message)
         }
-        let milliseconds = Double(result.latency.components.seconds) * 1000 + Double(result.latency.components.attoseconds) / 1e15
         context.console.print("status:   \(result.status.rawValue)")
         context.console.print("message:  \(result.publicMessage)")
         context.console.print("detail:   \(result.privateDetail)")
-        context.console.print("latency:  \(String(format: "%.1f", milliseconds)) ms")
+        context.console.print("latency:  \(String(format: "%.1f", result.latency.inMilliseconds)) ms")
         guard result.status == .up else { throw ConfigurationError("the check found the service \(result.status.rawValue)") }
     }
 
