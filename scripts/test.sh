@@ -3,7 +3,8 @@
 # cluster, then the browser test against `rampart demo` in headless Chromium.
 #
 # Installs what is missing when it can (root with apt-get): postgresql, chromium, chromium-driver,
-# and from PyPI Selenium, checklib, enochecker3 and uvicorn (real A/D checkers run in the check tests). Set
+# and from PyPI Selenium, checklib, enochecker3, uvicorn (real A/D checkers run in the check tests) and
+# asyncssh (the SSH check logs in to a real SSH server). Set
 # RAMPART_SKIP_BROWSER=1 to skip the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,7 @@ export RAMPART_TEST_POSTGRES_URL="postgres://rampart@127.0.0.1:$pg_port/postgres
 # --- Checker libraries: the external-checker tests run real checklib checkers ---------------------
 python3 -c "import checklib" 2>/dev/null || { log "installing checklib"; python3 -m pip install -q checklib; }
 python3 -c "import enochecker3, uvicorn" 2>/dev/null || { log "installing enochecker3"; python3 -m pip install -q enochecker3 uvicorn; }
+python3 -c "import asyncssh" 2>/dev/null || { log "installing asyncssh"; python3 -m pip install -q asyncssh; }
 export RAMPART_REQUIRE_PYTHON_CHECKERS=1
 
 # --- Swift tests: every server test runs on SQLite and on PostgreSQL -----------------------------

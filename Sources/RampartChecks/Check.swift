@@ -32,7 +32,8 @@ public struct Check: Sendable {
 
     /// Every type, named in errors; parameters are in docs/checks.md and `rampart check --help`.
     public static let types = [
-        TCPCheck.type, "http", "https", DNSCheck.type, "smtp", "pop3", "imap", "ftp", ExternalChecker.type, EnocheckerCheck.type,
+        TCPCheck.type, "http", "https", DNSCheck.type, "smtp", "pop3", "imap", "ftp", SSHCheck.type, PostgresCheck.type,
+        ICMPCheck.type, ExternalChecker.type, EnocheckerCheck.type,
     ]
 
     /// Check types that want to know the team and tick (`Context`).
@@ -47,9 +48,9 @@ public struct Check: Sendable {
             let check = try TCPCheck(parameters: parameters)
             body = { target, timeout, _, _ in await check.run(try CheckTarget(parsing: target, defaultPort: nil), timeout: timeout) }
         case let type where HTTPCheck.types.contains(type):
-            let check = try HTTPCheck(tls: type == "https", parameters: parameters)
-            body = { target, timeout, _, _ in
-                await check.run(try CheckTarget(parsing: target, defaultPort: check.tls ? 443 : 80), timeout: timeout)
+            let check = try HTTPCheck(tls: type == "https", parameters: parameters, local: local)
+            body = { target, timeout, account, _ in
+                await check.run(try CheckTarget(parsing: target, defaultPort: check.tls ? 443 : 80), timeout: timeout, account: account)
             }
         case DNSCheck.type:
             let check = try DNSCheck(parameters: parameters)
@@ -59,6 +60,20 @@ public struct Check: Sendable {
             body = { target, timeout, account, _ in
                 await check.run(try CheckTarget(parsing: target, defaultPort: LineCheck.defaultPorts[type]), timeout: timeout, account: account)
             }
+        case SSHCheck.type:
+            let check = try SSHCheck(parameters: parameters, local: local)
+            body = { target, timeout, account, _ in
+                await check.run(try CheckTarget(parsing: target, defaultPort: 22), timeout: timeout, account: account)
+            }
+        case PostgresCheck.type:
+            let check = try PostgresCheck(parameters: parameters)
+            body = { target, timeout, account, _ in
+                await check.run(try CheckTarget(parsing: target, defaultPort: 5432), timeout: timeout, account: account)
+            }
+        case ICMPCheck.type:
+            let check = try ICMPCheck(parameters: parameters)
+            // The host of the target: a template shared with other services may carry a port.
+            body = { target, timeout, _, _ in await check.run(host: try CheckTarget(parsing: target, defaultPort: 7).host, timeout: timeout) }
         case ExternalChecker.type:
             try CheckParameters.allow(parameters, ["checker"])
             guard let path = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }

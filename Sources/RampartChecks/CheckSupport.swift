@@ -27,6 +27,19 @@ func connect(
     return try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
 }
 
+/// A TCP connection to `target` whose pipeline `initializer` sets up (SSH, PostgreSQL): the same
+/// resolver-free connect as `connect`, for protocols spoken by channel handlers.
+func connectChannel(
+    _ target: CheckTarget, timeout: Duration, group: any EventLoopGroup,
+    initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+) async throws -> any Channel {
+    let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout)).channelInitializer(initializer)
+    if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
+        return try await bootstrap.connect(to: address).get()
+    }
+    return try await bootstrap.connect(host: target.host, port: target.port).get()
+}
+
 /// The status and team-facing message of a failed connection. Running out of local ports, file
 /// descriptors or buffers is this machine's failure, never the team's: `error`, not `down`.
 func connectionFailure(_ error: any Error) -> (status: CheckStatus, message: String) {
@@ -53,6 +66,7 @@ func describeConnectionFailure(_ error: any Error) -> String {
         }
     }
     if error is ChannelError { return "Connection failed" }
+    if error is SocketAddressError { return "Name does not resolve" }
     if "\(error)".contains("connectTimeout") { return "Connection timed out" }
     if "\(error)".lowercased().contains("resolve") || "\(error)".contains("NXDOMAIN") { return "Name does not resolve" }
     return "Connection failed"

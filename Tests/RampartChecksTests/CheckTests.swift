@@ -137,14 +137,26 @@ func startService(banner: String?) async throws -> (any Channel, Int) {
     }
 }
 
-/// A real HTTP service on loopback: `/` is the shop's front page, `/admin` redirects, `/slow` never answers.
+/// A real HTTP service on loopback: `/` is the shop's front page, `/admin` redirects, `/slow` never
+/// answers, `/login` takes alice's form and sets a session cookie that `/account` wants.
 final class ShopService: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
     static let page = "<html><title>Rampart Shop</title><body>3 items in stock</body></html>"
+    var request: HTTPRequestHead?
+    var body = ""
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let request) = unwrapInboundIn(data) else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            request = head
+            body = ""
+        case .body(let bytes): body += String(decoding: bytes.readableBytesView, as: UTF8.self)
+        case .end: if let request { respond(context, request) }
+        }
+    }
+
+    func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead) {
         var headers = HTTPHeaders()
         let status: HTTPResponseStatus
         let body: String
@@ -153,6 +165,17 @@ final class ShopService: ChannelInboundHandler {
         case "/admin":
             (status, body) = (.found, "")
             headers.add(name: "Location", value: "/login")
+        case "/login" where request.method == .POST:
+            if self.body == "user=alice&pass=s%26cret+1&remember=on" {
+                (status, body) = (.found, "")
+                headers.add(name: "Set-Cookie", value: "session=abc123; Path=/; HttpOnly")
+                headers.add(name: "Set-Cookie", value: "theme=dark")
+            } else {
+                (status, body) = (.unauthorized, "wrong password")
+            }
+        case "/account":
+            let cookie = request.headers.first(name: "Cookie") ?? ""
+            (status, body) = cookie.contains("session=abc123") ? (.ok, "Welcome back, alice") : (.forbidden, "log in first")
         case "/slow": return
         default: (status, body) = (.notFound, "no such page")
         }
@@ -197,6 +220,29 @@ func startShop() async throws -> (any Channel, Int) {
         #expect(tlsToPlain.status == .down)
         #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["status": "abc"]) }
         #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["path": "no-slash"]) }
+    }
+
+    @Test func aLoginFlowPostsTheAccountAndCarriesItsCookies() async throws {
+        let (server, shopPort) = try await startShop()
+        defer { server.close(promise: nil) }
+        let target = CheckTarget(host: "127.0.0.1", port: shopPort)
+        let login = [
+            "login_path": "/login", "username_field": "user", "password_field": "pass", "login_extra": "remember=on", "path": "/account",
+            "contains": "Welcome back",
+        ]
+        let check = try HTTPCheck(tls: false, parameters: login)
+        // the password has characters a form must encode
+        var result = await check.run(target, timeout: .seconds(3), account: .init(username: "alice", password: "s&cret 1"))
+        #expect(result.status == .up, "\(result)")
+        result = await check.run(target, timeout: .seconds(3), account: .init(username: "alice", password: "changed"))
+        #expect(result.status == .mumble)
+        #expect(result.publicMessage == "Login refused for alice")
+        #expect(result.privateDetail.contains("401"))
+        // without the login the page is refused; without an account the check cannot run
+        #expect(try await HTTPCheck(tls: false, parameters: ["path": "/account"]).run(target, timeout: .seconds(3)).status == .mumble)
+        #expect(await check.run(target, timeout: .seconds(3)).status == .error)
+        #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["username_field": "user"]) }
+        #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["login_path": "login"]) }
     }
 }
 

@@ -24,9 +24,13 @@ struct CheckCommand: AnyAsyncCommand {
         Usage: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASSWORD] [--timeout SECONDS]
                rampart check external --checker PATH HOST [--timeout SECONDS]
         Types: tcp (parameters: send, expect)
-               http, https (parameters: path, status, contains, sha256, host, insecure)
+               http, https (parameters: path, status, contains, sha256, host, insecure, ca_file;
+                 a login flow with --account: login_path, username_field, password_field, login_extra)
                dns (name, type, expect, tcp)
                smtp (helo, from, to), pop3, imap (mailbox), ftp (file, contains): log in with --account
+               ssh (command, expect, exit_status, key_file, user, host_key): log in with --account or a key
+               postgres (database, query, expect, tls): log in with --account
+               icmp (count): ping the target's host
                enochecker (url, method, variant): an enochecker HTTP checker
                external (a HackerDom/ForcAD exit-code checker)
         """
