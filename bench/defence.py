@@ -95,6 +95,11 @@ def exercise_file():
     lines.append("services:")
     for s in range(services):
         spec = dict(name=f"s{s}", points=1, **service(s))
+        # 127.0.{team.number}.1 runs out at team 255: later teams get 127.1.N.1 by override.
+        port = spec["address"].rsplit(":", 1)[1]
+        overrides = {f"t{n}": f"127.1.{n - 255}.1:{port}" for n in range(256, teams + 1)}
+        if overrides:
+            spec["overrides"] = overrides
         lines.append("  - " + json.dumps(spec))
     path = os.path.join(data, "defence-bench.yaml")
     with open(path, "w") as f:

@@ -63,6 +63,12 @@ public struct CheckTarget: Sendable, Equatable, CustomStringConvertible {
             portText = text[text.index(after: colon)...]
         }
         guard !host.isEmpty, host.count <= 253 else { throw CheckConfigurationError("'\(text)' names no host") }
+        // A template such as 10.{team.number}.1.5 gives team 300 "10.300.1.5": no name to look up, a mistake.
+        if host.allSatisfy({ $0.isNumber || $0 == "." }), host.split(separator: ".", omittingEmptySubsequences: false).count == 4,
+            !host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0).map { (0...255).contains($0) } ?? false })
+        {
+            throw CheckConfigurationError("'\(host)' is not an IPv4 address (each part 0–255): give this team an override")
+        }
         if let portText {
             guard let port = Int(portText), (1...65535).contains(port) else { throw CheckConfigurationError("'\(portText)' is not a port (1–65535)") }
             self.init(host: host, port: port)

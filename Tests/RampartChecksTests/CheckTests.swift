@@ -67,6 +67,10 @@ func startService(banner: String?) async throws -> (any Channel, Int) {
         #expect(throws: CheckConfigurationError.self) { try TCPCheck(parameters: ["banner": "x"]) }
         #expect(throws: CheckConfigurationError.self) { try CheckTarget(parsing: "host", defaultPort: nil) }
         #expect(throws: CheckConfigurationError.self) { try CheckTarget(parsing: "host:99999", defaultPort: nil) }
+        // a template that ran out of address space is a mistake, not a name to look up
+        #expect(throws: CheckConfigurationError.self) { try CheckTarget(parsing: "10.300.1.5:443", defaultPort: nil) }
+        #expect(try CheckTarget(parsing: "10.255.1.5:443", defaultPort: nil) == CheckTarget(host: "10.255.1.5", port: 443))
+        #expect(try CheckTarget(parsing: "2024.example:443", defaultPort: nil).host == "2024.example")
         #expect(try CheckTarget(parsing: "[::1]:22", defaultPort: nil) == CheckTarget(host: "::1", port: 22))
         #expect(try CheckTarget(parsing: "web.blue-kr.range", defaultPort: 443) == CheckTarget(host: "web.blue-kr.range", port: 443))
     }
