@@ -129,12 +129,13 @@ public struct HTTPCheck: Sendable {
         return request
     }
 
-    /// Form-encodes a value (`application/x-www-form-urlencoded`).
+    /// Form-encodes a value (`application/x-www-form-urlencoded`, UTF-8 as browsers send it).
     static func formEncoded(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._*")
-        return (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value).replacingOccurrences(of: "%20", with: "+")
+        (value.addingPercentEncoding(withAllowedCharacters: formSafe) ?? value).replacingOccurrences(of: "%20", with: "+")
     }
+
+    /// ASCII letters and digits and `-._*`: everything else is percent-encoded.
+    private static let formSafe = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._*")
 
     public func run(_ target: CheckTarget, timeout: Duration, account: Check.Account? = nil) async -> CheckResult {
         let start = ContinuousClock.now

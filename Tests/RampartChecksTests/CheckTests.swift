@@ -245,6 +245,7 @@ func startShop() async throws -> (any Channel, Int) {
         // without the login the page is refused; without an account the check cannot run
         #expect(try await HTTPCheck(tls: false, parameters: ["path": "/account"]).run(target, timeout: .seconds(3)).status == .mumble)
         #expect(await check.run(target, timeout: .seconds(3)).status == .error)
+        #expect(HTTPCheck.formEncoded("p@ss wörd&=1") == "p%40ss+w%C3%B6rd%26%3D1")
         #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["username_field": "user"]) }
         #expect(throws: CheckConfigurationError.self) { try HTTPCheck(tls: false, parameters: ["login_path": "login"]) }
     }
