@@ -64,9 +64,8 @@ public struct CheckTarget: Sendable, Equatable, CustomStringConvertible {
         }
         guard !host.isEmpty, host.count <= 253 else { throw CheckConfigurationError("'\(text)' names no host") }
         // A template such as 10.{team.number}.1.5 gives team 300 "10.300.1.5": no name to look up, a mistake.
-        if host.allSatisfy({ $0.isNumber || $0 == "." }), host.split(separator: ".", omittingEmptySubsequences: false).count == 4,
-            !host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Int($0).map { (0...255).contains($0) } ?? false })
-        {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, host.allSatisfy({ $0.isNumber || $0 == "." }), !parts.allSatisfy({ Int($0).map { (0...255).contains($0) } ?? false }) {
             throw CheckConfigurationError("'\(host)' is not an IPv4 address (each part 0–255): give this team an override")
         }
         if let portText {

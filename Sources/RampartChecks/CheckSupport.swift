@@ -12,32 +12,47 @@ enum CheckParameters {
     }
 }
 
-/// A TCP connection to `target` for the async API. An address connects at once; only a name goes to
-/// the resolver, whose few threads thousands of simultaneous checks would otherwise queue for.
+/// A TCP connection to `target`, set up by `initializer` (which returns what the caller works with:
+/// an async channel, or the channel itself for protocols spoken by handlers). An address connects at
+/// once; only a name goes to the resolver, whose few threads thousands of simultaneous checks would
+/// otherwise queue for.
+func connect<Output: Sendable>(
+    _ target: CheckTarget, timeout: Duration, group: any EventLoopGroup,
+    initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Output>
+) async throws -> Output {
+    let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
+    if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
+        return try await bootstrap.connect(to: address, channelInitializer: initializer)
+    }
+    return try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: initializer)
+}
+
+/// A TCP connection to `target` for the async API (a byte stream each way).
 func connect(
     _ target: CheckTarget, timeout: Duration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
-    let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
-    let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+    try await connect(target, timeout: timeout, group: group) { channel in
         channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
     }
-    if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
-        return try await bootstrap.connect(to: address, channelInitializer: wrap)
-    }
-    return try await bootstrap.connect(host: target.host, port: target.port, channelInitializer: wrap)
 }
 
-/// A TCP connection to `target` whose pipeline `initializer` sets up (SSH, PostgreSQL): the same
-/// resolver-free connect as `connect`, for protocols spoken by channel handlers.
-func connectChannel(
-    _ target: CheckTarget, timeout: Duration, group: any EventLoopGroup,
-    initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
-) async throws -> any Channel {
-    let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout)).channelInitializer(initializer)
-    if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
-        return try await bootstrap.connect(to: address).get()
+/// Closes a check's connection when its time is up, which ends every wait on it (a login, a query, a
+/// reply) however the protocol library waits; `passed` tells a timeout from another failure.
+struct ChannelDeadline {
+    let start: ContinuousClock.Instant
+    let timeout: Duration
+    private let closing: Scheduled<Void>
+
+    init(_ channel: any Channel, start: ContinuousClock.Instant, timeout: Duration) {
+        self.start = start
+        self.timeout = timeout
+        let remaining = timeout - (ContinuousClock.now - start)
+        closing = channel.eventLoop.scheduleTask(in: TimeAmount(max(remaining, .zero))) { channel.close(promise: nil) }
     }
-    return try await bootstrap.connect(host: target.host, port: target.port).get()
+
+    var passed: Bool { ContinuousClock.now - start >= timeout }
+
+    func cancel() { closing.cancel() }
 }
 
 /// The status and team-facing message of a failed connection. Running out of local ports, file

@@ -44,10 +44,10 @@ public struct HTTPCheck: Sendable {
             parameters,
             ["path", "status", "contains", "sha256", "host", "insecure", "ca_file", "login_path", "username_field", "password_field", "login_extra"])
         self.tls = tls
-        path = try Self.path(parameters["path"] ?? "/", "path")
+        path = try Self.checkedPath(parameters["path"] ?? "/", "path")
         if let loginPath = parameters["login_path"] {
             login = Login(
-                path: try Self.path(loginPath, "login_path"), usernameField: parameters["username_field"] ?? "username",
+                path: try Self.checkedPath(loginPath, "login_path"), usernameField: parameters["username_field"] ?? "username",
                 passwordField: parameters["password_field"] ?? "password", extra: parameters["login_extra"])
         } else if let other = ["username_field", "password_field", "login_extra"].first(where: { parameters[$0] != nil }) {
             throw CheckConfigurationError("\(other) belongs to a login flow: add login_path")
@@ -84,7 +84,7 @@ public struct HTTPCheck: Sendable {
         }
     }
 
-    private static func path(_ path: String, _ name: String) throws(CheckConfigurationError) -> String {
+    private static func checkedPath(_ path: String, _ name: String) throws(CheckConfigurationError) -> String {
         guard path.hasPrefix("/"), !path.contains(where: { $0.isWhitespace }) else {
             throw CheckConfigurationError("\(name) must start with / and have no spaces")
         }

@@ -49,7 +49,7 @@ public struct ICMPCheck: Sendable {
             return CheckResult(
                 .down, describeConnectionFailure(error), detail: "ping \(host): \(String(reflecting: error))", latency: ContinuousClock.now - start)
         }
-        let deadline = loop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }
+        let deadline = ChannelDeadline(channel, start: start, timeout: timeout)
         defer {
             deadline.cancel()
             channel.close(promise: nil)

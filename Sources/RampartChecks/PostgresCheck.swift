@@ -44,19 +44,16 @@ public struct PostgresCheck: Sendable {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let channel: any Channel
         do {
-            channel = try await connectChannel(target, timeout: timeout, group: loop) { $0.eventLoop.makeSucceededVoidFuture() }
+            channel = try await connect(target, timeout: timeout, group: loop) { $0.eventLoop.makeSucceededFuture($0) }
         } catch {
             let failure = connectionFailure(error)
             return result(failure.status, failure.message, String(reflecting: error))
         }
-        // At the deadline the connection is closed, which ends the login or the query waiting on it.
-        let remaining = timeout - (ContinuousClock.now - start)
-        let deadline = loop.scheduleTask(in: TimeAmount(max(remaining, .zero))) { channel.close(promise: nil) }
+        let deadline = ChannelDeadline(channel, start: start, timeout: timeout)
         defer {
             deadline.cancel()
             channel.close(promise: nil)
         }
-        let timedOut = { ContinuousClock.now - start >= timeout }
 
         var configuration = PostgresConnection.Configuration(
             establishedChannel: channel, tls: tlsMode(), username: account.username, password: account.password, database: database)
@@ -65,7 +62,7 @@ public struct PostgresCheck: Sendable {
         do {
             connection = try await PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: Self.logger)
         } catch {
-            if timedOut() { return result(.down, "No answer within \(timeout.seconds) s", "timeout before login") }
+            if deadline.passed { return result(.down, "No answer within \(timeout.seconds) s", "timeout before login") }
             let code = (error as? PSQLError)?.serverInfo?[.sqlState]
             if code == "28P01" || code == "28000" {
                 return result(.mumble, "Login refused for \(account.username)", serverMessage(error))
@@ -90,7 +87,7 @@ public struct PostgresCheck: Sendable {
             }
         } catch {
             outcome =
-                timedOut()
+                deadline.passed
                 ? result(.mumble, "The query did not finish within \(timeout.seconds) s", "\(query): timeout")
                 : result(.mumble, "The query failed", "\(query): \(serverMessage(error))")
         }

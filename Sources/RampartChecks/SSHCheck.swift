@@ -71,8 +71,8 @@ public struct SSHCheck: Sendable {
         let expected = hostKey.flatMap { try? NIOSSHPublicKey(openSSHPublicKey: $0) }
         let channel: any Channel
         do {
-            channel = try await connectChannel(target, timeout: timeout, group: loop) { channel in
-                channel.eventLoop.makeCompletedFuture {
+            channel = try await connect(target, timeout: timeout, group: loop) { channel in
+                channel.eventLoop.makeCompletedFuture { () throws -> any Channel in
                     let ssh = NIOSSHHandler(
                         role: .client(
                             .init(
@@ -81,6 +81,7 @@ public struct SSHCheck: Sendable {
                         allocator: channel.allocator, inboundChildChannelInitializer: nil)
                     try channel.pipeline.syncOperations.addHandler(ssh)
                     try channel.pipeline.syncOperations.addHandler(SSHLoginWatcher(login: login))
+                    return channel
                 }
             }
         } catch {
@@ -88,15 +89,12 @@ public struct SSHCheck: Sendable {
             let failure = connectionFailure(error)
             return result(failure.status, failure.message, String(reflecting: error))
         }
-        // At the deadline the connection is closed, which ends every wait below.
-        let remaining = timeout - (ContinuousClock.now - start)
-        let deadline = loop.scheduleTask(in: TimeAmount(max(remaining, .zero))) { channel.close(promise: nil) }
+        let deadline = ChannelDeadline(channel, start: start, timeout: timeout)
         channel.closeFuture.whenComplete { _ in login.finish(.failure(ChannelError.eof)) }
         defer {
             deadline.cancel()
             channel.close(promise: nil)
         }
-        let timedOut = { ContinuousClock.now - start >= timeout }
 
         do {
             try await login.promise.futureResult.get()
@@ -106,7 +104,7 @@ public struct SSHCheck: Sendable {
             case .hostKey(let seen): return result(.mumble, "The SSH host key has changed", "host key \(seen), expected \(hostKey ?? "")")
             }
         } catch {
-            if timedOut() { return result(.down, "No answer within \(timeout.seconds) s", "timeout before login") }
+            if deadline.passed { return result(.down, "No answer within \(timeout.seconds) s", "timeout before login") }
             // The connection going away is down; anything the SSH layer objects to means it answered, wrongly.
             if error is ChannelError || error is IOError { return result(.down, "Connection closed before login", String(reflecting: error)) }
             return result(.mumble, "This is not a working SSH service", String(reflecting: error))
@@ -127,7 +125,7 @@ public struct SSHCheck: Sendable {
                 }
             }.get()
             let ran = try await output.futureResult.get()
-            if ran.exitStatus == nil, timedOut() { throw ChannelError.eof }
+            if ran.exitStatus == nil, deadline.passed { throw ChannelError.eof }
             let shown = ran.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let detail =
                 "$ \(command) → exit \(ran.exitStatus.map(String.init) ?? "none"); stdout: \(shown.prefix(400)); stderr: \(ran.stderr.prefix(300))"
@@ -138,7 +136,7 @@ public struct SSHCheck: Sendable {
             return result(.up, "Logged in as \(username); the command works", detail)
         } catch {
             output.fail(error)
-            if timedOut() { return result(.mumble, "The command did not finish within \(timeout.seconds) s", "$ \(command): timeout") }
+            if deadline.passed { return result(.mumble, "The command did not finish within \(timeout.seconds) s", "$ \(command): timeout") }
             return result(.mumble, "The command could not be run", "$ \(command): \(String(reflecting: error))")
         }
     }
