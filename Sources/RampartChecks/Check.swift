@@ -5,6 +5,8 @@ import Foundation
 public struct Check: Sendable {
     public let type: String
     private let body: @Sendable (_ target: String, _ timeout: Duration, _ account: Account?, _ context: Context?) async throws -> CheckResult
+    /// How the type runs a flag round, for types whose checkers plant and read flags.
+    private var roundBody: (@Sendable (_ target: String, _ timeout: Duration, _ context: Context?, _ round: FlagRound) async -> FlagRound.Outcome)?
 
     /// Whose check this is and in which tick, for checkers that want to know (enochecker's task).
     public struct Context: Sendable, Equatable {
@@ -39,10 +41,17 @@ public struct Check: Sendable {
     /// Check types that want to know the team and tick (`Context`).
     public static let contextual: Set<String> = [EnocheckerCheck.type]
 
+    /// Check types that can run flag rounds (a service's `flags:`).
+    public static let flagTypes: Set<String> = [ExternalChecker.type]
+
+    /// Whether this check can run flag rounds.
+    public var runsFlagRounds: Bool { roundBody != nil }
+
     /// `local`: whether files the check names (an external checker) must exist on this machine; a
     /// service checked from another zone names files on that zone's worker machines.
     public init(type: String, parameters: [String: String], local: Bool = true) throws(CheckConfigurationError) {
         self.type = type
+        roundBody = nil
         switch type {
         case TCPCheck.type:
             let check = try TCPCheck(parameters: parameters)
@@ -79,6 +88,13 @@ public struct Check: Sendable {
             guard let path = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }
             if local { _ = try ExternalChecker(path: path) }
             body = { target, timeout, _, _ in try await ExternalChecker(path: path).check(host: target, timeout: timeout) }
+            roundBody = { target, timeout, _, round in
+                guard let checker = try? ExternalChecker(path: path) else {
+                    return FlagRound.Outcome(
+                        result: CheckResult(.error, CheckResult.notRun, detail: "'\(path)' is not an executable file"), placed: nil)
+                }
+                return await checker.round(host: target, timeout: timeout, round: round)
+            }
         case EnocheckerCheck.type:
             let check = try EnocheckerCheck(parameters: parameters)
             body = { target, timeout, _, context in await check.run(target, timeout: timeout, context: context) }
@@ -98,5 +114,17 @@ public struct Check: Sendable {
         } catch {
             return CheckResult(.error, CheckResult.notRun, detail: "\(error)")
         }
+    }
+
+    /// Runs the check and a flag round after it, when this type runs flag rounds; otherwise just the check.
+    public func run(
+        target: String, timeout: Duration, account: Account? = nil, context: Context? = nil, round: FlagRound
+    ) async
+        -> FlagRound.Outcome
+    {
+        guard let roundBody else {
+            return FlagRound.Outcome(result: await run(target: target, timeout: timeout, account: account, context: context), placed: nil)
+        }
+        return await roundBody(target, timeout, context, round)
     }
 }

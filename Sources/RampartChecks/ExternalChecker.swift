@@ -38,9 +38,9 @@ public struct ExternalChecker: Sendable {
         await run(["check", host], timeout: timeout).result
     }
 
-    /// Runs the checker with `arguments`; also returns its whole standard output (a `put` may print
-    /// the flag id later `get`s need).
-    public func run(_ arguments: [String], timeout: Duration) async -> (result: CheckResult, output: String) {
+    /// Runs the checker with `arguments`; also returns its whole standard output and error (a `put`
+    /// prints the flag ids later `get`s and attackers need).
+    public func run(_ arguments: [String], timeout: Duration) async -> (result: CheckResult, output: String, errors: String) {
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true
@@ -66,22 +66,22 @@ public struct ExternalChecker: Sendable {
                 let detail =
                     "\(name) exited \(code)" + (trimmedErrors.isEmpty ? "" : ": \(trimmedErrors)")
                     + (status == .error && !trimmedOutput.isEmpty ? " | stdout: \(trimmedOutput)" : "")
-                return (CheckResult(status, message, detail: detail, latency: latency), output)
+                return (CheckResult(status, message, detail: detail, latency: latency), output, errors)
             case .signaled(let signal):
                 return (
                     CheckResult(
                         .error, CheckResult.notRun, detail: "\(name) killed by signal \(signal)", latency: latency),
-                    output
+                    output, errors
                 )
             }
         case .timedOut:
             return (
                 CheckResult(
                     .down, "No answer within \(timeout.seconds) s", detail: "\(name) ran past the \(timeout.seconds) s timeout and was killed",
-                    latency: latency), ""
+                    latency: latency), "", ""
             )
         case .failed(let error):
-            return (CheckResult(.error, CheckResult.notRun, detail: "\(name): \(error)", latency: latency), "")
+            return (CheckResult(.error, CheckResult.notRun, detail: "\(name): \(error)", latency: latency), "", "")
         }
     }
 }

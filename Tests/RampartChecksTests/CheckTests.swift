@@ -136,6 +136,61 @@ func startService(banner: String?) async throws -> (any Channel, Int) {
         #expect(running("sleep \(marker)") == 0)
     }
 
+    @Test func aFlagRoundChecksPutsAndGetsInOrderAndStopsAtTheFirstFailure() async throws {
+        // setup: a checker that logs its calls; `put` answers a new id, `get` knows only that id and "old-id"
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-round-\(UUID().uuidString)").path
+        let checker = try script(
+            """
+            echo "$@" >> \(log)
+            case "$1/$2" in
+              check/*) echo "service fine"; exit 101 ;;
+              put/putfail) echo "cannot register"; exit 103 ;;
+              put/*) echo "note-17"; echo "private" >&2; exit 101 ;;
+              get/*) [ "$3" = note-17 ] && exit 101; [ "$3" = old-id ] && [ "$2" = ok ] && exit 101; echo "note is gone"; exit 102 ;;
+            esac
+            """)
+        defer {
+            try? FileManager.default.removeItem(atPath: checker)
+            try? FileManager.default.removeItem(atPath: log)
+        }
+        let external = try ExternalChecker(path: checker)
+        let new = PlantedFlag(flag: "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", id: "initial", vuln: 2, tick: 5)
+        let old = PlantedFlag(flag: "NBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=", id: "old-id", vuln: 1, tick: 3)
+        let round = FlagRound(flagIDs: .stdout, new: new, old: old)
+        // act
+        let ok = await external.round(host: "ok", timeout: .seconds(10), round: round)
+        let lost = await external.round(host: "lost", timeout: .seconds(10), round: round)
+        let refused = await external.round(host: "putfail", timeout: .seconds(10), round: round)
+        // check: the HackerDom calls, in order; stdout of put replaced the id; the verdict is the first failure
+        let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(
+            calls.prefix(4) == [
+                "check ok", "put ok initial NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= 2", "get ok note-17 NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= 2",
+                "get ok old-id NBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB= 1",
+            ])
+        #expect(ok.result.status == .up && ok.result.publicMessage == "service fine")
+        #expect(ok.result.privateDetail.hasPrefix("check up; put up; get up; get of tick 3's flag up"))
+        #expect(ok.placed == FlagRound.Placed(privateID: "note-17", publicID: nil))
+        #expect(lost.result.status == .corrupt && lost.result.publicMessage == "note is gone" && lost.placed?.privateID == "note-17")
+        #expect(lost.result.privateDetail.hasPrefix("check up; put up; get up; get of tick 3's flag corrupt"))
+        #expect(refused.result.status == .mumble && refused.placed == nil && refused.result.publicMessage == "cannot register")
+        #expect(calls.count == 4 + 4 + 2, "a failed put ends the round")
+    }
+
+    @Test func flagIDsAreReadAsEachCheckerTypeReturnsThem() {
+        let new = PlantedFlag(flag: "F", id: "initial", vuln: 1, tick: 1)
+        func placed(_ mode: FlagRound.IDMode, _ output: String, _ errors: String = "") -> FlagRound.Placed? {
+            FlagRound(flagIDs: mode, new: new, old: nil).placed(output: output, errors: errors)
+        }
+        #expect(placed(.stdout, "abc\n") == .init(privateID: "abc", publicID: nil))
+        #expect(placed(.stdout, "") == .init(privateID: "initial", publicID: nil), "no output: the id put was given")
+        #expect(placed(.stdout, #"{"public_flag_id": "u42", "password": "x"}"#)?.publicID == "u42")
+        #expect(placed(.stdout, #"{"public_flag_id": {"user": 42}}"#)?.publicID == #"{"user":42}"#)
+        #expect(placed(.pfr, "u42\n", "u42:secret\n") == .init(privateID: "u42:secret", publicID: "u42"))
+        #expect(placed(.none, "ignored", "ignored") == .init(privateID: "initial", publicID: nil))
+        #expect(placed(.stdout, String(repeating: "x", count: FlagRound.idLimit + 1)) == nil, "an id too long is the checker's fault")
+    }
+
     @Test func aMissingCheckerIsAConfigurationError() {
         #expect(throws: CheckConfigurationError.self) { try ExternalChecker(path: "/nonexistent/checker.py") }
     }

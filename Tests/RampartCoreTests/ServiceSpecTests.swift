@@ -54,6 +54,35 @@ import Testing
             overrides: ["japan": "10.9.9.9:25"], points: 4, timeout: 2.5, zone: "range-a", credit: [.mumble: 0.25],
             sla: SLARule(after: 5, penalty: 10, mode: .capped, cap: 40), credentials: [ServiceCredential(username: "bob", password: "p: w\"#")])
         #expect(try ServiceSpec.read(yaml: spec.yaml()) == spec)
+        for flags in [
+            FlagRounds(), FlagRounds(lifetime: 10, vulnWeights: [1, 2], flagIDs: .pfr), FlagRounds(vulnWeights: [1, 1, 1], flagIDs: .none),
+        ] {
+            let flagged = ServiceSpec(name: "notes", check: "external", parameters: ["checker": "/c"], address: "x", flags: flags)
+            #expect(try ServiceSpec.read(yaml: flagged.yaml()) == flagged)
+        }
+    }
+
+    @Test func flagRoundsReadForcADsVulnsAndMakeForcADsFlags() throws {
+        let spec = try ServiceSpec.read(yaml: "name: notes\ncheck: external\naddress: x\nflags: {vulns: \"1:3\", flag_ids: pfr}")
+        #expect(spec.flags == FlagRounds(lifetime: FlagRounds.defaultLifetime, vulnWeights: [1, 3], flagIDs: .pfr))
+        #expect(try ServiceSpec.read(yaml: "name: a\ncheck: external\naddress: x\nflags: {vulns: 2}").flags?.vulnWeights == [1, 1])
+        // weights 1:3 → vuln 1 for a quarter of the values, vuln 2 for the rest
+        let rule = try #require(spec.flags)
+        #expect((0..<4).map { rule.vuln(random: UInt32($0)) } == [1, 2, 2, 2])
+        let flag = ServiceFlag.make(service: "notes", random: (0..<60).map { UInt8($0 * 7 % 256) })
+        #expect(flag.range(of: "^\(ServiceFlag.pattern)$", options: .regularExpression) != nil && flag.hasPrefix("N"))
+        #expect(ServiceFlag.make(service: "9lives", random: [1, 2]).hasPrefix("9"))
+        #expect(ServiceFlag.initialID(random: Array(repeating: 0xAB, count: 20)) == String(repeating: "ab", count: 20))
+        #expect(throws: ExerciseFileError.self) {
+            try ServiceSpec.read(yaml: "name: a\ncheck: external\naddress: x\nflags: {lifetime: 0, vulns: \"a:b\", flag_ids: json, x: 1}")
+        }
+        do {
+            _ = try ServiceSpec.read(yaml: "name: a\ncheck: external\naddress: x\nflags: {lifetime: 0, vulns: \"a:b\", flag_ids: json, x: 1}")
+        } catch {
+            for expected in ["flags.lifetime", "flags.vulns", "flags.flag_ids", "flags.x"] {
+                #expect(error.description.contains(expected), "\(expected) in \(error.description)")
+            }
+        }
     }
 
     @Test func badServicesNameEveryProblem() {

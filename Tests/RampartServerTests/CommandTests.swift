@@ -99,8 +99,14 @@ import Vapor
             let parsed = try CheckCommand.parse(["tcp", "10.1.1.5:22", "--param", "expect=^SSH-", "-p", "send=a=b", "--timeout", "1.5"])
             #expect(
                 parsed == .init(type: "tcp", target: "10.1.1.5:22", parameters: ["expect": "^SSH-", "send": "a=b"], timeout: .milliseconds(1500)))
-            let result = try await CheckCommand.run(.init(type: "external", target: "10.1.1.5", checker: up))
+            let result = try await CheckCommand.run(.init(type: "external", target: "10.1.1.5", checker: up)).result
             #expect(result.status == .up && result.publicMessage == "check 10.1.1.5")
+            // --flags: the whole round; this checker's put prints "put 10.1.1.5", the id get receives
+            try await run(app, "check", "external", "--checker", up, "10.1.1.5", "--flags", "stdout")
+            let round = try await CheckCommand.run(try CheckCommand.parse(["external", "10.1.1.5", "--checker", up, "--flags", "stdout"]))
+            #expect(round.placed?.privateID == "put 10.1.1.5" && round.result.privateDetail.hasPrefix("check up; put up; get up"))
+            await #expect(throws: ConfigurationError.self) { try await run(app, "check", "external", "--checker", up, "x", "--flags", "json") }
+            await #expect(throws: ConfigurationError.self) { try await run(app, "check", "tcp", "127.0.0.1:1", "--flags", "stdout") }
         }
     }
 }

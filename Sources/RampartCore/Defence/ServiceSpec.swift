@@ -28,6 +28,9 @@ public struct ServiceSpec: Equatable, Sendable {
     /// Accounts the check logs in with, one per tick in turn; blue teams change the passwords with
     /// password change requests.
     public var credentials: [ServiceCredential]
+    /// Flag rounds: each tick the checker also plants a new flag and reads back this one and an
+    /// older live one (`put`/`get`); only for checkers that speak a flag protocol.
+    public var flags: FlagRounds?
 
     public static let defaultZone = "default"
     public static let defaultTimeout = 10.0
@@ -35,7 +38,7 @@ public struct ServiceSpec: Equatable, Sendable {
     public init(
         name: String, check: String, parameters: [String: String] = [:], address: String, overrides: [String: String] = [:],
         points: Int = 1, timeout: Double = ServiceSpec.defaultTimeout, zone: String = ServiceSpec.defaultZone,
-        credit: [CheckStatus: Double] = [:], sla: SLARule? = nil, credentials: [ServiceCredential] = []
+        credit: [CheckStatus: Double] = [:], sla: SLARule? = nil, credentials: [ServiceCredential] = [], flags: FlagRounds? = nil
     ) {
         self.name = name
         self.check = check
@@ -48,6 +51,7 @@ public struct ServiceSpec: Equatable, Sendable {
         self.credit = credit
         self.sla = sla
         self.credentials = credentials
+        self.flags = flags
     }
 
     /// The share of the tick's points a status earns.
@@ -74,6 +78,72 @@ public struct ServiceCredential: Equatable, Sendable, Codable {
     public init(username: String, password: String) {
         self.username = username
         self.password = password
+    }
+}
+
+/// How a service's flag rounds run (ForcAD's terms): a flag stays alive for `lifetime` ticks, in
+/// which a `get` may ask for it; each put goes to one of the checker's vulnerabilities ("places"),
+/// chosen at random with `vulnWeights`; `flagIDs` says how the checker's `put` hands back flag ids.
+public struct FlagRounds: Equatable, Sendable {
+    /// What a `put` that succeeded prints, by ForcAD's checker types.
+    public enum IDMode: String, Sendable, CaseIterable {
+        /// HackerDom and ForcAD's default: standard output, if any, is the new flag id later `get`s
+        /// receive; when it is a JSON object, its `public_flag_id` is published to attackers.
+        case stdout
+        /// ForcAD's `pfr`: standard output is the public flag id, standard error the private one.
+        case pfr
+        /// ForcAD's `nfr`: nothing; `get` receives the id `put` was given.
+        case none
+    }
+
+    public var lifetime: Int
+    public var vulnWeights: [Int]
+    public var flagIDs: IDMode
+
+    public static let defaultLifetime = 5
+
+    public init(lifetime: Int = FlagRounds.defaultLifetime, vulnWeights: [Int] = [1], flagIDs: IDMode = .stdout) {
+        self.lifetime = max(1, lifetime)
+        self.vulnWeights = vulnWeights.isEmpty ? [1] : vulnWeights
+        self.flagIDs = flagIDs
+    }
+
+    /// The vulnerability (1-based, as checkers number them) a flag goes to, for a random value.
+    public func vuln(random: UInt32) -> Int {
+        let total = vulnWeights.reduce(0, +)
+        guard total > 0 else { return 1 }
+        var pick = Int(random % UInt32(total))
+        for (index, weight) in vulnWeights.enumerated() {
+            if pick < weight { return index + 1 }
+            pick -= weight
+        }
+        return vulnWeights.count
+    }
+}
+
+/// Service flags as ForcAD makes them: 31 characters of `[A-Z0-9]`, the first the service name's
+/// first character, then `=`. Not signed: a flag is looked up where it is stored.
+public enum ServiceFlag {
+    public static let pattern = "[A-Z0-9]{31}="
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    /// Random bytes one flag takes.
+    public static let randomBytes = 60
+
+    /// A flag for service `service` from `randomBytes` random bytes (two per character, so the
+    /// choice among 36 characters is as good as even).
+    public static func make(service: String, random: [UInt8]) -> String {
+        let first = service.uppercased().first.flatMap { alphabet.contains($0) ? $0 : nil } ?? "X"
+        var flag = String(first)
+        for index in 0..<30 {
+            let value = (Int(random[2 * index % random.count]) << 8) | Int(random[(2 * index + 1) % random.count])
+            flag.append(alphabet[value % alphabet.count])
+        }
+        return flag + "="
+    }
+
+    /// The id a `put` is given before the checker returns its own: 40 hex digits (ForcAD's `token_hex(20)`).
+    public static func initialID(random: [UInt8]) -> String {
+        random.prefix(20).map { String(format: "%02x", $0) }.joined()
     }
 }
 
@@ -163,7 +233,7 @@ public enum AddressTemplate {
 // MARK: reading and writing
 
 extension ServiceSpec {
-    static let keys = ["name", "check", "parameters", "address", "overrides", "points", "timeout", "zone", "credit", "sla", "credentials"]
+    static let keys = ["name", "check", "parameters", "address", "overrides", "points", "timeout", "zone", "credit", "sla", "credentials", "flags"]
 
     /// Reads one service written as YAML or JSON, or throws every problem with its line.
     public static func read(yaml: String) throws(ExerciseFileError) -> ServiceSpec {
@@ -211,16 +281,7 @@ extension ServiceSpec {
         var sla: SLARule?
         if let slaFields = fields.fields("sla") {
             slaFields.rejectUnknown(["after", "penalty", "mode", "cap"])
-            var mode = SLARule.Mode.flat
-            if let raw = slaFields.string("mode") {
-                if let parsed = SLARule.Mode(rawValue: raw) {
-                    mode = parsed
-                } else {
-                    issues.report(
-                        slaFields.node("mode"), slaFields.field("mode"),
-                        "expected one of: \(SLARule.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-            }
+            let mode = slaFields.choice("mode") ?? SLARule.Mode.flat
             let after = slaFields.int("after", in: 1...10_000)
             let penalty = slaFields.int("penalty", in: 0...1_000_000)
             let cap = slaFields.int("cap", in: 0...100_000_000)
@@ -242,12 +303,31 @@ extension ServiceSpec {
                 issues.report(account.node, account.field("password"), "is required")
             }
         }
+        var flags: FlagRounds?
+        if let flagFields = fields.fields("flags") {
+            flagFields.rejectUnknown(["lifetime", "vulns", "flag_ids"])
+            let mode = flagFields.choice("flag_ids") ?? FlagRounds.IDMode.stdout
+            var weights = [1]
+            if let raw = flagFields.string("vulns") {
+                // ForcAD's `vulns: 1:2` (two places, the second twice as likely) or a count.
+                let parts = raw.split(separator: ":", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                if parts.count == 1, let count = parts[0], (1...100).contains(count) {
+                    weights = Array(repeating: 1, count: count)
+                } else if parts.count > 1, parts.count <= 100, parts.allSatisfy({ ($0 ?? -1) >= 0 }), parts.reduce(0, { $0 + ($1 ?? 0) }) > 0 {
+                    weights = parts.map { $0 ?? 0 }
+                } else {
+                    issues.report(
+                        flagFields.node("vulns"), flagFields.field("vulns"), "expected a count (1–100) or weights such as 1:2")
+                }
+            }
+            flags = FlagRounds(lifetime: flagFields.int("lifetime", in: 1...1_000) ?? FlagRounds.defaultLifetime, vulnWeights: weights, flagIDs: mode)
+        }
         guard let name, let check, let address else { return nil }
         return ServiceSpec(
             name: name, check: check, parameters: parameters, address: address, overrides: overrides,
             points: fields.int("points", in: 0...1_000_000) ?? 1, timeout: fields.double("timeout", in: 0.1...600) ?? defaultTimeout,
             zone: fields.string("zone").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? defaultZone,
-            credit: credit, sla: sla, credentials: credentials)
+            credit: credit, sla: sla, credentials: credentials, flags: flags)
     }
 
     /// A mapping of texts (numbers and booleans are read as written).
@@ -293,6 +373,18 @@ extension ServiceSpec {
                 (
                     Node("credentials"),
                     Node(credentials.map { Node([(Node("username"), text($0.username)), (Node("password"), text($0.password))]) })
+                ))
+        }
+        if let flags {
+            let vulns =
+                flags.vulnWeights.allSatisfy { $0 == 1 } ? String(flags.vulnWeights.count) : flags.vulnWeights.map(String.init).joined(separator: ":")
+            pairs.append(
+                (
+                    Node("flags"),
+                    Node([
+                        (Node("lifetime"), Node(String(flags.lifetime))), (Node("vulns"), Node(vulns, .implicit, .doubleQuoted)),
+                        (Node("flag_ids"), Node(flags.flagIDs.rawValue)),
+                    ])
                 ))
         }
         if !overrides.isEmpty { pairs.append((Node("overrides"), mapping(overrides))) }

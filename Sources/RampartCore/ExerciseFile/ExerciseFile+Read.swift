@@ -163,15 +163,7 @@ extension ExerciseFile {
             issues.report(fields.node("username"), fields.field("username"), "must use \(Identifier.usernameRule)")
         }
         let displayName = fields.string("display_name") ?? username
-        var locale = UILocale.en
-        if let raw = fields.string("locale") {
-            if let value = UILocale(rawValue: raw) {
-                locale = value
-            } else {
-                issues.report(
-                    fields.node("locale"), fields.field("locale"), "expected one of: \(UILocale.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
+        let locale = fields.choice("locale") ?? UILocale.en
         let timeZone = fields.string("time_zone")
         if let timeZone, TimeZone.iana(timeZone) == nil {
             issues.report(
@@ -189,14 +181,7 @@ extension ExerciseFile {
             issues.report(fields.node("slug"), fields.field("slug"), "must use \(Identifier.slugRule)")
         }
         let name = fields.required("name")
-        var kind: TeamKind?
-        if let raw = fields.required("kind") {
-            kind = TeamKind(rawValue: raw)
-            if kind == nil {
-                issues.report(
-                    fields.node("kind"), fields.field("kind"), "expected one of: \(TeamKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
+        let kind: TeamKind? = fields.choice("kind", required: true)
         var nation: Nation?
         if let raw = fields.string("nation") {
             nation = Nation(raw)

@@ -120,6 +120,16 @@ struct YAMLFields {
         }
     }
 
+    /// One of an enumeration's values, written as its raw value; anything else is reported with the choices.
+    func choice<Value: RawRepresentable & CaseIterable>(_ key: String, required: Bool = false) -> Value? where Value.RawValue == String {
+        guard let raw = required ? self.required(key) : string(key) else { return nil }
+        guard let value = Value(rawValue: raw) else {
+            issues.report(node(key), field(key), "expected one of: \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
     func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = node(key) else { return nil }
         guard let number = value.scalar.flatMap({ Int($0.string) }), range.contains(number) else {

@@ -33,6 +33,9 @@ enum AppRoute: Sendable {
     case services(String), serviceNew(String), service(String, String), serviceDelete(String, String), serviceTry(String, String)
     case teamChecks(String, String), teamPasswordChange(String, String), demoTarget(String, String, String)
 
+    // pages: attack
+    case attackData(String)
+
     // API
     case apiLogin, apiLogout, apiMe, apiTokens, apiToken(String), apiJoin
     case apiUsers, apiUser(String)
@@ -46,7 +49,7 @@ enum AppRoute: Sendable {
     case apiWithdraw(String, String), apiSubmissions(String)
     case apiServices(String), apiService(String, String), apiServicesStatus(String), apiServiceTry(String, String)
     case apiTeamChecks(String, String), apiTeamServiceEvents(String, String), apiPasswordChanges(String, String), apiWorkers(String)
-    case apiDemoTarget(String, String, String)
+    case apiDemoTarget(String, String, String), apiAttackData(String)
 
     /// Placeholders for registering routes: `AppRoute.exercise(AppRoute.param.slug)`.
     enum param {
@@ -121,6 +124,7 @@ enum AppRoute: Sendable {
         case .teamChecks(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/checks"
         case .teamPasswordChange(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/password-changes"
         case .demoTarget(let slug, let team, let name): "/exercises/\(e(slug))/teams/\(e(team))/services/\(e(name))/demo-target"
+        case .attackData(let slug): "/exercises/\(e(slug))/attack-data"
 
         case .apiLogin: "/api/v1/auth/login"
         case .apiLogout: "/api/v1/auth/logout"
@@ -162,6 +166,7 @@ enum AppRoute: Sendable {
         case .apiPasswordChanges(let slug, let team): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/password-changes"
         case .apiWorkers(let slug): "/api/v1/exercises/\(e(slug))/workers"
         case .apiDemoTarget(let slug, let team, let name): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/services/\(e(name))/demo-target"
+        case .apiAttackData(let slug): "/api/v1/exercises/\(e(slug))/attack-data"
         }
     }
 

@@ -12,6 +12,7 @@ enum Migrations {
         M006CreateChallengesAndScores(),
         M007AddPublicScoreboard(),
         M008CreateDefence(),
+        M009CreateServiceFlags(),
     ]
 }
 

@@ -130,6 +130,7 @@ func routes(_ app: Application) throws {
     do {  // defence
         DefenceAPI.register(app)
         DefencePages.register(app)
+        ServiceFlags.register(app)
     }
     do {  // audit
         AuditPages.register(app)

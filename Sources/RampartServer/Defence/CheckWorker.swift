@@ -34,6 +34,9 @@ final class CheckWorker: Sendable {
         var account: Check.Account?
         var timeout: Double
         var context: Check.Context?
+        /// Services with flags: the round to run and the stored flag it plants.
+        var round: FlagRound?
+        var flagRecord: UUID?
     }
 
     struct Finished: Sendable {
@@ -41,6 +44,8 @@ final class CheckWorker: Sendable {
         var result: CheckResult
         var startedAt: Date
         var finishedAt: Date
+        var flagRecord: UUID?
+        var placed: FlagRound.Placed?
     }
 
     init(app: Application, name: String? = nil, zones: [String], concurrency: Int = CheckWorker.defaultConcurrency) {
@@ -72,19 +77,29 @@ final class CheckWorker: Sendable {
                   ORDER BY due_at LIMIT \(bind: limit)
                   \(unsafeRaw: postgres ? "FOR UPDATE SKIP LOCKED" : "")
                 )
-                RETURNING id, due_at, target, check_type, parameters, username, password, timeout, tick, team_id
+                RETURNING id, due_at, target, check_type, parameters, username, password, timeout, tick, team_id, service_id, flag_ids,
+                  flag_lifetime
                 """
             ).all()
         }
         // SQLite: the write gate, as for every write; PostgreSQL: one statement, its own transaction.
         let rows = postgres ? try await query(app.db) : try await app.write(clearingCaches: false) { db in try await query(db) }
         let teams = try await contexts(rows)
+        let rounds = try await ServiceFlags.rounds(
+            for: rows.compactMap { row in
+                guard let raw = try? row.decode(column: "flag_ids", as: String?.self), let mode = FlagRounds.IDMode(rawValue: raw),
+                    let job = try? row.decode(column: "id", as: UUID.self), let service = try? row.decode(column: "service_id", as: UUID.self),
+                    let team = try? row.decode(column: "team_id", as: UUID.self), let tick = try? row.decode(column: "tick", as: Int.self)
+                else { return nil }
+                return (job, service, team, tick, mode, (try? row.decode(column: "flag_lifetime", as: Int?.self)).flatMap { $0 } ?? 1)
+            }, random: app.dependencies.randomBytes, on: app.db)
         return try rows.map { row in
+            let id = try row.decode(column: "id", as: UUID.self)
             let parameters = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "parameters", as: String.self).utf8))
             let username = try row.decode(column: "username", as: String?.self)
             let password = try row.decode(column: "password", as: String?.self)
             return Claimed(
-                id: try row.decode(column: "id", as: UUID.self), dueAt: try row.decode(column: "due_at", as: Date.self),
+                id: id, dueAt: try row.decode(column: "due_at", as: Date.self),
                 target: try row.decode(column: "target", as: String.self), checkType: try row.decode(column: "check_type", as: String.self),
                 parameters: parameters, account: username.map { Check.Account(username: $0, password: password ?? "") },
                 timeout: try row.decode(column: "timeout", as: Double.self),
@@ -92,7 +107,7 @@ final class CheckWorker: Sendable {
                     Check.Context(
                         teamNumber: team.number, teamSlug: team.slug, tick: (try? row.decode(column: "tick", as: Int.self)) ?? 0,
                         tickSeconds: team.tickSeconds)
-                })
+                }, round: rounds[id]?.round, flagRecord: rounds[id]?.record)
         }
     }
 
@@ -118,15 +133,23 @@ final class CheckWorker: Sendable {
     /// Runs one claimed job now.
     func execute(_ job: Claimed) async -> Finished {
         let started = app.dependencies.now()
-        let result: CheckResult
+        var outcome: FlagRound.Outcome
         do {
             let check = try Check(type: job.checkType, parameters: job.parameters)
-            result = await check.run(
-                target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context)
+            if let round = job.round {
+                outcome = await check.run(
+                    target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context, round: round)
+            } else {
+                outcome = .init(
+                    result: await check.run(target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context),
+                    placed: nil)
+            }
         } catch {
-            result = CheckResult(.error, CheckResult.notRun, detail: "\(job.checkType): \(error.message)")
+            outcome = .init(result: CheckResult(.error, CheckResult.notRun, detail: "\(job.checkType): \(error.message)"), placed: nil)
         }
-        return Finished(id: job.id, result: result, startedAt: started, finishedAt: app.dependencies.now())
+        return Finished(
+            id: job.id, result: outcome.result, startedAt: started, finishedAt: app.dependencies.now(), flagRecord: job.flagRecord,
+            placed: outcome.placed)
     }
 
     /// Stores finished results, in one transaction. A result whose claim another worker has taken
@@ -136,6 +159,17 @@ final class CheckWorker: Sendable {
         try await app.write(clearingCaches: false) { [name] db in
             guard let sql = db as? any SQLDatabase else { return }
             for item in finished {
+                // The flag first, while the claim is still this worker's (the job's update ends it).
+                if let record = item.flagRecord, let placed = item.placed {
+                    try await sql.raw(
+                        """
+                        UPDATE service_flags SET private_id = \(bind: placed.privateID), public_id = \(bind: placed.publicID),
+                          placed_at = \(bind: item.finishedAt)
+                        WHERE id = \(bind: record)
+                          AND EXISTS (SELECT 1 FROM check_jobs WHERE id = \(bind: item.id) AND worker = \(bind: name) AND state = 'claimed')
+                        """
+                    ).run()
+                }
                 try await sql.raw(
                     """
                     UPDATE check_jobs SET state = 'done', status = \(bind: item.result.status.rawValue), message = \(bind: item.result.publicMessage),

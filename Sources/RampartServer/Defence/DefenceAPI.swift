@@ -16,6 +16,13 @@ struct ServiceDTO: Content {
     var timeout: Double?
     var sla: String?
     var source: String?
+    /// Services with flag rounds: how many ticks a flag stays alive (attackers plan by it).
+    var flagLifetime: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case name, check, points, zone, accounts, address, timeout, sla, source
+        case flagLifetime = "flag_lifetime"
+    }
 
     init(_ spec: ServiceSpec, role: TeamKind) {
         name = spec.name
@@ -23,6 +30,7 @@ struct ServiceDTO: Content {
         points = spec.points
         zone = spec.zone
         accounts = spec.credentials.map(\.username)
+        flagLifetime = spec.flags?.lifetime
         guard role == .white || role == .green else { return }
         address = spec.address
         timeout = spec.timeout
@@ -273,7 +281,9 @@ enum Defence {
 
     /// Runs a service's check against one team's target now, as the next tick would (its address and
     /// current account), without recording anything: the white team's "try it".
-    static func tryCheck(_ service: Service, team: Team, exercise: Exercise, on db: any Database) async throws -> TryResultDTO {
+    static func tryCheck(
+        _ service: Service, team: Team, exercise: Exercise, random: (Int) -> [UInt8], on db: any Database
+    ) async throws -> TryResultDTO {
         let spec = try service.spec
         let check = try Services.check(spec, parameters: spec.parameters(number: team.number, slug: team.slug))
         let serviceID = try service.requireID()
@@ -282,7 +292,15 @@ enum Defence {
         let account = accounts["\(teamID)|\(serviceID)"]?.first.map { Check.Account(username: $0.username, password: $0.password) }
         let target = spec.address(number: team.number, slug: team.slug)
         let context = Check.Context(teamNumber: team.number, teamSlug: team.slug, tick: 0, tickSeconds: exercise.tickSeconds)
-        let result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context)
+        let result: CheckResult
+        if let rules = spec.flags {
+            // The round a tick would run, with a flag made for the try and kept nowhere.
+            let flag = PlantedFlag.make(service: spec.name, rules, tick: 0, random: random(PlantedFlag.randomBytes))
+            let round = FlagRound(flagIDs: rules.flagIDs, new: flag, old: nil)
+            result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context, round: round).result
+        } else {
+            result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context)
+        }
         return TryResultDTO(
             team: team.slug, target: target, status: result.status.rawValue, message: result.publicMessage, detail: result.privateDetail,
             latencyMS: result.latency.inMilliseconds)
@@ -339,7 +357,7 @@ enum DefenceAPI {
             let service = try await find(req)
             let exercise = try req.exerciseContext.exercise
             let team = try await Teams.find(body.team, in: exercise, on: req.db)
-            return try await Defence.tryCheck(service, team: team, exercise: exercise, on: req.db)
+            return try await Defence.tryCheck(service, team: team, exercise: exercise, random: req.dependencies.randomBytes, on: req.db)
         }
         routes.endpoint(.GET, .apiTeamChecks(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> [CheckDTO] in
             let (team, context) = try await Defence.visibleTeam(req)

@@ -1,4 +1,5 @@
 import Fluent
+import RampartChecks
 import RampartCore
 import SQLKit
 import Vapor
@@ -73,8 +74,14 @@ final class CheckJob: Model, @unchecked Sendable {
     @OptionalField(key: "latency_ms") var latencyMS: Double?
     @OptionalField(key: "started_at") var startedAt: Date?
     @OptionalField(key: "finished_at") var finishedAt: Date?
+    /// Services with flags: how the checker returns flag ids, and how many ticks a flag lives.
+    @OptionalField(key: "flag_ids") var flagIDs: String?
+    @OptionalField(key: "flag_lifetime") var flagLifetime: Int?
 
     init() {}
+
+    /// How long the job may take: a flag round runs up to four steps of `timeout` each.
+    var budget: Double { timeout * Double(flagIDs == nil ? 1 : FlagRound.steps) }
 }
 
 /// Where each team's service stands now: the status of its last scored tick, since when, and the

@@ -28,11 +28,19 @@ enum Services {
     /// exist here only when this node's own worker runs it (zone `default`); another zone's checker
     /// lives on that zone's worker machines.
     static func check(_ spec: ServiceSpec, parameters: [String: String]? = nil) throws -> Check {
+        let check: Check
         do {
-            return try Check(type: spec.check, parameters: parameters ?? spec.parameters, local: spec.zone == ServiceSpec.defaultZone)
+            check = try Check(type: spec.check, parameters: parameters ?? spec.parameters, local: spec.zone == ServiceSpec.defaultZone)
         } catch {
             throw AppError.invalid("check", error.message, ko: "점검 설정 오류: \(error.message)")
         }
+        if spec.flags != nil, !check.runsFlagRounds {
+            let types = Check.flagTypes.sorted().joined(separator: ", ")
+            throw AppError.invalid(
+                "flags", "only checkers that plant flags run flag rounds (check: \(types)), not '\(spec.check)'",
+                ko: "플래그 라운드는 플래그를 심는 점검(\(types))에서만 쓸 수 있습니다")
+        }
+        return check
     }
 
     /// Creates the service, or updates the one with the same name (`id` nil) or with `id`.

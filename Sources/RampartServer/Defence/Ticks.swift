@@ -68,9 +68,10 @@ enum Ticks {
             try await lock(exerciseID, on: db)
             let last = try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).max(\.$number) ?? 0
             guard number > last else { return false }
-            let services = try await Services.all(exerciseID, on: db).compactMap { service -> (id: UUID, zone: String, spec: ServiceSpec)? in
+            let services = try await Services.all(exerciseID, on: db).compactMap {
+                service -> (id: UUID, zone: String, spec: ServiceSpec, flags: FlagRounds?)? in
                 guard let id = service.id, let spec = try? service.spec else { return nil }
-                return (id, service.zone, spec)
+                return (id, service.zone, spec, Check.flagTypes.contains(spec.check) ? spec.flags : nil)
             }
             let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).sort(\.$number).all()
             guard !services.isEmpty, !teams.isEmpty else { return false }
@@ -78,6 +79,8 @@ enum Ticks {
                 services.map { ($0.id, $0.spec) }, teams: teams.compactMap(\.id), exerciseID: exerciseID, on: db)
             let count = services.count * teams.count
             let bytes = jitter > 0 ? random(count * 4) : []
+            let flagBytes = random(services.filter { $0.flags != nil }.count * teams.count * PlantedFlag.randomBytes)
+            var flagRows: [[any Encodable & Sendable]] = []
             var rows: [[any Encodable & Sendable]] = []
             rows.reserveCapacity(count)
             for team in teams {
@@ -91,12 +94,18 @@ enum Ticks {
                     }
                     let list = accounts["\(teamID)|\(service.id)"] ?? []
                     let account = list.isEmpty ? nil : list[(number - 1) % list.count]
+                    if let rule = service.flags {
+                        let offset = flagRows.count * PlantedFlag.randomBytes
+                        let flag = PlantedFlag.make(
+                            service: service.spec.name, rule, tick: number, random: Array(flagBytes[offset..<offset + PlantedFlag.randomBytes]))
+                        flagRows.append(ServiceFlags.row(exerciseID: exerciseID, serviceID: service.id, teamID: teamID, flag))
+                    }
                     rows.append([
                         UUID(), exerciseID, number, teamID, service.id, service.zone, due, service.spec.address(number: team.number, slug: team.slug),
                         service.spec.check, ScoreEngine.json(service.spec.parameters(number: team.number, slug: team.slug)), account?.username,
                         account?.password,
                         service.spec.timeout,
-                        CheckJob.State.queued.rawValue, 0,
+                        CheckJob.State.queued.rawValue, 0, service.flags?.flagIDs.rawValue, service.flags?.lifetime,
                     ])
                 }
             }
@@ -107,8 +116,9 @@ enum Ticks {
                 into: CheckJob.schema,
                 [
                     "id", "exercise_id", "tick", "team_id", "service_id", "zone", "due_at", "target", "check_type", "parameters", "username",
-                    "password", "timeout", "state", "attempts",
+                    "password", "timeout", "state", "attempts", "flag_ids", "flag_lifetime",
                 ], rows, on: sql)
+            try await ScoreEngine.insert(into: ServiceFlagRecord.schema, ServiceFlags.columns, flagRows, on: sql)
             return true
         }
     }
@@ -128,7 +138,7 @@ enum Ticks {
     static func abandonStuck(_ exerciseID: UUID, tick number: Int, app: Application, now: Date) async throws -> Int {
         let candidates = try await CheckJob.query(on: app.db).filter(\.$exerciseID == exerciseID).filter(\.$tick == number)
             .filter(\.$state != .done).filter(\.$dueAt < now.addingTimeInterval(-abandonAfter)).all()
-        let stuck = candidates.filter { $0.dueAt.addingTimeInterval($0.timeout + abandonAfter) < now }
+        let stuck = candidates.filter { $0.dueAt.addingTimeInterval($0.budget + abandonAfter) < now }
         guard !stuck.isEmpty else { return 0 }
         try await app.write(clearingCaches: false) { db in
             for job in stuck {
@@ -138,7 +148,7 @@ enum Ticks {
                 try await CheckJob.query(on: db).filter(\.$id == job.requireID()).filter(\.$state != .done)
                     .set(\.$state, to: .done).set(\.$status, to: .error)
                     .set(\.$message, to: CheckResult.notRun)
-                    .set(\.$detail, to: "not run: \(reason) within \(Int(job.timeout + abandonAfter)) s of its due time")
+                    .set(\.$detail, to: "not run: \(reason) within \(Int(job.budget + abandonAfter)) s of its due time")
                     .set(\.$finishedAt, to: now).update()
             }
         }

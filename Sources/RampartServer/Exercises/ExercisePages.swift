@@ -162,6 +162,7 @@ enum ExercisePages {
         let zone = exercise.zone
         let windows = try await Exercises.windows(of: exercise, on: req.db)
         let teams = try await Teams.all(in: exercise, on: req.db)
+        let plantsFlags = try await Services.all(context.exerciseID, on: req.db).contains { (try? $0.spec.flags) != nil }
         let now = req.now
         let clock = exercise.clock
         let currentWindow = windows.first { $0.startsAt <= now && now < $0.endsAt }
@@ -184,6 +185,7 @@ enum ExercisePages {
                 .a(.href(AppRoute.challenges(exercise.slug).path), .text(page.t(.challenges))), .text(" · "),
                 .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard))),
                 .if(context.role != .red, .group(.text(" · "), .a(.href(AppRoute.services(exercise.slug).path), .text(page.t(.services))))),
+                .if(plantsFlags, .group(.text(" · "), .a(.href(AppRoute.attackData(exercise.slug).path), .text(page.t(.flagIDs))))),
                 .unwrap(context.team.flatMap { context.isWhite ? nil : $0 }) { team in
                     .group(.text(" · "), .a(.href(AppRoute.teamScore(exercise.slug, team.slug).path), .text(page.t(.ourScore))))
                 }

@@ -8,6 +8,9 @@ enum S: String, CaseIterable, Sendable {
     case jitterSeconds
     case jitterHint
     case services
+    case flagIDs
+    case flagIDsHint
+    case noFlagIDs
     case newService
     case serviceSource
     case serviceSourceHint
@@ -345,6 +348,10 @@ enum S: String, CaseIterable, Sendable {
         case .jitterSeconds: "Check jitter (seconds)"
         case .jitterHint: "Each check starts at a random moment this long after its tick starts, so teams cannot predict it"
         case .services: "Services"
+        case .flagIDs: "Flag ids"
+        case .flagIDsHint:
+            "The public ids of the flags alive now, by service and team target: what an exploit needs to find them. The same in ForcAD's attack data format:"
+        case .noFlagIDs: "No flag ids published yet."
         case .newService: "New service"
         case .serviceSource: "Service definition (YAML or JSON)"
         case .serviceSourceHint:
@@ -619,6 +626,9 @@ enum S: String, CaseIterable, Sendable {
         case .jitterSeconds: "점검 지터 (초)"
         case .jitterHint: "각 점검은 틱 시작 후 이 시간 안의 무작위 시점에 시작하므로 팀이 예측할 수 없습니다"
         case .services: "서비스"
+        case .flagIDs: "플래그 ID"
+        case .flagIDsHint: "지금 유효한 플래그의 공개 ID입니다(서비스·팀 대상별). 익스플로잇이 플래그를 찾는 데 필요합니다. ForcAD attack data 형식으로도 제공됩니다:"
+        case .noFlagIDs: "아직 공개된 플래그 ID가 없습니다."
         case .newService: "새 서비스"
         case .serviceSource: "서비스 정의 (YAML 또는 JSON)"
         case .serviceSourceHint: "훈련 파일 services: 항목 하나의 필드입니다 (docs/checks.md). 주소 자리표시자: {team.number}, {team.slug}."

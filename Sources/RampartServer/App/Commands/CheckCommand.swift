@@ -1,14 +1,15 @@
 import Foundation
 import RampartChecks
+import RampartCore
 import Vapor
 
 /// `rampart check TYPE TARGET [--param KEY=VALUE ...] [--timeout SECONDS]` and
-/// `rampart check external --checker PATH TARGET`: runs one check now and prints what it found —
-/// what an organiser uses to try checks and checkers before the event. Exits non-zero unless the
-/// service is up.
+/// `rampart check external --checker PATH TARGET [--flags MODE]`: runs one check (or a whole flag
+/// round) now and prints what it found — what an organiser uses to try checks and checkers before
+/// the event. Exits non-zero unless the service is up.
 struct CheckCommand: AnyAsyncCommand {
     var help: String {
-        "Run one check now: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASS] | rampart check external --checker PATH HOST"
+        "Run one check now: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASS] | rampart check external --checker PATH HOST [--flags MODE]"
     }
 
     struct Invocation: Equatable {
@@ -18,11 +19,13 @@ struct CheckCommand: AnyAsyncCommand {
         var checker: String?
         var timeout: Duration = .seconds(10)
         var account: Check.Account?
+        /// A flag round (check, put, get) with flag ids returned this way, instead of the check alone.
+        var flagIDs: FlagRound.IDMode?
     }
 
     static let usage = """
         Usage: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASSWORD] [--timeout SECONDS]
-               rampart check external --checker PATH HOST [--timeout SECONDS]
+               rampart check external --checker PATH HOST [--flags stdout|pfr|none] [--timeout SECONDS]
         Types: tcp (parameters: send, expect)
                http, https (parameters: path, status, contains, sha256, host, insecure, ca_file;
                  a login flow with --account: login_path, username_field, password_field, login_extra)
@@ -32,7 +35,8 @@ struct CheckCommand: AnyAsyncCommand {
                postgres (database, query, expect, tls): log in with --account
                icmp (count): ping the target's host
                enochecker (url, method, variant): an enochecker HTTP checker
-               external (a HackerDom/ForcAD exit-code checker)
+               external (a HackerDom/ForcAD exit-code checker; --flags also puts a new flag and gets it back,
+                 reading flag ids as the service's flags.flag_ids would)
         """
 
     /// Reads the arguments after `check`.
@@ -42,6 +46,7 @@ struct CheckCommand: AnyAsyncCommand {
         var checker: String?
         var timeout = Duration.seconds(10)
         var account: Check.Account?
+        var flagIDs: FlagRound.IDMode?
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             switch argument {
@@ -58,6 +63,11 @@ struct CheckCommand: AnyAsyncCommand {
             case "--checker":
                 guard let path = rest.popFirst() else { throw ConfigurationError("--checker needs a path\n\(usage)") }
                 checker = path
+            case "--flags":
+                guard let text = rest.popFirst(), let mode = FlagRound.IDMode(rawValue: text) else {
+                    throw ConfigurationError("--flags needs how put returns flag ids: stdout, pfr or none\n\(usage)")
+                }
+                flagIDs = mode
             case "--timeout":
                 guard let text = rest.popFirst(), let seconds = Double(text), seconds > 0, seconds <= 3600 else {
                     throw ConfigurationError("--timeout needs seconds (0–3600)\n\(usage)")
@@ -70,19 +80,29 @@ struct CheckCommand: AnyAsyncCommand {
         }
         guard positional.count == 2 else { throw ConfigurationError(usage) }
         return Invocation(
-            type: positional[0], target: positional[1], parameters: parameters, checker: checker, timeout: timeout, account: account)
+            type: positional[0], target: positional[1], parameters: parameters, checker: checker, timeout: timeout, account: account,
+            flagIDs: flagIDs)
     }
 
-    /// Runs the check `invocation` describes.
-    static func run(_ invocation: Invocation) async throws -> CheckResult {
+    /// Runs the check (or flag round) `invocation` describes.
+    static func run(_ invocation: Invocation) async throws -> FlagRound.Outcome {
         var parameters = invocation.parameters
         if invocation.type == ExternalChecker.type {
             guard let path = invocation.checker else { throw ConfigurationError("external checks need --checker PATH\n\(usage)") }
             guard parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
             parameters["checker"] = path
         }
-        return try await Check(type: invocation.type, parameters: parameters).run(
-            target: invocation.target, timeout: invocation.timeout, account: invocation.account)
+        let check = try Check(type: invocation.type, parameters: parameters)
+        guard let mode = invocation.flagIDs else {
+            return FlagRound.Outcome(
+                result: await check.run(target: invocation.target, timeout: invocation.timeout, account: invocation.account), placed: nil)
+        }
+        guard check.runsFlagRounds else {
+            throw ConfigurationError("--flags is for checkers that plant flags: \(Check.flagTypes.sorted().joined(separator: ", "))")
+        }
+        let flag = PlantedFlag.make(service: "try", FlagRounds(), tick: 0, random: Dependencies.live.randomBytes(PlantedFlag.randomBytes))
+        return await check.run(
+            target: invocation.target, timeout: invocation.timeout, account: invocation.account, round: FlagRound(flagIDs: mode, new: flag, old: nil))
     }
 
     func run(using context: inout CommandContext) async throws {
@@ -91,16 +111,21 @@ struct CheckCommand: AnyAsyncCommand {
             return
         }
         let invocation = try Self.parse(context.input.arguments)
-        let result: CheckResult
+        let outcome: FlagRound.Outcome
         do {
-            result = try await Self.run(invocation)
+            outcome = try await Self.run(invocation)
         } catch let error as CheckConfigurationError {
             throw ConfigurationError(error.message)
         }
+        let result = outcome.result
         context.console.print("status:   \(result.status.rawValue)")
         context.console.print("message:  \(result.publicMessage)")
         context.console.print("detail:   \(result.privateDetail)")
         context.console.print("latency:  \(String(format: "%.1f", result.latency.inMilliseconds)) ms")
+        if let placed = outcome.placed {
+            context.console.print("flag id:  \(placed.privateID)")
+            context.console.print("public:   \(placed.publicID ?? "(none)")")
+        }
         guard result.status == .up else { throw ConfigurationError("the check found the service \(result.status.rawValue)") }
     }
 
