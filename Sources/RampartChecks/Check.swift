@@ -42,7 +42,7 @@ public struct Check: Sendable {
     public static let contextual: Set<String> = [EnocheckerCheck.type]
 
     /// Check types that can run flag rounds (a service's `flags:`).
-    public static let flagTypes: Set<String> = [ExternalChecker.type]
+    public static let flagTypes: Set<String> = [ExternalChecker.type, EnocheckerCheck.type]
 
     /// Whether this check can run flag rounds.
     public var runsFlagRounds: Bool { roundBody != nil }
@@ -98,6 +98,7 @@ public struct Check: Sendable {
         case EnocheckerCheck.type:
             let check = try EnocheckerCheck(parameters: parameters)
             body = { target, timeout, _, context in await check.run(target, timeout: timeout, context: context) }
+            roundBody = { target, timeout, context, round in await check.round(target, timeout: timeout, context: context, round: round) }
         default:
             throw CheckConfigurationError(
                 "unknown check type '\(type)'; expected one of: \(Self.types.joined(separator: ", "))")
