@@ -140,7 +140,7 @@ enum ServiceFlags {
             let data = try await attackData(context.exerciseID, on: req.db)
             let rows = data.keys.sorted().flatMap { service in
                 (data[service] ?? [:]).keys.sorted().map { host -> [Node<HTML.BodyContext>] in
-                    [UI.text(service), UI.text(host), .code(.text((data[service]?[host] ?? []).joined(separator: "\n")))]
+                    [UI.text(service), UI.text(host), .pre(.class("source"), .text((data[service]?[host] ?? []).joined(separator: "\n")))]
                 }
             }
             return Layout.render(
