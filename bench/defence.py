@@ -15,6 +15,11 @@ applies it, starts the exercise, lets TICKS ticks run, then reads every check fr
 The services per team (20 by default) mix what real ranges have: mostly quick TCP banners and HTTP
 pages, plus 10 % slow (answer after 2 s), 5 % down (connection refused) and 5 % timing out (accept,
 never answer; 5 s timeout). Targets listen on every 127.0.0.0/8 address, team N at 127.0.N%256.1.
+
+FLAG_SERVICES=K (environment) makes each team's first K services flag-round services instead: an
+`external` checker with `flags:`, so every check is a round of four checker processes (check, put, get,
+get of an older flag). The checker is a minimal shell script that answers 101 at once, so the numbers
+are Rampart's own cost of a round — process start-up and flag bookkeeping — the floor under a real one.
 """
 import asyncio
 import json
@@ -32,6 +37,8 @@ url, binary, data, teams, services, tick, ticks, jitter = sys.argv[1:9]
 teams, services, tick, ticks, jitter = int(teams), int(services), int(tick), int(ticks), int(jitter)
 base = 41000 + (os.getpid() % 1000) * 10
 PORTS = {"banner": base, "http": base + 1, "slow": base + 2, "silent": base + 3, "closed": base + 4}
+flag_services = int(os.environ.get("FLAG_SERVICES", "0"))
+CHECKER = os.path.join(data, "checker.sh")
 
 
 async def banner(reader, writer):
@@ -73,6 +80,9 @@ def service(index):
     """The index-th service of a team: 16 quick (12 banner, 4 http), 2 slow, 1 down, 1 timing out per 20."""
     slot = index % 20
     address = "127.0.{team.number}.1"
+    if index < flag_services:
+        return {"check": "external", "address": f"{address}:{PORTS['banner']}", "parameters": {"checker": CHECKER}, "timeout": 5,
+                "flags": {"lifetime": 5}}
     if slot < 12:
         return {"check": "tcp", "address": f"{address}:{PORTS['banner']}", "parameters": {"expect": "^220"}, "timeout": 5}
     if slot < 16:
@@ -85,6 +95,9 @@ def service(index):
 
 
 def exercise_file():
+    with open(CHECKER, "w") as f:
+        f.write('#!/bin/sh\n[ "$1" = put ] && echo "note-$$"\nexit 101\n')
+    os.chmod(CHECKER, 0o755)
     lines = [
         "rampart: 1",
         f"exercise: {{slug: defence-bench, name: Defence bench, tick_seconds: {tick}, jitter_seconds: {jitter}}}",
@@ -123,12 +136,13 @@ def sample(pid, samples, stop):
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().split(")")[-1].split()
         cpu = (int(fields[11]) + int(fields[12])) / ticks_per_s
+        children = (int(fields[13]) + int(fields[14])) / ticks_per_s  # checker processes it waited for
         with open(f"/proc/{pid}/status") as f:
             rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
         now = time.time()
         if last:
-            samples.append(((cpu - last[1]) / (now - last[0]), rss))
-        last = (now, cpu)
+            samples.append(((cpu - last[1]) / (now - last[0]), rss, (children - last[2]) / (now - last[0])))
+        last = (now, cpu, children)
         stop.wait(1)
 
 
@@ -173,6 +187,9 @@ def main():
     reasons = rows(
         "SELECT status || ' ' || check_type || ' ' || SUBSTR(target, INSTR(target, ':') + 1), message, COUNT(*) FROM check_jobs "
         "WHERE state = 'done' AND status <> 'up' GROUP BY 1, 2 ORDER BY 3 DESC") if not os.environ.get("DATABASE_URL") else []
+    flags = rows("SELECT COUNT(*), COUNT(placed_at) FROM service_flags")[0] if flag_services else None
+    rounds = [float(r[0]) for r in rows(
+        f"SELECT {seconds('finished_at')} - {seconds('started_at')} FROM check_jobs WHERE state = 'done' AND check_type = 'external'")]
     made = rows(f"SELECT number, {seconds('created_at')} - {seconds('starts_at')}, scored_at IS NOT NULL FROM ticks ORDER BY number")
     late = [float(j[2]) - float(j[1]) for j in jobs]
     by_tick, late_by_tick = {}, {}
@@ -196,6 +213,11 @@ def main():
     print(f"tick creation late  " + ", ".join(f"{float(m[1]) * 1000:.0f}" for m in made) + " ms")
     print(f"tick done after     " + ", ".join(f"{d:.1f}" for d in done_in) + f" s (of {tick} s); scored {sum(1 for m in made if m[2] in ('1', 't', 'True'))}/{len(made)}")
     print(f"server cpu          mean {statistics.mean(cpu) * 100:.0f} %, max {max(cpu) * 100:.0f} % of one core; rss max {max(rss):.0f} MiB")
+    if flag_services:
+        children = [s[2] for s in samples]
+        print(f"flag rounds         {flag_services} of {services} services per team; flags made {flags[0]}, placed {flags[1]}")
+        print(f"round duration      p50 {pct(rounds, 50) * 1000:.0f} ms, p99 {pct(rounds, 99) * 1000:.0f} ms, max {max(rounds) * 1000:.0f} ms (4 checker runs)")
+        print(f"checker processes   cpu mean {statistics.mean(children) * 100:.0f} %, max {max(children) * 100:.0f} % of one core")
 
 
 main()

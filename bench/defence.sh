@@ -6,6 +6,7 @@
 # second, start lateness (tick start jitter) p50/p99, when each tick's last check finished, and the
 # server's CPU and memory. See bench/defence.py for the target mix.
 # Usage: bench/defence.sh [teams] [services] [tick-seconds] [ticks] [jitter-seconds]   (default 100 20 30 4 0)
+# FLAG_SERVICES=K: each team's first K services run flag rounds with a minimal shell checker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teams=${1:-100}

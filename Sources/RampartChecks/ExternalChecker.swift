@@ -7,7 +7,8 @@ import Subprocess
 /// a signal is a checker error, and running past the timeout is down (as ForcAD scores it). Standard
 /// output is the public message, standard error the private detail (ForcAD keeps 1,024 characters of
 /// each). The checker runs in a session of its own; on timeout its whole process group gets SIGTERM,
-/// then SIGKILL 3 seconds later.
+/// then SIGKILL 3 seconds later. At most `ProcessSlots.shared` checkers run at once; the timeout
+/// starts when this one does.
 public struct ExternalChecker: Sendable {
     public static let type = "external"
     public let path: String
@@ -41,6 +42,10 @@ public struct ExternalChecker: Sendable {
     /// Runs the checker with `arguments`; also returns its whole standard output and error (a `put`
     /// prints the flag ids later `get`s and attackers need).
     public func run(_ arguments: [String], timeout: Duration) async -> (result: CheckResult, output: String, errors: String) {
+        await ProcessSlots.shared.run { await runNow(arguments, timeout: timeout) }
+    }
+
+    private func runNow(_ arguments: [String], timeout: Duration) async -> (result: CheckResult, output: String, errors: String) {
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true

@@ -191,6 +191,41 @@ func startService(banner: String?) async throws -> (any Channel, Int) {
         #expect(placed(.stdout, String(repeating: "x", count: FlagRound.idLimit + 1)) == nil, "an id too long is the checker's fault")
     }
 
+    @Test func processSlotsRunNoMoreThanTheirLimitAtOnceAndLoseNobody() async {
+        // setup: 3 slots, 20 jobs that each stay until three are running (or long enough to see)
+        actor Tally {
+            var now = 0
+            var peak = 0
+            var done = 0
+            func enter() {
+                now += 1
+                peak = max(peak, now)
+            }
+            func leave() {
+                now -= 1
+                done += 1
+            }
+        }
+        let slots = ProcessSlots(limit: 3)
+        let tally = Tally()
+        // act
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    await slots.run {
+                        await tally.enter()
+                        for _ in 0..<1_000 where await tally.now < 3 { await Task.yield() }
+                        await tally.leave()
+                    }
+                }
+            }
+        }
+        // check
+        #expect(await tally.peak == 3)
+        #expect(await tally.done == 20)
+        #expect(await slots.load == (0, 0))
+    }
+
     @Test func aMissingCheckerIsAConfigurationError() {
         #expect(throws: CheckConfigurationError.self) { try ExternalChecker(path: "/nonexistent/checker.py") }
     }

@@ -36,6 +36,9 @@ public struct RampartConfiguration: Sendable {
     /// Zones the server's own check worker serves (`RAMPART_WORKER_ZONES`, default `default`;
     /// `none` leaves every check to `rampart worker` processes).
     public var workerZones: [String] = ["default"]
+    /// Most external checker processes running at once on this machine (`RAMPART_CHECKER_PROCESSES`,
+    /// default 64); checks beyond it wait for a slot, and their timeout starts with their checker.
+    public var checkerProcesses: Int = 64
 
     public enum LogFormat: String, Sendable {
         case text
@@ -61,7 +64,7 @@ public struct RampartConfiguration: Sendable {
 
     /// Reads `RAMPART_DATA_DIR`, `DATABASE_URL`, `RAMPART_PUBLIC_URL`, `RAMPART_BCRYPT_COST`,
     /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE`, `RAMPART_TRUST_PROXY`,
-    /// `RAMPART_WORKER_ZONES` and `RAMPART_DATABASE_SCHEMA`.
+    /// `RAMPART_WORKER_ZONES`, `RAMPART_CHECKER_PROCESSES` and `RAMPART_DATABASE_SCHEMA`.
     public static func fromEnvironment(_ get: (String) -> String? = { Environment.get($0) }) throws -> RampartConfiguration {
         let dataDirectory = get("RAMPART_DATA_DIR").flatMap { $0.isEmpty ? nil : $0 } ?? "./rampart-data"
         let database: DatabaseChoice
@@ -109,6 +112,12 @@ public struct RampartConfiguration: Sendable {
         if let zones = get("RAMPART_WORKER_ZONES") {
             let list = zones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             configuration.workerZones = list == ["none"] ? [] : list
+        }
+        if let raw = get("RAMPART_CHECKER_PROCESSES") {
+            guard let count = Int(raw), (1...10_000).contains(count) else {
+                throw ConfigurationError("RAMPART_CHECKER_PROCESSES must be a number from 1 to 10000")
+            }
+            configuration.checkerProcesses = count
         }
         return configuration
     }

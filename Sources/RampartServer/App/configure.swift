@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import NIOSSL
+import RampartChecks
 import SQLKit
 import Vapor
 
@@ -18,6 +19,7 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.attemptLimiter = AttemptLimiter()
     app.events = EventBus()
     app.defence = DefenceNode()
+    await ProcessSlots.shared.setLimit(configuration.checkerProcesses)
 
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
