@@ -26,6 +26,7 @@ struct CheckCommand: AnyAsyncCommand {
     static let usage = """
         Usage: rampart check TYPE TARGET [--param KEY=VALUE ...] [--account USER:PASSWORD] [--timeout SECONDS]
                rampart check external --checker PATH HOST [--flags stdout|pfr|none] [--timeout SECONDS]
+               rampart check enochecker HOST --param url=URL [--flags stdout] [--timeout SECONDS]
         Types: tcp (parameters: send, expect)
                http, https (parameters: path, status, contains, sha256, host, insecure, ca_file;
                  a login flow with --account: login_path, username_field, password_field, login_extra)
@@ -34,7 +35,8 @@ struct CheckCommand: AnyAsyncCommand {
                ssh (command, expect, exit_status, key_file, user, host_key): log in with --account or a key
                postgres (database, query, expect, tls): log in with --account
                icmp (count): ping the target's host
-               enochecker (url, method, variant): an enochecker HTTP checker
+               enochecker (url, method, variant): an enochecker HTTP checker; --flags MODE also runs putflag
+                 and getflag of a new flag (MODE is ignored: the attack info is the public id)
                external (a HackerDom/ForcAD exit-code checker; --flags also puts a new flag and gets it back,
                  reading flag ids as the service's flags.flag_ids would)
         """
