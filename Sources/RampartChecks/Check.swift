@@ -117,13 +117,14 @@ public struct Check: Sendable {
         }
     }
 
-    /// Runs the check and a flag round after it, when this type runs flag rounds; otherwise just the check.
+    /// Runs the check and, given a round and a type that runs flag rounds, the round after it;
+    /// otherwise just the check.
     public func run(
-        target: String, timeout: Duration, account: Account? = nil, context: Context? = nil, round: FlagRound
+        target: String, timeout: Duration, account: Account? = nil, context: Context? = nil, round: FlagRound?
     ) async
         -> FlagRound.Outcome
     {
-        guard let roundBody else {
+        guard let round, let roundBody else {
             return FlagRound.Outcome(result: await run(target: target, timeout: timeout, account: account, context: context), placed: nil)
         }
         return await roundBody(target, timeout, context, round)

@@ -79,4 +79,10 @@ public struct CheckTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// The host of a target with or without a port (what enochecker tasks and exploit farms name
+    /// teams by); the text itself when it cannot be read.
+    public static func host(of target: String) -> String {
+        (try? CheckTarget(parsing: target, defaultPort: 1).host) ?? target
+    }
 }

@@ -117,7 +117,7 @@ public struct EnocheckerCheck: Sendable {
         _ method: String, variant: Int, flag: PlantedFlag?, target: String, timeout: Duration, context: Check.Context?
     ) async -> (result: CheckResult, attackInfo: String?) {
         let start = ContinuousClock.now
-        let host = (try? CheckTarget(parsing: target, defaultPort: 1).host) ?? target
+        let host = CheckTarget.host(of: target)
         let context = context ?? Check.Context(teamNumber: 0, teamSlug: "try", tick: 0, tickSeconds: 60)
         let related = flag?.tick ?? context.tick
         let chain = flag != nil ? "flag" : method == "havoc" ? "havoc" : "noise"

@@ -44,6 +44,11 @@ public struct FlagRound: Sendable, Equatable {
         self.old = old
     }
 
+    /// The round a try runs ("Try it now", `rampart check --flags`): a flag made for it, no older one.
+    public static func trial(service: String, _ rule: FlagRounds, random: [UInt8]) -> FlagRound {
+        FlagRound(flagIDs: rule.flagIDs, new: PlantedFlag.make(service: service, rule, tick: 0, random: random), old: nil)
+    }
+
     /// Most characters kept of a flag id a checker returns; a longer one is the checker's fault.
     public static let idLimit = 4_096
 

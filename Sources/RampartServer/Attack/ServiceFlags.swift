@@ -114,16 +114,11 @@ enum ServiceFlags {
             var hosts: [String: [String]] = [:]
             for flag in flags where flag.serviceID == serviceID && flag.tick > current - rule.lifetime {
                 guard let team = teams[flag.teamID], let id = flag.publicID else { continue }
-                hosts[host(of: spec.address(number: team.number, slug: team.slug)), default: []].append(id)
+                hosts[CheckTarget.host(of: spec.address(number: team.number, slug: team.slug)), default: []].append(id)
             }
             data[spec.name] = hosts
         }
         return data
-    }
-
-    /// A target's host, as exploit farms key teams (a bare address or name, no port).
-    static func host(of target: String) -> String {
-        (try? CheckTarget(parsing: target, defaultPort: 1).host) ?? target
     }
 
     /// Everyone in the exercise: in attack-defence every blue team attacks, and so does the red team.

@@ -133,17 +133,11 @@ final class CheckWorker: Sendable {
     /// Runs one claimed job now.
     func execute(_ job: Claimed) async -> Finished {
         let started = app.dependencies.now()
-        var outcome: FlagRound.Outcome
+        let outcome: FlagRound.Outcome
         do {
             let check = try Check(type: job.checkType, parameters: job.parameters)
-            if let round = job.round {
-                outcome = await check.run(
-                    target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context, round: round)
-            } else {
-                outcome = .init(
-                    result: await check.run(target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context),
-                    placed: nil)
-            }
+            outcome = await check.run(
+                target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context, round: job.round)
         } catch {
             outcome = .init(result: CheckResult(.error, CheckResult.notRun, detail: "\(job.checkType): \(error.message)"), placed: nil)
         }

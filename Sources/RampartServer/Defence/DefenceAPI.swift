@@ -292,15 +292,9 @@ enum Defence {
         let account = accounts["\(teamID)|\(serviceID)"]?.first.map { Check.Account(username: $0.username, password: $0.password) }
         let target = spec.address(number: team.number, slug: team.slug)
         let context = Check.Context(teamNumber: team.number, teamSlug: team.slug, tick: 0, tickSeconds: exercise.tickSeconds)
-        let result: CheckResult
-        if let rules = spec.flags {
-            // The round a tick would run, with a flag made for the try and kept nowhere.
-            let flag = PlantedFlag.make(service: spec.name, rules, tick: 0, random: random(PlantedFlag.randomBytes))
-            let round = FlagRound(flagIDs: rules.flagIDs, new: flag, old: nil)
-            result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context, round: round).result
-        } else {
-            result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context)
-        }
+        // A service with flags runs the round a tick would, with a flag made for the try and kept nowhere.
+        let round = spec.flags.map { FlagRound.trial(service: spec.name, $0, random: random(PlantedFlag.randomBytes)) }
+        let result = await check.run(target: target, timeout: .seconds(spec.timeout), account: account, context: context, round: round).result
         return TryResultDTO(
             team: team.slug, target: target, status: result.status.rawValue, message: result.publicMessage, detail: result.privateDetail,
             latencyMS: result.latency.inMilliseconds)

@@ -71,7 +71,7 @@ enum Ticks {
             let services = try await Services.all(exerciseID, on: db).compactMap {
                 service -> (id: UUID, zone: String, spec: ServiceSpec, flags: FlagRounds?)? in
                 guard let id = service.id, let spec = try? service.spec else { return nil }
-                return (id, service.zone, spec, Check.flagTypes.contains(spec.check) ? spec.flags : nil)
+                return (id, service.zone, spec, spec.flags)
             }
             let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).sort(\.$number).all()
             guard !services.isEmpty, !teams.isEmpty else { return false }

@@ -162,7 +162,7 @@ enum ExercisePages {
         let zone = exercise.zone
         let windows = try await Exercises.windows(of: exercise, on: req.db)
         let teams = try await Teams.all(in: exercise, on: req.db)
-        let plantsFlags = try await Services.all(context.exerciseID, on: req.db).contains { (try? $0.spec.flags) != nil }
+        let plantsFlags = try await ServiceFlagRecord.query(on: req.db).filter(\.$exerciseID == context.exerciseID).first() != nil
         let now = req.now
         let clock = exercise.clock
         let currentWindow = windows.first { $0.startsAt <= now && now < $0.endsAt }

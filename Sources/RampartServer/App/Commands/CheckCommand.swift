@@ -95,16 +95,13 @@ struct CheckCommand: AnyAsyncCommand {
             parameters["checker"] = path
         }
         let check = try Check(type: invocation.type, parameters: parameters)
-        guard let mode = invocation.flagIDs else {
-            return FlagRound.Outcome(
-                result: await check.run(target: invocation.target, timeout: invocation.timeout, account: invocation.account), placed: nil)
-        }
-        guard check.runsFlagRounds else {
+        if invocation.flagIDs != nil, !check.runsFlagRounds {
             throw ConfigurationError("--flags is for checkers that plant flags: \(Check.flagTypes.sorted().joined(separator: ", "))")
         }
-        let flag = PlantedFlag.make(service: "try", FlagRounds(), tick: 0, random: Dependencies.live.randomBytes(PlantedFlag.randomBytes))
-        return await check.run(
-            target: invocation.target, timeout: invocation.timeout, account: invocation.account, round: FlagRound(flagIDs: mode, new: flag, old: nil))
+        let round = invocation.flagIDs.map {
+            FlagRound.trial(service: "try", FlagRounds(flagIDs: $0), random: Dependencies.live.randomBytes(PlantedFlag.randomBytes))
+        }
+        return await check.run(target: invocation.target, timeout: invocation.timeout, account: invocation.account, round: round)
     }
 
     func run(using context: inout CommandContext) async throws {
