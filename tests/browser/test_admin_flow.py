@@ -1,4 +1,5 @@
 """A person's path through the UI: log in, switch to Korean, visit the admin pages, run the exercise."""
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -6,11 +7,21 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import PASSWORD
 
 
+def wait_for_next_page(browser, page):
+    """Waits until `page` (the old page's html element) has been replaced by the next page.
+
+    Asked while Chromium is swapping documents, chromedriver can answer "Node with given id does not
+    belong to the document" (a plain WebDriverException, not a stale element); that means the swap is
+    under way, so it is asked again rather than failing the test. A page that never changes still
+    fails, after 15 s."""
+    WebDriverWait(browser, 15, ignored_exceptions=[WebDriverException]).until(expected_conditions.staleness_of(page))
+
+
 def submit(browser, button):
     """Clicks a form's button and waits until the next page has replaced this one."""
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+    wait_for_next_page(browser, page)
 
 
 def log_in(browser, server, username):

@@ -3,7 +3,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from test_admin_flow import log_in, submit
+from test_admin_flow import log_in, submit, wait_for_next_page
 
 EXERCISE = "/exercises/marvel-demo"
 
@@ -61,7 +61,7 @@ def test_blue_member_solves_a_challenge_unlocks_hints_and_finds_the_points(brows
     browser.find_element(By.XPATH, "//ul[@class='hints']/li[1]//form//button").click()
     WebDriverWait(browser, 5).until(expected_conditions.alert_is_present())
     browser.switch_to.alert.accept()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+    wait_for_next_page(browser, page)
     assert "ransomware family" in browser.find_element(By.CSS_SELECTOR, "ul.hints").text
 
     # The scoreboard counts it, and the team's own page explains every point.
