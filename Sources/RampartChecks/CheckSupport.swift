@@ -81,7 +81,7 @@ func describeConnectionFailure(_ error: any Error) -> String {
         }
     }
     if error is ChannelError { return "Connection failed" }
-    if error is SocketAddressError { return "Name does not resolve" }
+    if error is SocketAddressError || error is SocketAddressError.UnknownHost { return "Name does not resolve" }
     if "\(error)".contains("connectTimeout") { return "Connection timed out" }
     if "\(error)".lowercased().contains("resolve") || "\(error)".contains("NXDOMAIN") { return "Name does not resolve" }
     return "Connection failed"

@@ -2,10 +2,11 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// Pings the target's host (IPv4; a port in the target is ignored): up at the first echo reply,
-/// down when none comes within the timeout. `count` (1–10, default 3) echo requests are sent,
-/// spread over the first half of the timeout. Pinging needs a raw socket: a worker that is not root
-/// and lacks CAP_NET_RAW reports `error` saying so, never `down`.
+/// Pings the target's host over ICMP (IPv4) or ICMPv6 (IPv6; a name is pinged at the first address it
+/// resolves to; a port in the target is ignored): up at the first echo reply, down when none comes
+/// within the timeout. `count` (1–10, default 3) echo requests are sent, spread over the first half of
+/// the timeout. Pinging needs a raw socket: a worker that is not root and lacks CAP_NET_RAW reports
+/// `error` saying so, never `down`.
 public struct ICMPCheck: Sendable {
     public static let type = "icmp"
     let count: Int
@@ -26,41 +27,48 @@ public struct ICMPCheck: Sendable {
 
     public func run(host: String, timeout: Duration) async -> CheckResult {
         let start = ContinuousClock.now
-        if (try? SocketAddress(ipAddress: host, port: 0))?.protocol == .inet6 {
-            return CheckResult(.error, CheckResult.notRun, detail: "ping \(host): ICMP checks support IPv4 addresses only")
+        let address: SocketAddress
+        do {
+            // A literal costs nothing; a name is looked up off the event loops and the task pool.
+            if let literal = try? SocketAddress(ipAddress: host, port: 0) {
+                address = literal
+            } else {
+                address = try await NIOThreadPool.singleton.runIfActive { try SocketAddress.makeAddressResolvingHost(host, port: 0) }
+            }
+        } catch {
+            return CheckResult(
+                .down, describeConnectionFailure(error), detail: "ping \(host): \(String(reflecting: error))", latency: ContinuousClock.now - start)
         }
+        let version = address.protocol == .inet6 ? ICMPVersion.v6 : .v4
+        let shown = address.ipAddress ?? host
         let identifier = UInt16.random(in: 1...UInt16.max)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let reply = loop.makePromise(of: UInt16.self)
         let channel: any Channel
         do {
-            channel = try await NIORawSocketBootstrap(group: loop)
+            channel = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(EchoReplyHandler(identifier: identifier, reply: reply))
+                        try channel.pipeline.syncOperations.addHandler(EchoReplyHandler(version, identifier: identifier, reply: reply))
                     }
                 }
-                .connect(host: host, ipProtocol: .icmp).get()
+                .withBoundSocket(try Self.rawSocket(version, connectedTo: address)).get()
         } catch let error as IOError where [EPERM, EACCES].contains(error.errnoCode) {
             reply.fail(error)
-            return CheckResult(.error, CheckResult.notRun, detail: "ping \(host): \(Self.notPermitted)")
+            return CheckResult(.error, CheckResult.notRun, detail: "ping \(shown): \(Self.notPermitted)")
         } catch {
             reply.fail(error)
             return CheckResult(
-                .down, describeConnectionFailure(error), detail: "ping \(host): \(String(reflecting: error))", latency: ContinuousClock.now - start)
+                .down, describeConnectionFailure(error), detail: "ping \(shown): \(String(reflecting: error))", latency: ContinuousClock.now - start)
         }
         let deadline = ChannelDeadline(channel, start: start, timeout: timeout)
         defer {
             deadline.cancel()
             channel.close(promise: nil)
         }
-        // The channel does not keep its peer's address for raw sockets.
-        guard let address = channel.remoteAddress ?? (try? SocketAddress.makeAddressResolvingHost(host, port: 0)) else {
-            return CheckResult(.error, CheckResult.notRun, detail: "ping \(host): no address")
-        }
         let spacing = TimeAmount(timeout / (2 * count))
         for sequence in 1...count {
-            let packet = Self.echoRequest(identifier: identifier, sequence: UInt16(sequence))
+            let packet = Self.echoRequest(version, identifier: identifier, sequence: UInt16(sequence))
             loop.scheduleTask(in: spacing * Int64(sequence - 1)) {
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
             }
@@ -70,22 +78,47 @@ public struct ICMPCheck: Sendable {
             let latency = ContinuousClock.now - start
             return CheckResult(
                 .up, "Ping reply in \(Int(latency.inMilliseconds)) ms",
-                detail: "ping \(address.ipAddress ?? host): echo reply to request \(sequence) of \(count)",
+                detail: "ping \(shown): echo reply to request \(sequence) of \(count)",
                 latency: latency)
         } catch is EchoReplyHandler.Unreachable {
             return CheckResult(
-                .down, "Host unreachable", detail: "ping \(address.ipAddress ?? host): destination unreachable", latency: ContinuousClock.now - start)
+                .down, "Host unreachable", detail: "ping \(shown): destination unreachable", latency: ContinuousClock.now - start)
         } catch {
             return CheckResult(
-                .down, "No ping reply within \(timeout.seconds) s", detail: "ping \(address.ipAddress ?? host): \(count) echo requests, no reply",
+                .down, "No ping reply within \(timeout.seconds) s", detail: "ping \(shown): \(count) echo requests, no reply",
                 latency: ContinuousClock.now - start)
         }
     }
 
-    /// An ICMP echo request (type 8) with its checksum.
-    static func echoRequest(identifier: UInt16, sequence: UInt16) -> ByteBuffer {
-        var bytes: [UInt8] = [8, 0, 0, 0, UInt8(identifier >> 8), UInt8(identifier & 0xff), UInt8(sequence >> 8), UInt8(sequence & 0xff)]
+    /// A raw ICMP or ICMPv6 socket connected to `address`, so that it only receives what the target
+    /// sends. (Made here rather than by `NIORawSocketBootstrap`, which sets IPV6_V6ONLY on every IPv6
+    /// socket, and Linux refuses that option on raw sockets.)
+    static func rawSocket(_ version: ICMPVersion, connectedTo address: SocketAddress) throws -> CInt {
+        #if canImport(Glibc)
+            let type = CInt(SOCK_RAW.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
+        #else
+            let type = SOCK_RAW
+        #endif
+        let family = version == .v6 ? AF_INET6 : AF_INET
+        let socket = Foundation.socket(family, type, CInt(version.ipProtocol.rawValue))
+        guard socket >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        let connected = address.withSockAddr { pointer, size in Foundation.connect(socket, pointer, socklen_t(size)) }
+        guard connected == 0 else {
+            let code = errno
+            close(socket)
+            throw IOError(errnoCode: code, reason: "connect")
+        }
+        return socket
+    }
+
+    /// An echo request with its checksum. (An ICMPv6 checksum covers a pseudo-header with both
+    /// addresses, which Linux fills in on raw ICMPv6 sockets; RFC 3542 section 3.1.)
+    static func echoRequest(_ version: ICMPVersion, identifier: UInt16, sequence: UInt16) -> ByteBuffer {
+        var bytes: [UInt8] = [
+            version.echoRequest, 0, 0, 0, UInt8(identifier >> 8), UInt8(identifier & 0xff), UInt8(sequence >> 8), UInt8(sequence & 0xff),
+        ]
         bytes += Array("rampart-check...".utf8)
+        guard version == .v4 else { return ByteBuffer(bytes: bytes) }
         let sum = checksum(bytes)
         bytes[2] = UInt8(sum >> 8)
         bytes[3] = UInt8(sum & 0xff)
@@ -106,27 +139,43 @@ public struct ICMPCheck: Sendable {
     }
 }
 
+/// What differs between pinging over IPv4 (ICMP, RFC 792) and IPv6 (ICMPv6, RFC 4443).
+struct ICMPVersion: Equatable, Sendable {
+    let ipProtocol: NIOIPProtocol
+    let echoRequest: UInt8
+    let echoReply: UInt8
+    let unreachable: UInt8
+    /// Whether the raw socket hands over each packet with its IP header in front (IPv4 does, IPv6 not).
+    let deliversIPHeader: Bool
+
+    static let v4 = ICMPVersion(ipProtocol: .icmp, echoRequest: 8, echoReply: 0, unreachable: 3, deliversIPHeader: true)
+    static let v6 = ICMPVersion(ipProtocol: NIOIPProtocol(rawValue: 58), echoRequest: 128, echoReply: 129, unreachable: 1, deliversIPHeader: false)
+}
+
 /// Waits for the echo reply carrying our identifier. A raw ICMP socket sees every ICMP packet the host
-/// receives (other checks' replies, our own requests on loopback), so everything else is ignored.
+/// receives (other checks' replies, our own requests on loopback, IPv6 neighbour discovery), so
+/// everything else is ignored.
 final class EchoReplyHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let version: ICMPVersion
     let identifier: UInt16
     let reply: EventLoopPromise<UInt16>
     var answered = false
 
-    init(identifier: UInt16, reply: EventLoopPromise<UInt16>) {
+    init(_ version: ICMPVersion, identifier: UInt16, reply: EventLoopPromise<UInt16>) {
+        self.version = version
         self.identifier = identifier
         self.reply = reply
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
-        guard !answered, let (type, id, sequence, inner) = Self.icmp(bytes) else { return }
-        if type == 0, id == identifier {
+        guard !answered, let (type, id, sequence, rest) = Self.icmp(bytes, afterIPHeader: version.deliversIPHeader) else { return }
+        if type == version.echoReply, id == identifier {
             answered = true
             reply.succeed(sequence)
-        } else if type == 3, let (_, innerID, _, _) = inner.flatMap(Self.icmp), innerID == identifier {
-            // "Destination unreachable" about one of our requests: a router has answered for the host.
+        } else if type == version.unreachable, let (_, innerID, _, _) = Self.icmp(rest, afterIPHeader: true), innerID == identifier {
+            // "Destination unreachable" quoting one of our requests, from the target's own address.
             answered = true
             reply.fail(Unreachable())
         }
@@ -134,10 +183,29 @@ final class EchoReplyHandler: ChannelInboundHandler {
 
     struct Unreachable: Error {}
 
-    /// Type, identifier, sequence and what follows the header of an ICMP message in an IPv4 packet.
-    /// IPv4 raw sockets deliver the IP header first; its length is in the first byte.
-    static func icmp(_ bytes: [UInt8]) -> (UInt8, UInt16, UInt16, [UInt8]?)? {
-        let offset = bytes.first.map { $0 >> 4 == 4 ? Int($0 & 0x0f) * 4 : 0 } ?? 0
+    /// The socket is connected, so the kernel does not hand over a router's "destination unreachable"
+    /// (its source is the router, not the target): it turns it into an error on the socket, which the
+    /// next read reports, and the channel then closes.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !answered, let error = error as? IOError, [EHOSTUNREACH, ENETUNREACH, EHOSTDOWN].contains(error.errnoCode) {
+            answered = true
+            reply.fail(Unreachable())
+        }
+        context.fireErrorCaught(error)
+    }
+
+    /// Type, identifier, sequence and what follows the 8-byte header of an ICMP message, skipping an IP
+    /// header in front when there is one: an IPv4 header's length is in its first byte, an IPv6 header
+    /// is 40 bytes. (An error message quotes the packet it is about, IP header first, after its own header.)
+    static func icmp(_ bytes: [UInt8], afterIPHeader: Bool) -> (UInt8, UInt16, UInt16, [UInt8])? {
+        var offset = 0
+        if afterIPHeader, let first = bytes.first {
+            switch first >> 4 {
+            case 4: offset = Int(first & 0x0f) * 4
+            case 6: offset = 40
+            default: return nil
+            }
+        }
         guard bytes.count >= offset + 8 else { return nil }
         let id = UInt16(bytes[offset + 4]) << 8 | UInt16(bytes[offset + 5])
         let sequence = UInt16(bytes[offset + 6]) << 8 | UInt16(bytes[offset + 7])

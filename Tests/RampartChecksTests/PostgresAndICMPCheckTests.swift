@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import RampartChecks
@@ -66,7 +68,7 @@ import Testing
 }
 
 @Suite struct ICMPCheckTests {
-    @Test func loopbackAnswersAndAnAddressNobodyHasDoesNot() async throws {
+    @Test func loopbackAnswersOverBothIPVersionsAndAnAddressNobodyHasDoesNot() async throws {
         let check = try Check(type: "icmp", parameters: ["count": "2"])
         var result = await check.run(target: "127.0.0.1:443", timeout: .seconds(2))
         if getuid() == 0 {
@@ -77,19 +79,106 @@ import Testing
             #expect(result.status == .up || result.privateDetail.contains(ICMPCheck.notPermitted), "\(result)")
         }
         guard result.status == .up else { return }
-        // TEST-NET-2 (RFC 5737) is nobody's: no reply, or a router's "unreachable"
-        result = await check.run(target: "198.51.100.1", timeout: .seconds(1))
+        // ICMPv6
+        for target in ["[::1]:443", "::1"] {
+            result = await check.run(target: target, timeout: .seconds(2))
+            #expect(result.status == .up, "\(target): \(result)")
+            #expect(result.privateDetail == "ping ::1: echo reply to request 1 of 2", "\(target): \(result)")
+        }
+        // a name is looked up, then pinged at its address (IPv4 or IPv6, whichever comes first)
+        result = await check.run(target: "localhost", timeout: .seconds(2))
+        #expect(result.status == .up, "\(result)")
+        #expect(["ping 127.0.0.1: echo reply to request 1 of 2", "ping ::1: echo reply to request 1 of 2"].contains(result.privateDetail))
+        // TEST-NET-2 (RFC 5737) and the IPv6 documentation prefix (RFC 3849) are nobody's: no reply,
+        // a router's "unreachable", or no route from here
+        for target in ["198.51.100.1", "2001:db8::1"] {
+            result = await check.run(target: target, timeout: .seconds(1))
+            #expect(result.status == .down, "\(target): \(result)")
+            #expect(["No ping reply within 1 s", "Host unreachable"].contains(result.publicMessage), "\(target): \(result)")
+        }
+        result = await check.run(target: "no-such-host.invalid", timeout: .seconds(1))
         #expect(result.status == .down)
-        #expect(["No ping reply within 1 s", "Host unreachable"].contains(result.publicMessage))
-        result = await check.run(target: "::1", timeout: .seconds(1))
-        #expect(result.status == .error)
+        #expect(result.publicMessage == "Name does not resolve", "\(result)")
     }
 
-    @Test func theChecksumIsRFC1071s() {
+    @Test func echoRequestsAndTheirChecksums() {
         // The example in RFC 1071 section 3: 0001 f203 f4f5 f6f7 sums to ddf2, complement 220d.
         #expect(ICMPCheck.checksum([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]) == 0x220d)
-        let packet = Array(ICMPCheck.echoRequest(identifier: 0x1234, sequence: 1).readableBytesView)
+        let packet = Array(ICMPCheck.echoRequest(.v4, identifier: 0x1234, sequence: 1).readableBytesView)
+        #expect(packet.prefix(8) == [8, 0] + packet[2...3] + [0x12, 0x34, 0, 1])
         #expect(ICMPCheck.checksum(packet) == 0)
+        // ICMPv6: type 128; the kernel fills in the checksum, which covers the addresses
+        let packet6 = Array(ICMPCheck.echoRequest(.v6, identifier: 0x1234, sequence: 2).readableBytesView)
+        #expect(packet6.prefix(8) == [128, 0, 0, 0, 0x12, 0x34, 0, 2])
         #expect(throws: CheckConfigurationError.self) { try Check(type: "icmp", parameters: ["count": "50"]) }
+    }
+
+    /// What the handler makes of packets as the raw sockets deliver them: IPv4 with the IP header in
+    /// front, IPv6 without; error messages quote the offending packet, IP header first.
+    @Test func repliesAndUnreachablesAreToldApartFromEverythingElse() async throws {
+        let ipv4Header: [UInt8] = [0x45] + Array(repeating: 0, count: 19)
+        let ipv6Header: [UInt8] = [0x60] + Array(repeating: 0, count: 39)
+        func icmp(_ type: UInt8, id: UInt16, sequence: UInt16) -> [UInt8] {
+            [type, 0, 0, 0, UInt8(id >> 8), UInt8(id & 0xff), UInt8(sequence >> 8), UInt8(sequence & 0xff)]
+        }
+        let ours: UInt16 = 0x1234
+        let v4Unreachable = ipv4Header + [3, 1, 0, 0, 0, 0, 0, 0] + ipv4Header + icmp(8, id: ours, sequence: 1)
+        let v6Unreachable = [1, 3, 0, 0, 0, 0, 0, 0] + ipv6Header + icmp(128, id: ours, sequence: 1)
+        let cases: [(ICMPVersion, [Arrival], String)] = [
+            (.v4, [.packet(ipv4Header + icmp(0, id: ours, sequence: 2))], "reply 2"),
+            (
+                .v4, [.packet(ipv4Header + icmp(8, id: ours, sequence: 1)), .packet(ipv4Header + icmp(0, id: 0x9999, sequence: 1)), .packet([0x45])],
+                "nothing"
+            ),
+            (.v4, [.packet(v4Unreachable)], "unreachable"),
+            (.v4, [.packet(ipv4Header + [3, 1, 0, 0, 0, 0, 0, 0] + ipv4Header + icmp(8, id: 0x9999, sequence: 1))], "nothing"),
+            (.v6, [.packet(icmp(129, id: ours, sequence: 3))], "reply 3"),
+            (
+                .v6,
+                [
+                    .packet(icmp(135, id: 0, sequence: 0)), .packet(icmp(128, id: ours, sequence: 1)), .packet(icmp(129, id: 0x9999, sequence: 1)),
+                    .packet([129]),
+                ], "nothing"
+            ),
+            (.v6, [.packet(v6Unreachable)], "unreachable"),
+            (.v6, [.packet([1, 3, 0, 0, 0, 0, 0, 0] + ipv6Header + icmp(128, id: 0x9999, sequence: 1))], "nothing"),
+            // an IPv4 reply arriving on an IPv6 socket (or the reverse) is not ours
+            (.v6, [.packet(ipv4Header + icmp(0, id: ours, sequence: 1))], "nothing"),
+            (.v4, [.packet(icmp(129, id: ours, sequence: 1))], "nothing"),
+            // a router's "unreachable" on a connected socket: the kernel's socket error on the next read
+            (.v4, [.socketError(EHOSTUNREACH)], "unreachable"),
+            (.v6, [.socketError(ENETUNREACH)], "unreachable"),
+            (.v4, [.socketError(EBADF)], "nothing"),
+        ]
+        for (version, arrivals, expected) in cases {
+            let channel = EmbeddedChannel()
+            let reply = channel.eventLoop.makePromise(of: UInt16.self)
+            try channel.pipeline.syncOperations.addHandler(EchoReplyHandler(version, identifier: ours, reply: reply))
+            for arrival in arrivals {
+                switch arrival {
+                case .packet(let bytes):
+                    try channel.writeInbound(
+                        AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "::1", port: 0), data: ByteBuffer(bytes: bytes)))
+                case .socketError(let code):
+                    channel.pipeline.fireErrorCaught(IOError(errnoCode: code, reason: "read"))
+                    #expect(throws: IOError.self) { try channel.throwIfErrorCaught() }  // passed on, not swallowed
+                }
+            }
+            _ = try channel.finish()  // closing fails the promise when nothing answered it
+            let outcome: String
+            do {
+                outcome = "reply \(try await reply.futureResult.get())"
+            } catch is EchoReplyHandler.Unreachable {
+                outcome = "unreachable"
+            } catch {
+                outcome = error as? ChannelError == .ioOnClosedChannel ? "nothing" : "\(error)"
+            }
+            #expect(outcome == expected, "\(version.echoReply) \(arrivals)")
+        }
+    }
+
+    enum Arrival {
+        case packet([UInt8])
+        case socketError(CInt)
     }
 }
