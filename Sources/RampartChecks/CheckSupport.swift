@@ -56,11 +56,12 @@ struct ChannelDeadline {
 }
 
 /// The status and team-facing message of a failed connection. Running out of local ports, file
-/// descriptors or buffers is this machine's failure, never the team's: `error`, not `down`.
+/// descriptors or buffers, or a worker without IPv6, is this machine's failure, never the team's:
+/// `error`, not `down`.
 func connectionFailure(_ error: any Error) -> (status: CheckStatus, message: String) {
     var cause = error
     if let error = error as? NIOConnectionError, let first = error.connectionErrors.first { cause = first.error }
-    if let error = cause as? IOError, [EADDRNOTAVAIL, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errnoCode) {
+    if let error = cause as? IOError, [EADDRNOTAVAIL, EAFNOSUPPORT, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errnoCode) {
         return (.error, CheckResult.notRun)
     }
     return (.down, describeConnectionFailure(error))

@@ -27,22 +27,25 @@ public struct ICMPCheck: Sendable {
 
     public func run(host: String, timeout: Duration) async -> CheckResult {
         let start = ContinuousClock.now
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let address: SocketAddress
         do {
-            // A literal costs nothing; a name is looked up off the event loops and the task pool.
             if let literal = try? SocketAddress(ipAddress: host, port: 0) {
                 address = literal
             } else {
-                address = try await NIOThreadPool.singleton.runIfActive { try SocketAddress.makeAddressResolvingHost(host, port: 0) }
+                address = try await Self.lookUp(host, on: loop, timeout: timeout)
             }
-        } catch {
+        } catch is LookupTimedOut {
             return CheckResult(
-                .down, describeConnectionFailure(error), detail: "ping \(host): \(String(reflecting: error))", latency: ContinuousClock.now - start)
+                .down, "Name lookup took over \(timeout.seconds) s", detail: "ping \(host): no answer from the resolver",
+                latency: ContinuousClock.now - start)
+        } catch {
+            let (status, message) = connectionFailure(error)
+            return CheckResult(status, message, detail: "ping \(host): \(String(reflecting: error))", latency: ContinuousClock.now - start)
         }
         let version = address.protocol == .inet6 ? ICMPVersion.v6 : .v4
         let shown = address.ipAddress ?? host
         let identifier = UInt16.random(in: 1...UInt16.max)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let reply = loop.makePromise(of: UInt16.self)
         let channel: any Channel
         do {
@@ -58,8 +61,8 @@ public struct ICMPCheck: Sendable {
             return CheckResult(.error, CheckResult.notRun, detail: "ping \(shown): \(Self.notPermitted)")
         } catch {
             reply.fail(error)
-            return CheckResult(
-                .down, describeConnectionFailure(error), detail: "ping \(shown): \(String(reflecting: error))", latency: ContinuousClock.now - start)
+            let (status, message) = connectionFailure(error)
+            return CheckResult(status, message, detail: "ping \(shown): \(String(reflecting: error))", latency: ContinuousClock.now - start)
         }
         let deadline = ChannelDeadline(channel, start: start, timeout: timeout)
         defer {
@@ -89,6 +92,25 @@ public struct ICMPCheck: Sendable {
                 latency: ContinuousClock.now - start)
         }
     }
+
+    /// Looks a name up on NIO's thread pool (getaddrinfo blocks), giving up after `timeout`. A lookup
+    /// cannot be cancelled: one that hangs finishes on its thread later, unheard (a promise completed
+    /// twice keeps its first result).
+    static func lookUp(
+        _ host: String, on loop: any EventLoop, timeout: Duration,
+        resolve: @escaping @Sendable (String) throws -> SocketAddress = { try SocketAddress.makeAddressResolvingHost($0, port: 0) }
+    ) async throws -> SocketAddress {
+        let answer = loop.makePromise(of: SocketAddress.self)
+        let timer = loop.scheduleTask(in: TimeAmount(timeout)) { answer.fail(LookupTimedOut()) }
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) { try resolve(host) }
+            .whenComplete { result in
+                timer.cancel()
+                answer.completeWith(result)
+            }
+        return try await answer.futureResult.get()
+    }
+
+    struct LookupTimedOut: Error {}
 
     /// A raw ICMP or ICMPv6 socket connected to `address`, so that it only receives what the target
     /// sends. (Made here rather than by `NIORawSocketBootstrap`, which sets IPV6_V6ONLY on every IPv6

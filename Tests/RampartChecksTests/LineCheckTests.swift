@@ -154,6 +154,7 @@ final class OneShot: ChannelInboundHandler, @unchecked Sendable {
     @Test func runningOutOfLocalResourcesIsOurErrorNotTheTeamsOutage() {
         #expect(connectionFailure(IOError(errnoCode: EADDRNOTAVAIL, reason: "connect")).status == .error)
         #expect(connectionFailure(IOError(errnoCode: EMFILE, reason: "socket")).status == .error)
+        #expect(connectionFailure(IOError(errnoCode: EAFNOSUPPORT, reason: "socket")).status == .error)  // a worker without IPv6
         let refused = connectionFailure(IOError(errnoCode: ECONNREFUSED, reason: "connect"))
         #expect(refused.status == .down && refused.message == "Connection refused")
     }
