@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README says: Swift tests on SQLite and on a real, throwaway PostgreSQL
-# cluster, then the browser test against `rampart demo` in headless Chromium.
+# cluster, then the browser tests against `rampart demo` in headless Chromium and the API contract
+# test (Schemathesis against the OpenAPI document, on a demo of its own).
 #
 # Installs what is missing when it can (root with apt-get): postgresql, chromium, chromium-driver,
-# and from PyPI Selenium, checklib, enochecker3, uvicorn (real A/D checkers run in the check tests) and
+# and from PyPI Selenium, Schemathesis, checklib, enochecker3, uvicorn (real A/D checkers run in the check tests) and
 # asyncssh (the SSH check logs in to a real SSH server). Set
 # RAMPART_SKIP_BROWSER=1 to skip the browser test.
 set -euo pipefail
@@ -68,7 +69,8 @@ if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then
 fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
 python3 -c "import selenium" 2>/dev/null || { log "installing selenium"; python3 -m pip install -q selenium; }
-log "browser test (headless Chromium, Selenium)"
+command -v st >/dev/null || { log "installing schemathesis"; python3 -m pip install -q schemathesis; }
+log "browser tests (headless Chromium, Selenium) and the API contract test (Schemathesis), against rampart demo"
 browser_log="$pg_dir/browser-test.log"
 python3 -m pytest -q tests/browser 2>&1 | tee "$browser_log"
 browser_tests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$browser_log" | tail -n 1)

@@ -42,7 +42,8 @@ public enum UILocale: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// Limits on free text, so a hostile or accidental megabyte does not end up in every page.
+/// Limits on free text, so a hostile or accidental megabyte does not end up in every page. Counted in
+/// Unicode code points, as JSON Schema's `maxLength` in the API document counts.
 public enum TextLimit {
     public static let name = 200
     public static let description = 20_000

@@ -133,6 +133,8 @@ func startService(banner: String?) async throws -> (any Channel, Int) {
         // check
         #expect(result.status == .down && result.publicMessage.hasPrefix("No answer"))
         #expect(ContinuousClock.now - start < .seconds(8))
+        // SIGKILL is delivered asynchronously: give the kernel a moment to end the child
+        for _ in 0..<50 where running("sleep \(marker)") > 0 { try await Task.sleep(for: .milliseconds(100)) }
         #expect(running("sleep \(marker)") == 0)
     }
 

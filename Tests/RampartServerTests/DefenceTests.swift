@@ -116,6 +116,15 @@ import VaporTesting
                 .POST, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/services/shop/demo-target", headers: .json(white), body: .json(["up": false]))
             let downState = try Self.json(down)
             #expect(down.status == .ok && downState["up"] as? Bool == false)
+            // while something else holds its address, the target cannot come back: a clear 409, not a 500
+            let address = try #require(downState["address"] as? String)
+            let squatter = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)  // past the checks' TIME_WAITs
+                .bind(host: String(address.split(separator: ":")[0]), port: Int(address.split(separator: ":")[1])!).get()
+            let blocked = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/services/shop/demo-target", headers: .json(white), body: .json(["up": true]))
+            #expect(blocked.status == .conflict && blocked.body.string.contains("cannot listen on \(address)"), "\(blocked.body.string)")
+            try await squatter.close()
 
             // ticks 2 and 3: the shop is down twice in a row → one flat SLA penalty; blue2 too
             for tick in 2...3 {
@@ -156,6 +165,15 @@ import VaporTesting
             #expect(whiteChecks.contains { ($0["detail"] as? String)?.isEmpty == false })
             let peek = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/blue2/checks", headers: blue)
             #expect(peek.status == .notFound)
+            // a limit is kept or refused, never quietly changed
+            let two = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/checks?limit=2", headers: blue)
+            #expect((try two.json() as? [[String: Any]])?.count == 2)
+            for limit in ["0", "2001", "many", "", "2&limit=3"] {
+                let refused = try await app.testing().sendRequest(
+                    .GET, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/checks?limit=\(limit)", headers: blue)
+                #expect(refused.status == .unprocessableEntity, "limit=\(limit)")
+                #expect(refused.body.string.contains("limit: expected a number from 1 to 2000"), "limit=\(limit)")
+            }
 
             // a pause stops ticks; running time, not wall time, numbers them
             _ = try await Exercises.move("ex", to: .paused, by: .commandLine("test"), app: app)

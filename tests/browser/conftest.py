@@ -1,4 +1,5 @@
 """Starts `rampart demo` on a free loopback port with a throwaway SQLite database, and a headless Chromium."""
+import contextlib
 import os
 import pathlib
 import shutil
@@ -22,8 +23,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def demo_server():
+    """A fresh `rampart demo` of its own (throwaway data directory) on a free loopback port; yields its
+    URL and the path of its log."""
     binary = ROOT / ".build" / "debug" / "rampart"
     assert binary.exists(), "build first: swift build --product rampart"
     data = tempfile.mkdtemp(prefix="rampart-browser-")
@@ -43,10 +46,19 @@ def server():
     else:
         process.kill()
         raise RuntimeError("rampart demo did not start: " + open(os.path.join(data, "server.log")).read()[-2000:])
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    shutil.rmtree(data, ignore_errors=True)
+    try:
+        yield url, os.path.join(data, "server.log")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The demo the browser tests share."""
+    with demo_server() as (url, _):
+        yield url
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ enum Accounts {
     }
 
     static func validatePassword(_ password: String) throws {
-        guard password.count >= TextLimit.password.min else {
+        guard password.unicodeScalars.count >= TextLimit.password.min else {
             throw AppError.invalid("password", "must be at least \(TextLimit.password.min) characters", ko: "\(TextLimit.password.min)자 이상이어야 합니다")
         }
-        guard password.count <= TextLimit.password.max else {
+        guard password.unicodeScalars.count <= TextLimit.password.max else {
             throw AppError.invalid("password", "must be at most \(TextLimit.password.max) characters", ko: "\(TextLimit.password.max)자 이하여야 합니다")
         }
     }
@@ -33,7 +33,7 @@ enum Accounts {
     static func validateName(_ field: String, _ value: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty", ko: "비어 있으면 안 됩니다") }
-        guard trimmed.count <= TextLimit.name else {
+        guard trimmed.unicodeScalars.count <= TextLimit.name else {
             throw AppError.invalid(field, "must be at most \(TextLimit.name) characters", ko: "\(TextLimit.name)자 이하여야 합니다")
         }
         return trimmed

@@ -63,3 +63,20 @@ extension Request {
         return String(decoding: buffer.readableBytesView, as: UTF8.self)
     }
 }
+
+extension URLQueryContainer {
+    /// `limit` from the query string: absent gives `fallback`; anything but one whole number from 1 to
+    /// `maximum` (empty, repeated, too big) is refused (422), never quietly changed.
+    func limit(default fallback: Int, maximum: Int) throws -> Int {
+        try integer("limit", in: 1...maximum, "expected a number from 1 to \(maximum)") ?? fallback
+    }
+
+    /// A whole number from the query string, or nil when the key is absent; present but empty,
+    /// repeated or out of `range` is refused (422) with `explanation`.
+    func integer(_ key: String, in range: ClosedRange<Int>, _ explanation: String) throws -> Int? {
+        if let values = try? get([String].self, at: key), values.count > 1 { throw AppError.invalid(key, explanation) }
+        guard let raw = try? get(String.self, at: key) else { return nil }
+        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else { throw AppError.invalid(key, explanation) }
+        return value
+    }
+}

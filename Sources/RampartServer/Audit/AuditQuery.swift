@@ -83,16 +83,8 @@ struct AuditFilter: Sendable {
         subject = text("subject")
         since = try date("since")
         until = try date("until")
-        if let raw = text("before") {
-            guard let before = Int(raw) else { throw AppError.invalid("before", "expected a record number") }
-            self.before = before
-        }
-        if let raw = text("limit") {
-            guard let limit = Int(raw), (1...Self.maxLimit).contains(limit) else {
-                throw AppError.invalid("limit", "expected a number from 1 to \(Self.maxLimit)")
-            }
-            self.limit = limit
-        }
+        before = try query.integer("before", in: Int.min...Int.max, "expected a record number")
+        limit = try query.limit(default: limit, maximum: Self.maxLimit)
     }
 
     /// Newest first. `exerciseID` nil means the whole trail (administrators).

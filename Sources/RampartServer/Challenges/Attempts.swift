@@ -97,7 +97,7 @@ enum Attempts {
         _ flag: String, challengeID: UUID, context: ExerciseContext, user: UUID, source: String?, app: Application
     ) async throws -> AttemptResult {
         let flag = flag.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !flag.isEmpty, flag.count <= maxFlagLength else {
+        guard !flag.isEmpty, flag.unicodeScalars.count <= maxFlagLength else {
             throw AppError.invalid("flag", "must be 1 to \(maxFlagLength) characters", ko: "1자에서 \(maxFlagLength)자 사이여야 합니다")
         }
         let now = app.dependencies.now()

@@ -108,7 +108,7 @@ enum Challenges {
     /// A safe attachment name: what a participant's browser saves the file as.
     static func validateFileName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 200, !trimmed.hasPrefix("."),
+        guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 200, !trimmed.hasPrefix("."),
             trimmed.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) && !"/\\\"".unicodeScalars.contains($0) })
         else {
             throw AppError.invalid(

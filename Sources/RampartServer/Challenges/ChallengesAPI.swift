@@ -305,7 +305,7 @@ enum ChallengesAPI {
 
     static func submissions(_ req: Request) async throws -> [SubmissionDTO] {
         let context = try req.exerciseContext
-        let limit = min(max((try? req.query.get(Int.self, at: "limit")) ?? 200, 1), 1000)
+        let limit = try req.query.limit(default: 200, maximum: 1000)
         var query = Submission.query(on: req.db).filter(\.$exerciseID == context.exerciseID).sort(\.$at, .descending).limit(limit)
         if let slug = req.query[String.self, at: "team"] {
             let team = try await Teams.find(slug, in: context.exercise, on: req.db)

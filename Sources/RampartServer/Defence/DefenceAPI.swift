@@ -403,8 +403,8 @@ enum DefenceAPI {
         try await Services.find(try req.parameters.require("service"), in: try req.exerciseContext.exerciseID, on: req.db)
     }
 
-    private static func limit(_ req: Request) -> Int {
-        min(max((try? req.query.get(Int.self, at: "limit")) ?? 200, 1), 2000)
+    private static func limit(_ req: Request) throws -> Int {
+        try req.query.limit(default: 200, maximum: 2000)
     }
 
     /// Body: the service in the exercise file's `services:` fields, as JSON or YAML.

@@ -105,12 +105,20 @@ final class DemoTargets: Sendable {
         guard let number = teams[slug], let kind = Self.kinds.first(where: { $0.service == service }) else {
             throw AppError.notFound("Demo target \(service) of \(slug)", ko: "시연 대상 \(slug)/\(service)")
         }
+        let address = "\(Self.host(number)):\(kind.port + portOffset)"
         if up {
-            try await listen(slug, kind)
+            do {
+                try await listen(slug, kind)
+            } catch {
+                // another program (another `rampart demo`, say) holds the address
+                throw AppError.conflict(
+                    "target_unavailable", "Demo target \(service) of \(slug) cannot listen on \(address): \(error)",
+                    ko: "시연 대상 \(slug)/\(service)이(가) \(address)에서 대기할 수 없습니다: \(error)")
+            }
         } else if let channel = listeners.withLockedValue({ $0.removeValue(forKey: key(slug, service)) }) {
             try? await channel.close()
         }
-        return State(team: slug, service: service, address: "\(Self.host(number)):\(kind.port + portOffset)", up: isUp(slug, service))
+        return State(team: slug, service: service, address: address, up: isUp(slug, service))
     }
 
     func stop() async {

@@ -87,7 +87,7 @@ enum Exercises {
             exercise.nameKo = value
         }
         if let description = fields.description {
-            guard description.count <= TextLimit.description else {
+            guard description.unicodeScalars.count <= TextLimit.description else {
                 throw AppError.invalid("description", "must be at most \(TextLimit.description) characters", ko: "\(TextLimit.description)자 이하여야 합니다")
             }
             changes.note("description", exercise.description, description)

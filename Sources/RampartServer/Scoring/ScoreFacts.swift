@@ -58,7 +58,7 @@ enum ScoreFacts {
     /// Every correction says why, in at most 500 characters.
     private static func validReason(_ reason: String) throws -> String {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 500 else {
+        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
             throw AppError.invalid("reason", "is required, at most 500 characters", ko: "필수이며 500자 이하여야 합니다")
         }
         return reason
@@ -72,7 +72,7 @@ enum ScoreFacts {
             throw AppError.invalid("points", "must be a non-zero number of points up to 1,000,000 either way", ko: "0이 아닌 ±1,000,000 이내의 점수여야 합니다")
         }
         let category = (category?.trimmingCharacters(in: .whitespaces)).flatMap { $0.isEmpty ? nil : $0 } ?? adjustmentCategory
-        guard category.count <= 100 else { throw AppError.invalid("category", "must be at most 100 characters", ko: "100자 이하여야 합니다") }
+        guard category.unicodeScalars.count <= 100 else { throw AppError.invalid("category", "must be at most 100 characters", ko: "100자 이하여야 합니다") }
         let teamID = try team.requireID()
         let now = app.dependencies.now()
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
