@@ -382,3 +382,32 @@ final class GatedService: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 }
+
+@Suite struct DemoProcessTests {
+    /// `rampart demo` on a fresh data directory: the tables exist before the tick loop and the worker
+    /// start, so a new user's first screen has no warning in it.
+    @Test func aFreshDemoIsPreparedWithoutAWarning() async throws {
+        let binary = WorkerProcessTests.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the executable first: swift build --product rampart")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["demo", "--no-serve"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["RAMPART_DATA_DIR"] = data.path
+        environment["RAMPART_DEMO_PASSWORD"] = "demo-test-password"
+        environment["RAMPART_BCRYPT_COST"] = "4"
+        environment["DATABASE_URL"] = nil
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("demo-test-password") && output.contains("Open http://127.0.0.1:8080/"))
+        #expect(!output.contains("WARNING") && !output.contains("no such table"), "\(output)")
+    }
+}

@@ -99,9 +99,12 @@ private func useDatabase(_ app: Application, _ choice: RampartConfiguration.Data
     }
 }
 
-/// `serve` (also the default command) migrates first when configured to; see RAMPART_AUTO_MIGRATE.
+/// `serve` (also the default command) migrates first when configured to (see RAMPART_AUTO_MIGRATE);
+/// `demo` always does. Before the application boots, so the tick loop and the worker it starts never
+/// meet a database without its tables.
 public func migrateBeforeServing(_ app: Application, arguments: [String]) async throws {
-    guard app.rampart.autoMigrate, command(arguments) == "serve" else { return }
+    let command = command(arguments)
+    guard command == "demo" || (app.rampart.autoMigrate && command == "serve") else { return }
     try await app.autoMigrate()
 }
 

@@ -21,7 +21,7 @@ struct DemoCommand: AsyncCommand {
         let app = context.application
         let hostname = signature.hostname ?? "127.0.0.1"
         let port = signature.port ?? 8080
-        try await app.autoMigrate()
+        try await app.autoMigrate()  // done already when started by the executable (migrateBeforeServing); cheap then
 
         let file = try DemoExercise.load()
         let report = try await ExerciseFileStore.apply(file, baseDirectory: try DemoExercise.folder(), by: .commandLine("demo"), app: app)
