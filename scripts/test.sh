@@ -69,7 +69,7 @@ if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then
 fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
 python3 -c "import selenium" 2>/dev/null || { log "installing selenium"; python3 -m pip install -q selenium; }
-command -v st >/dev/null || { log "installing schemathesis"; python3 -m pip install -q schemathesis; }
+python3 -c "import schemathesis" 2>/dev/null || { log "installing schemathesis"; python3 -m pip install -q schemathesis; }
 log "browser tests (headless Chromium, Selenium) and the API contract test (Schemathesis), against rampart demo"
 browser_log="$pg_dir/browser-test.log"
 python3 -m pytest -q tests/browser 2>&1 | tee "$browser_log"
