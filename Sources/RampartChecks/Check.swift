@@ -41,8 +41,8 @@ public struct Check: Sendable {
     /// Check types that want to know the team and tick (`Context`).
     public static let contextual: Set<String> = [EnocheckerCheck.type]
 
-    /// Check types that can run flag rounds (a service's `flags:`).
-    public static let flagTypes: Set<String> = [ExternalChecker.type, EnocheckerCheck.type]
+    /// Check types that can run flag rounds (a service's `flags:`), in the order messages name them.
+    public static let flagTypes = [EnocheckerCheck.type, ExternalChecker.type]
 
     /// Whether this check can run flag rounds.
     public var runsFlagRounds: Bool { roundBody != nil }
@@ -89,11 +89,11 @@ public struct Check: Sendable {
             if local { _ = try ExternalChecker(path: path) }
             body = { target, timeout, _, _ in try await ExternalChecker(path: path).check(host: target, timeout: timeout) }
             roundBody = { target, timeout, _, round in
-                guard let checker = try? ExternalChecker(path: path) else {
-                    return FlagRound.Outcome(
-                        result: CheckResult(.error, CheckResult.notRun, detail: "'\(path)' is not an executable file"), placed: nil)
+                do throws(CheckConfigurationError) {
+                    return await try ExternalChecker(path: path).round(host: target, timeout: timeout, round: round)
+                } catch {
+                    return FlagRound.Outcome(result: CheckResult(.error, CheckResult.notRun, detail: error.message), placed: nil)
                 }
-                return await checker.round(host: target, timeout: timeout, round: round)
             }
         case EnocheckerCheck.type:
             let check = try EnocheckerCheck(parameters: parameters)

@@ -25,6 +25,9 @@ final class ServiceFlagRecord: Model, @unchecked Sendable {
     @OptionalField(key: "placed_at") var placedAt: Date?
 
     init() {}
+
+    /// The flag as a round plants or reads it.
+    var planted: PlantedFlag { PlantedFlag(flag: flag, id: privateID, vuln: vuln, tick: tick) }
 }
 
 struct M009CreateServiceFlags: AsyncMigration {
@@ -85,9 +88,7 @@ enum ServiceFlags {
             let old = older.isEmpty ? nil : older[Int(random(4).reduce(UInt32(0)) { ($0 << 8) | UInt32($1) } % UInt32(older.count))]
             rounds[job.job] = (
                 currentID,
-                FlagRound(
-                    flagIDs: job.mode, new: PlantedFlag(flag: current.flag, id: current.privateID, vuln: current.vuln, tick: current.tick),
-                    old: old.map { PlantedFlag(flag: $0.flag, id: $0.privateID, vuln: $0.vuln, tick: $0.tick) })
+                FlagRound(flagIDs: job.mode, new: current.planted, old: old?.planted)
             )
         }
         return rounds

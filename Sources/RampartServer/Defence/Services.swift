@@ -35,7 +35,7 @@ enum Services {
             throw AppError.invalid("check", error.message, ko: "점검 설정 오류: \(error.message)")
         }
         if spec.flags != nil, !check.runsFlagRounds {
-            let types = Check.flagTypes.sorted().joined(separator: ", ")
+            let types = Check.flagTypes.joined(separator: ", ")
             throw AppError.invalid(
                 "flags", "only checkers that plant flags run flag rounds (check: \(types)), not '\(spec.check)'",
                 ko: "플래그 라운드는 플래그를 심는 점검(\(types))에서만 쓸 수 있습니다")

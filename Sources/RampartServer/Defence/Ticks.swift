@@ -68,10 +68,9 @@ enum Ticks {
             try await lock(exerciseID, on: db)
             let last = try await TickRecord.query(on: db).filter(\.$exerciseID == exerciseID).max(\.$number) ?? 0
             guard number > last else { return false }
-            let services = try await Services.all(exerciseID, on: db).compactMap {
-                service -> (id: UUID, zone: String, spec: ServiceSpec, flags: FlagRounds?)? in
+            let services = try await Services.all(exerciseID, on: db).compactMap { service -> (id: UUID, zone: String, spec: ServiceSpec)? in
                 guard let id = service.id, let spec = try? service.spec else { return nil }
-                return (id, service.zone, spec, spec.flags)
+                return (id, service.zone, spec)
             }
             let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).sort(\.$number).all()
             guard !services.isEmpty, !teams.isEmpty else { return false }
@@ -79,7 +78,7 @@ enum Ticks {
                 services.map { ($0.id, $0.spec) }, teams: teams.compactMap(\.id), exerciseID: exerciseID, on: db)
             let count = services.count * teams.count
             let bytes = jitter > 0 ? random(count * 4) : []
-            let flagBytes = random(services.filter { $0.flags != nil }.count * teams.count * PlantedFlag.randomBytes)
+            let flagBytes = random(services.filter { $0.spec.flags != nil }.count * teams.count * PlantedFlag.randomBytes)
             var flagRows: [[any Encodable & Sendable]] = []
             var rows: [[any Encodable & Sendable]] = []
             rows.reserveCapacity(count)
@@ -94,7 +93,7 @@ enum Ticks {
                     }
                     let list = accounts["\(teamID)|\(service.id)"] ?? []
                     let account = list.isEmpty ? nil : list[(number - 1) % list.count]
-                    if let rule = service.flags {
+                    if let rule = service.spec.flags {
                         let offset = flagRows.count * PlantedFlag.randomBytes
                         let flag = PlantedFlag.make(
                             service: service.spec.name, rule, tick: number, random: Array(flagBytes[offset..<offset + PlantedFlag.randomBytes]))
@@ -105,7 +104,7 @@ enum Ticks {
                         service.spec.check, ScoreEngine.json(service.spec.parameters(number: team.number, slug: team.slug)), account?.username,
                         account?.password,
                         service.spec.timeout,
-                        CheckJob.State.queued.rawValue, 0, service.flags?.flagIDs.rawValue, service.flags?.lifetime,
+                        CheckJob.State.queued.rawValue, 0, service.spec.flags?.flagIDs.rawValue, service.spec.flags?.lifetime,
                     ])
                 }
             }

@@ -96,7 +96,7 @@ struct CheckCommand: AnyAsyncCommand {
         }
         let check = try Check(type: invocation.type, parameters: parameters)
         if invocation.flagIDs != nil, !check.runsFlagRounds {
-            throw ConfigurationError("--flags is for checkers that plant flags: \(Check.flagTypes.sorted().joined(separator: ", "))")
+            throw ConfigurationError("--flags is for checkers that plant flags: \(Check.flagTypes.joined(separator: ", "))")
         }
         let round = invocation.flagIDs.map {
             FlagRound.trial(service: "try", FlagRounds(flagIDs: $0), random: Dependencies.live.randomBytes(PlantedFlag.randomBytes))

@@ -2,8 +2,9 @@ import Fluent
 import RampartCore
 import Vapor
 
-/// `rampart demo [--port 8080] [--hostname 127.0.0.1]`: migrate, load the demo exercise file, give every
-/// demo account a password, print the URL and the accounts, then serve.
+/// `rampart demo [--port 8080] [--hostname 127.0.0.1]`: load the demo exercise file (the executable has
+/// migrated already: `migrateBeforeServing`), give every demo account a password, print the URL and
+/// the accounts, then serve.
 struct DemoCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "port", short: "p", help: "Port to listen on (default 8080)")
@@ -21,7 +22,6 @@ struct DemoCommand: AsyncCommand {
         let app = context.application
         let hostname = signature.hostname ?? "127.0.0.1"
         let port = signature.port ?? 8080
-        try await app.autoMigrate()  // done already when started by the executable (migrateBeforeServing); cheap then
 
         let file = try DemoExercise.load()
         let report = try await ExerciseFileStore.apply(file, baseDirectory: try DemoExercise.folder(), by: .commandLine("demo"), app: app)
