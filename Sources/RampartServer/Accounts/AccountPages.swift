@@ -109,9 +109,16 @@ enum AccountPages {
         }
     }
 
-    /// Only local paths, so a crafted link cannot bounce a user to another site after login.
+    /// Only a path on this site, so a crafted link cannot bounce a user elsewhere after login:
+    /// one leading `/` (not `//` or `/\\`, which browsers read as another host), no backslash, no
+    /// space or control character (browsers drop a TAB or newline, turning `/\t/evil` into `//evil`,
+    /// and one would also reach the `Location` header), no scheme, at most 2,000 characters.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return AppRoute.exercises.path }
+        guard let next, next.hasPrefix("/"), next.unicodeScalars.count <= 2000,
+            !next.dropFirst().hasPrefix("/"), !next.contains("\\"),
+            !next.unicodeScalars.contains(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) || $0.properties.isWhitespace }),
+            URLComponents(string: next).map({ $0.scheme == nil && $0.host == nil }) == true
+        else { return AppRoute.exercises.path }
         return next
     }
 

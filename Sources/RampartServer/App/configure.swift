@@ -34,6 +34,7 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     // Order: errors outermost so every failure below becomes a clear answer; metrics see final statuses.
     app.middleware = Middlewares()
     app.middleware.use(MetricsMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RampartErrorMiddleware())
     app.middleware.use(AuthenticationMiddleware())
     app.middleware.use(CSRF.CookieMiddleware())

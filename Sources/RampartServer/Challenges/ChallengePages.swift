@@ -1,5 +1,4 @@
 import Fluent
-import Ink
 import Plot
 import RampartCore
 import Vapor
@@ -250,7 +249,7 @@ enum ChallengePages {
                     UI.field(page.t(.flag), name: "flag", required: true, autocomplete: "off", maxLength: Attempts.maxFlagLength))
             ))
         let white: Node<HTML.BodyContext> = context.isWhite ? editor(page, slug, id, source: source ?? dto.source ?? "") : .empty
-        let description: Node<HTML.BodyContext> = .div(.class("markdown"), .raw(MarkdownParser().html(from: dto.description ?? "")))
+        let description = Markdown.block(dto.description ?? "")
         let connection: Node<HTML.BodyContext> = .unwrap(dto.connectionInfo) { info in
             .section(.h2(.text(page.t(.connectionInfo))), .pre(.code(.text(info))))
         }
@@ -281,7 +280,7 @@ enum ChallengePages {
         .group(
             .strong(.text(hint.title ?? (page.t(.hint) + " " + hint.key))),
             .text(" · " + (hint.cost == 0 ? page.t(.free) : "\(hint.cost) " + page.t(.points))),
-            .unwrap(hint.content) { content in .div(.class("markdown"), .raw(MarkdownParser().html(from: content))) },
+            .unwrap(hint.content) { Markdown.block($0) },
             .if(
                 hint.content == nil && canUnlock,
                 UI.form(

@@ -296,11 +296,21 @@ enum ChallengesAPI {
             let file = try await ChallengeFile.query(on: req.db).filter(\.$challenge.$id == view.entry.id).filter(\.$name == name).first()
         else { throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'") }
         let response = Response(status: .ok, body: .init(data: file.data))
+        Self.asDownload(response, named: name)
+        response.headers.replaceOrAdd(name: .eTag, value: "\"\(file.sha256)\"")
+        return response
+    }
+
+    /// An uploaded file is data, never a page or a script of this site: saved rather than shown,
+    /// typed as bytes (with `nosniff` from `SecurityHeadersMiddleware`, browsers will not run it as a
+    /// script or style), sandboxed should anything open it anyway, and not loadable by other sites.
+    static func asDownload(_ response: Response, named name: String) {
         response.headers.replaceOrAdd(name: .contentType, value: "application/octet-stream")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(encoded)")
-        response.headers.replaceOrAdd(name: .eTag, value: "\"\(file.sha256)\"")
-        return response
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
+        response.headers.replaceOrAdd(name: "Cross-Origin-Resource-Policy", value: "same-origin")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-cache")
     }
 
     static func submissions(_ req: Request) async throws -> [SubmissionDTO] {

@@ -117,6 +117,9 @@ enum Layout {
         _ page: PageContext, title: String, crumbs: [Crumb] = [], status: HTTPResponseStatus = .ok,
         _ content: Node<HTML.BodyContext>...
     ) -> Response {
+        // A fresh nonce per page: only Rampart's own script tag carries it, so no script an author
+        // or participant manages to place in a page or upload as a file can run.
+        let nonce = page.request.dependencies.token(bytes: 16)
         let html = HTML(
             .attribute(named: "lang", value: page.locale.rawValue),
             .head(
@@ -124,7 +127,7 @@ enum Layout {
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .element(named: "title", text: "\(title) · Rampart"),
                 .link(.rel(.stylesheet), .href(AppRoute.stylesheet.path)),
-                .script(.src(AppRoute.script.path), .attribute(named: "defer", value: nil))
+                .script(.src(AppRoute.script.path), .attribute(named: "nonce", value: nonce), .attribute(named: "defer", value: nil))
             ),
             .body(
                 .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent))),
@@ -148,12 +151,16 @@ enum Layout {
         let response = Response(status: status, body: .init(string: html.render()))
         response.headers.contentType = .html
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        response.headers.replaceOrAdd(
-            name: "Content-Security-Policy",
-            value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: policy(nonce: nonce))
         return response
+    }
+
+    /// The page policy: everything from this site only, scripts only with this page's nonce, no
+    /// plugins, no `<base>`, forms only to this site, never framed. `SecurityHeadersMiddleware` adds
+    /// the other headers.
+    static func policy(nonce: String) -> String {
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'nonce-\(nonce)'; object-src 'none'; base-uri 'none'; "
+            + "form-action 'self'; frame-ancestors 'none'"
     }
 
     private static func header(_ page: PageContext) -> Node<HTML.BodyContext> {
