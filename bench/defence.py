@@ -38,7 +38,8 @@ teams, services, tick, ticks, jitter = int(teams), int(services), int(tick), int
 base = 41000 + (os.getpid() % 1000) * 10
 PORTS = {"banner": base, "http": base + 1, "slow": base + 2, "silent": base + 3, "closed": base + 4}
 flag_services = int(os.environ.get("FLAG_SERVICES", "0"))
-CHECKER = os.path.join(data, "checker.sh")
+# The server runs checkers only from its checker folder (RAMPART_CHECKER_DIR, default DATA_DIR/checkers).
+CHECKER = os.path.join(data, "checkers", "checker.sh")
 
 
 async def banner(reader, writer):
@@ -81,7 +82,7 @@ def service(index):
     slot = index % 20
     address = "127.0.{team.number}.1"
     if index < flag_services:
-        return {"check": "external", "address": f"{address}:{PORTS['banner']}", "parameters": {"checker": CHECKER}, "timeout": 5,
+        return {"check": "external", "address": f"{address}:{PORTS['banner']}", "parameters": {"checker": "checker.sh"}, "timeout": 5,
                 "flags": {"lifetime": 5}}
     if slot < 12:
         return {"check": "tcp", "address": f"{address}:{PORTS['banner']}", "parameters": {"expect": "^220"}, "timeout": 5}
@@ -95,6 +96,7 @@ def service(index):
 
 
 def exercise_file():
+    os.makedirs(os.path.dirname(CHECKER), exist_ok=True)
     with open(CHECKER, "w") as f:
         f.write('#!/bin/sh\n[ "$1" = put ] && echo "note-$$"\nexit 101\n')
     os.chmod(CHECKER, 0o755)

@@ -47,11 +47,19 @@ public struct Check: Sendable {
     /// Whether this check can run flag rounds.
     public var runsFlagRounds: Bool { roundBody != nil }
 
-    /// `local`: whether files the check names (an external checker) must exist on this machine; a
-    /// service checked from another zone names files on that zone's worker machines.
-    public init(type: String, parameters: [String: String], local: Bool = true) throws(CheckConfigurationError) {
+    /// Parameters that name a file the check reads; `host` decides where such files may be.
+    static let fileParameters = ["key_file", "ca_file"]
+
+    /// `local`: whether files the check names (an external checker, a key) must exist on this
+    /// machine; a service checked from another zone names files on that zone's worker machines.
+    /// `host`: where checkers and files may be, and the environment checkers get.
+    public init(type: String, parameters: [String: String], local: Bool = true, host: CheckHost) throws(CheckConfigurationError) {
         self.type = type
         roundBody = nil
+        var parameters = parameters
+        for name in Self.fileParameters {
+            if let path = parameters[name] { parameters[name] = try host.file(path, parameter: name, local: local) }
+        }
         switch type {
         case TCPCheck.type:
             let check = try TCPCheck(parameters: parameters)
@@ -85,12 +93,15 @@ public struct Check: Sendable {
             body = { target, timeout, _, _ in await check.run(host: try CheckTarget(parsing: target, defaultPort: 7).host, timeout: timeout) }
         case ExternalChecker.type:
             try CheckParameters.allow(parameters, ["checker"])
-            guard let path = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }
-            if local { _ = try ExternalChecker(path: path) }
-            body = { target, timeout, _, _ in try await ExternalChecker(path: path).check(host: target, timeout: timeout) }
+            guard let named = parameters["checker"] else { throw CheckConfigurationError("external checks need the parameter checker (a path)") }
+            let path = try host.checker(named, local: local)
+            let environment = host.environment
+            body = { target, timeout, _, _ in
+                try await ExternalChecker(path: path, environment: environment).check(host: target, timeout: timeout)
+            }
             roundBody = { target, timeout, _, round in
                 do throws(CheckConfigurationError) {
-                    return await try ExternalChecker(path: path).round(host: target, timeout: timeout, round: round)
+                    return try await ExternalChecker(path: path, environment: environment).round(host: target, timeout: timeout, round: round)
                 } catch {
                     return FlagRound.Outcome(result: CheckResult(.error, CheckResult.notRun, detail: error.message), placed: nil)
                 }

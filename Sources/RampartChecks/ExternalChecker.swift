@@ -6,18 +6,21 @@ import Subprocess
 /// Exit 101 is up, 102 corrupt, 103 mumble, 104 down, 110 a checker error; any other exit, a crash or
 /// a signal is a checker error, and running past the timeout is down (as ForcAD scores it). Standard
 /// output is the public message, standard error the private detail (ForcAD keeps 1,024 characters of
-/// each). The checker runs in a session of its own; on timeout its whole process group gets SIGTERM,
-/// then SIGKILL 3 seconds later. At most `ProcessSlots.shared` checkers run at once; the timeout
-/// starts when this one does.
+/// each). The checker gets only the environment it is given and runs in a session of its own; on
+/// timeout its whole process group gets SIGTERM, then SIGKILL 3 seconds later. At most
+/// `ProcessSlots.shared` checkers run at once; the timeout starts when this one does.
 public struct ExternalChecker: Sendable {
     public static let type = "external"
     public let path: String
+    /// The checker's whole environment (`CheckHost.environment`): nothing of the server's is inherited.
+    public let environment: [String: String]
 
-    public init(path: String) throws(CheckConfigurationError) {
+    public init(path: String, environment: [String: String]) throws(CheckConfigurationError) {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw CheckConfigurationError("'\(path)' is not an executable file")
         }
         self.path = path
+        self.environment = environment
     }
 
     /// What a checker's exit code means.
@@ -54,7 +57,8 @@ public struct ExternalChecker: Sendable {
         let platformOptions = options
         let outcome = await withDeadline(timeout) { () async throws -> (TerminationStatus, String, String) in
             let result = try await Subprocess.run(
-                .path(.init(path)), arguments: Arguments(arguments), platformOptions: platformOptions,
+                .path(.init(path)), arguments: Arguments(arguments), environment: .custom(environment.map { Array("\($0)=\($1)\0".utf8) }),
+                platformOptions: platformOptions,
                 output: .string(limit: Self.outputLimit), error: .string(limit: Self.outputLimit))
             return (result.terminationStatus, result.standardOutput, result.standardError)
         }

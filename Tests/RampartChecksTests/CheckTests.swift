@@ -430,3 +430,17 @@ func pythonHas(_ modules: String) -> Bool {
         #expect(down.status == .down && down.publicMessage == "Connection error", "\(down)")
     }
 }
+
+/// The checks' own tests run checkers and read files from wherever their fixtures are, as the
+/// operator's `rampart check` may; the folders a server imposes are tested in the server's tests.
+extension Check {
+    init(type: String, parameters: [String: String], local: Bool = true) throws(CheckConfigurationError) {
+        try self.init(type: type, parameters: parameters, local: local, host: .unrestricted())
+    }
+}
+
+extension ExternalChecker {
+    init(path: String) throws(CheckConfigurationError) {
+        try self.init(path: path, environment: ProcessInfo.processInfo.environment)
+    }
+}

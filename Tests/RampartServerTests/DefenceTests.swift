@@ -326,7 +326,7 @@ final class GatedService: ChannelInboundHandler, @unchecked Sendable {
                     try await Services.save(
                         try Services.parse(
                             "name: \(name)\ncheck: tcp\naddress: \"127.0.0.1:\(port)\"\nparameters: {expect: \"^READY\"}\npoints: \(points)\ntimeout: 60\nzone: range-a"
-                        ), exerciseID: fixture.exercise.id!, by: .commandLine("test"), at: Date(), on: db)
+                        ), exerciseID: fixture.exercise.id!, host: app.checkHost, by: .commandLine("test"), at: Date(), on: db)
                 }
             }
             _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)

@@ -54,22 +54,24 @@ import VaporTesting
     func flagsArePlantedReadBackAndPublished(_ database: TestDatabase) async throws {
         try await Self.serving("notes_service.py") { port in
             try await Self.serving("notes_enochecker.py", String(port)) { enochecker in
-                try await withRampart(database) { app, clock in
+                // The administrator's checker folder: the checker under two names (its `put` answers
+                // the pfr way when its file name says so).
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-checkers-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                for name in ["notes_checker.py", "notes_checker_pfr.py"] {
+                    try FileManager.default.createSymbolicLink(
+                        atPath: folder.appendingPathComponent(name).path,
+                        withDestinationPath: Self.fixtures.appendingPathComponent("notes_checker.py").path)
+                }
+                try await withRampart(database, adjust: { $0.checkerDirectory = folder.path }) { app, clock in
                     // setup: the note service for the blue team, a closed port for blue2; the checker
                     // returns ids the HackerDom way (stdout JSON) for one service and ForcAD's pfr way for another
                     let fixture = try await Fixture.make(app)
                     let white = try await fixture.headers(.white)
                     _ = try await Teams.create(in: "ex", .init(slug: "blue2", kind: .blue, name: "Second blue"), by: .commandLine("test"), app: app)
                     let blueTeam = try #require(fixture.teams[.blue])
-                    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-pfr-\(UUID().uuidString)")
-                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    defer { try? FileManager.default.removeItem(at: folder) }
-                    let pfrChecker = folder.appendingPathComponent("notes_checker_pfr.py").path
-                    try FileManager.default.createSymbolicLink(
-                        atPath: pfrChecker, withDestinationPath: Self.fixtures.appendingPathComponent("notes_checker.py").path)
-                    for (name, checker, mode) in [
-                        ("notes", Self.fixtures.appendingPathComponent("notes_checker.py").path, "stdout"), ("vault", pfrChecker, "pfr"),
-                    ] {
+                    for (name, checker, mode) in [("notes", "notes_checker.py", "stdout"), ("vault", "notes_checker_pfr.py", "pfr")] {
                         let source = """
                             name: \(name)
                             check: external

@@ -51,7 +51,7 @@ import Yams
             _ = try await app.write { db in
                 try await Services.save(
                     try Services.parse("name: web\ncheck: tcp\naddress: \"127.0.0.1:1\"\ncredentials: [{username: admin, password: x}]"),
-                    exerciseID: fixture.exercise.id!, by: .commandLine("test"), at: Date(), on: db)
+                    exerciseID: fixture.exercise.id!, host: app.checkHost, by: .commandLine("test"), at: Date(), on: db)
             }
             let pages = app.routes.all.filter { route in
                 let first = route.path.first?.description ?? ""

@@ -1,4 +1,5 @@
 import Foundation
+import RampartChecks
 import Vapor
 
 /// Everything Rampart reads from its environment, read once at start-up.
@@ -39,6 +40,14 @@ public struct RampartConfiguration: Sendable {
     /// Most external checker processes running at once on this machine (`RAMPART_CHECKER_PROCESSES`,
     /// default 64); checks beyond it wait for a slot, and their timeout starts with their checker.
     public var checkerProcesses: Int = 64
+    /// Where external checkers must be (`RAMPART_CHECKER_DIR`, default `DATA_DIR/checkers`), and the
+    /// files checks read, SSH keys and CA certificates (`RAMPART_CHECK_FILES_DIR`, default
+    /// `DATA_DIR/check-files`): the white team picks among what an administrator installed there.
+    public var checkerDirectory: String
+    public var checkFilesDirectory: String
+    /// The environment checkers run with: a few variables they need to start, plus those named in
+    /// `RAMPART_CHECKER_ENV`; never the server's secrets.
+    public var checkerEnvironment: [String: String] = CheckHost.environment(from: ProcessInfo.processInfo.environment)
 
     public enum LogFormat: String, Sendable {
         case text
@@ -55,6 +64,8 @@ public struct RampartConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.logFormat = logFormat
         self.maxBodyBytes = maxBodyBytes
+        checkerDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("checkers").path
+        checkFilesDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("check-files").path
         if case .postgres = database {
             self.autoMigrate = autoMigrate ?? false
         } else {
@@ -64,8 +75,11 @@ public struct RampartConfiguration: Sendable {
 
     /// Reads `RAMPART_DATA_DIR`, `DATABASE_URL`, `RAMPART_PUBLIC_URL`, `RAMPART_BCRYPT_COST`,
     /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE`, `RAMPART_TRUST_PROXY`,
-    /// `RAMPART_WORKER_ZONES`, `RAMPART_CHECKER_PROCESSES` and `RAMPART_DATABASE_SCHEMA`.
-    public static func fromEnvironment(_ get: (String) -> String? = { Environment.get($0) }) throws -> RampartConfiguration {
+    /// `RAMPART_WORKER_ZONES`, `RAMPART_CHECKER_PROCESSES`, `RAMPART_DATABASE_SCHEMA`, `RAMPART_CHECKER_DIR`,
+    /// `RAMPART_CHECK_FILES_DIR` and `RAMPART_CHECKER_ENV`; checkers get a filtered copy of `all`.
+    public static func fromEnvironment(
+        _ get: (String) -> String? = { Environment.get($0) }, all: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> RampartConfiguration {
         let dataDirectory = get("RAMPART_DATA_DIR").flatMap { $0.isEmpty ? nil : $0 } ?? "./rampart-data"
         let database: DatabaseChoice
         if let url = get("DATABASE_URL"), !url.isEmpty {
@@ -113,6 +127,10 @@ public struct RampartConfiguration: Sendable {
             let list = zones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             configuration.workerZones = list == ["none"] ? [] : list
         }
+        if let directory = get("RAMPART_CHECKER_DIR"), !directory.isEmpty { configuration.checkerDirectory = directory }
+        if let directory = get("RAMPART_CHECK_FILES_DIR"), !directory.isEmpty { configuration.checkFilesDirectory = directory }
+        let passed = (get("RAMPART_CHECKER_ENV") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        configuration.checkerEnvironment = CheckHost.environment(from: all, passing: passed.filter { !$0.isEmpty })
         if let raw = get("RAMPART_CHECKER_PROCESSES") {
             guard let count = Int(raw), (1...10_000).contains(count) else {
                 throw ConfigurationError("RAMPART_CHECKER_PROCESSES must be a number from 1 to 10000")

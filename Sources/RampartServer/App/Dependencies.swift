@@ -1,4 +1,5 @@
 import Foundation
+import RampartChecks
 import Vapor
 
 /// Time and randomness come through here so tests can fix them.
@@ -49,6 +50,14 @@ extension Application {
             storage.configured(ConfigurationKey.self)
         }
         set { storage[ConfigurationKey.self] = newValue }
+    }
+}
+
+extension Application {
+    /// Where this node's checks may find checkers and files, and their environment (`RampartConfiguration`).
+    var checkHost: CheckHost {
+        CheckHost(
+            checkerDirectory: rampart.checkerDirectory, fileDirectory: rampart.checkFilesDirectory, environment: rampart.checkerEnvironment)
     }
 }
 

@@ -135,7 +135,7 @@ final class CheckWorker: Sendable {
         let started = app.dependencies.now()
         let outcome: FlagRound.Outcome
         do {
-            let check = try Check(type: job.checkType, parameters: job.parameters)
+            let check = try Check(type: job.checkType, parameters: job.parameters, host: app.checkHost)
             outcome = await check.run(
                 target: job.target, timeout: .seconds(job.timeout), account: job.account, context: job.context, round: job.round)
         } catch {

@@ -282,10 +282,10 @@ enum Defence {
     /// Runs a service's check against one team's target now, as the next tick would (its address and
     /// current account), without recording anything: the white team's "try it".
     static func tryCheck(
-        _ service: Service, team: Team, exercise: Exercise, random: (Int) -> [UInt8], on db: any Database
+        _ service: Service, team: Team, exercise: Exercise, random: (Int) -> [UInt8], host: CheckHost, on db: any Database
     ) async throws -> TryResultDTO {
         let spec = try service.spec
-        let check = try Services.check(spec, parameters: spec.parameters(number: team.number, slug: team.slug))
+        let check = try Services.check(spec, parameters: spec.parameters(number: team.number, slug: team.slug), host: host)
         let serviceID = try service.requireID()
         let teamID = try team.requireID()
         let accounts = try await Services.accounts([(serviceID, spec)], teams: [teamID], exerciseID: service.exerciseID, on: db)
@@ -306,7 +306,10 @@ enum Defence {
         let context = try req.exerciseContext
         let actor = req.auditActor
         let now = req.now
-        let saved = try await req.write { db in try await Services.save(spec, exerciseID: context.exerciseID, id: id, by: actor, at: now, on: db) }
+        let host = req.application.checkHost
+        let saved = try await req.write { db in
+            try await Services.save(spec, exerciseID: context.exerciseID, id: id, host: host, by: actor, at: now, on: db)
+        }
         req.application.defence.forget(context.exerciseID)
         return saved
     }
@@ -351,7 +354,8 @@ enum DefenceAPI {
             let service = try await find(req)
             let exercise = try req.exerciseContext.exercise
             let team = try await Teams.find(body.team, in: exercise, on: req.db)
-            return try await Defence.tryCheck(service, team: team, exercise: exercise, random: req.dependencies.randomBytes, on: req.db)
+            return try await Defence.tryCheck(
+                service, team: team, exercise: exercise, random: req.dependencies.randomBytes, host: req.application.checkHost, on: req.db)
         }
         routes.endpoint(.GET, .apiTeamChecks(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> [CheckDTO] in
             let (team, context) = try await Defence.visibleTeam(req)

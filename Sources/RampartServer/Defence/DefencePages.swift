@@ -49,7 +49,8 @@ enum DefencePages {
             do {
                 let exercise = try req.exerciseContext.exercise
                 let team = try await Teams.find(req.formField("team") ?? "", in: exercise, on: req.db)
-                let result = try await Defence.tryCheck(service, team: team, exercise: exercise, random: req.dependencies.randomBytes, on: req.db)
+                let result = try await Defence.tryCheck(
+                service, team: team, exercise: exercise, random: req.dependencies.randomBytes, host: req.application.checkHost, on: req.db)
                 return try await servicePage(req, source: nil, result: result, error: nil)
             } catch let error as AppError where [.unprocessableEntity, .notFound].contains(error.status) {
                 return try await servicePage(req, source: nil, result: nil, error: error.text(PageContext(req).locale))

@@ -26,11 +26,12 @@ enum Services {
 
     /// The check a service runs (with one team's `parameters`, when given). An external checker must
     /// exist here only when this node's own worker runs it (zone `default`); another zone's checker
-    /// lives on that zone's worker machines.
-    static func check(_ spec: ServiceSpec, parameters: [String: String]? = nil) throws -> Check {
+    /// lives on that zone's worker machines. Checkers and files must be in `host`'s folders.
+    static func check(_ spec: ServiceSpec, parameters: [String: String]? = nil, host: CheckHost) throws -> Check {
         let check: Check
         do {
-            check = try Check(type: spec.check, parameters: parameters ?? spec.parameters, local: spec.zone == ServiceSpec.defaultZone)
+            check = try Check(
+                type: spec.check, parameters: parameters ?? spec.parameters, local: spec.zone == ServiceSpec.defaultZone, host: host)
         } catch {
             throw AppError.invalid("check", error.message, ko: "점검 설정 오류: \(error.message)")
         }
@@ -45,12 +46,12 @@ enum Services {
 
     /// Creates the service, or updates the one with the same name (`id` nil) or with `id`.
     static func save(
-        _ spec: ServiceSpec, exerciseID: UUID, id: UUID? = nil, by actor: AuditActor, at now: Date, on db: any Database
+        _ spec: ServiceSpec, exerciseID: UUID, id: UUID? = nil, host: CheckHost, by actor: AuditActor, at now: Date, on db: any Database
     ) async throws -> (service: Service, outcome: Outcome) {
         guard !reservedNames.contains(spec.name) else {
             throw AppError.invalid("name", "'\(spec.name)' is reserved; choose another name", ko: "'\(spec.name)'은(는) 쓸 수 없는 이름입니다")
         }
-        _ = try check(spec)
+        _ = try check(spec, host: host)
         if !spec.overrides.isEmpty {
             let slugs = Set(try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).all().map(\.slug))
             if let unknown = spec.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {

@@ -236,7 +236,7 @@ enum ExerciseFileStore {
 
         for (index, service) in file.services.enumerated() {
             do {
-                let outcome = try await Services.save(service, exerciseID: exerciseID, by: actor, at: now, on: db).outcome
+                let outcome = try await Services.save(service, exerciseID: exerciseID, host: app.checkHost, by: actor, at: now, on: db).outcome
                 if outcome != .unchanged { report.changes.append("\(outcome.rawValue) service \(service.name)") }
             } catch let error as AppError {
                 let path = "services[\(index)]"

@@ -94,7 +94,8 @@ struct CheckCommand: AnyAsyncCommand {
             guard parameters.isEmpty else { throw ConfigurationError("external checks take no --param") }
             parameters["checker"] = path
         }
-        let check = try Check(type: invocation.type, parameters: parameters)
+        // The operator at a shell runs what they could run anyway: no folders are imposed here.
+        let check = try Check(type: invocation.type, parameters: parameters, host: .unrestricted())
         if invocation.flagIDs != nil, !check.runsFlagRounds {
             throw ConfigurationError("--flags is for checkers that plant flags: \(Check.flagTypes.joined(separator: ", "))")
         }
