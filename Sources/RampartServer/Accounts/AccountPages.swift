@@ -103,8 +103,11 @@ enum AccountPages {
                 let (exercise, _) = try await Teams.join(
                     code: req.formField("code") ?? "", principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
                 return req.seeOther(.exercise(exercise.slug), notice: .joined)
-            } catch let error as AppError where error.status == .notFound || error.status == .conflict {
-                return joinPage(req, error: error.text(PageContext(req).locale))
+            } catch let error as AppError where [.notFound, .conflict, .tooManyRequests].contains(error.status) {
+                let response = joinPage(req, error: error.text(PageContext(req).locale))
+                response.status = error.status
+                for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
+                return response
             }
         }
     }

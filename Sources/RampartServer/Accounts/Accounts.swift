@@ -148,28 +148,40 @@ enum Accounts {
     static let invalidCredentials = AppError(
         status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password", korean: S.wrongCredentials.ko)
 
-    /// Checks a username and password, counting failures against both the name and the address.
+    /// Checks a username and password. Each try takes a slot before the password is verified, for
+    /// the user from this address and for the address; a right password gives them back and clears
+    /// the user's failures from this address. Failures from elsewhere never lock the user out here.
     static func authenticate(username rawUsername: String, password: String, request: Request) async throws -> User {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
-        let limiters = request.application.loginLimiters
+        let limiters = request.application.limiters
         let now = request.now
-        let addressKey = request.sourceAddress ?? "unknown"
-        let userWait = await limiters.user.retryAfter(username, now: now)
-        let addressWait = await limiters.address.retryAfter(addressKey, now: now)
-        if let wait = userWait ?? addressWait {
-            throw AppError.tooManyAttempts(retryAfter: wait)
+        let address = request.sourceAddress ?? "unknown"
+        let pairKey = "\(username)\n\(address)"
+        let pair = try limiters.loginUserAddress.reserve(pairKey, now: now).orTooMany()
+        let fromAddress: Limiter.Reservation
+        do {
+            fromAddress = try limiters.loginAddress.reserve(address, now: now).orTooMany()
+        } catch {
+            limiters.loginUserAddress.release(pair)
+            throw error
         }
-        let user = try await User.query(on: request.db).filter(\.$username == username).first()
-        // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
-        let hash = user?.passwordHash ?? request.application.placeholderPasswordHash
-        let matches = try await request.application.verifyPassword(password, hash: hash)
-        guard let user, matches, user.passwordHash != nil, user.disabledAt == nil else {
-            await limiters.user.fail(username, now: now)
-            await limiters.address.fail(addressKey, now: now)
-            request.logger.notice("failed login", metadata: ["username": .string(username), "address": .string(addressKey)])
+        let verified: (user: User?, matches: Bool)
+        do {
+            let user = try await User.query(on: request.db).filter(\.$username == username).first()
+            // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
+            let hash = user?.passwordHash ?? request.application.placeholderPasswordHash
+            verified = (user, try await request.application.verifyPassword(password, hash: hash))
+        } catch {
+            limiters.loginUserAddress.release(pair)
+            limiters.loginAddress.release(fromAddress)
+            throw error
+        }
+        guard let user = verified.user, verified.matches, user.passwordHash != nil, user.disabledAt == nil else {
+            request.logger.notice("failed login", metadata: ["username": .string(username), "address": .string(address)])
             throw invalidCredentials
         }
-        await limiters.user.reset(username)
+        limiters.loginUserAddress.reset(pairKey)
+        limiters.loginAddress.release(fromAddress)
         return user
     }
 
@@ -199,22 +211,50 @@ enum Accounts {
         var record: APIToken
     }
 
+    /// Live tokens a user may hold; API logins beyond `maxLoginTokens` retire their oldest login token.
+    static let maxTokens = 100
+    static let maxLoginTokens = 20
+    static let loginTokenName = "API login"
+
+    /// Makes an API token. Tokens a user names are limited to `Limiters.tokenCreation` an hour and
+    /// `maxTokens` live; an API login (`login: true`) instead retires the user's oldest login token
+    /// once there are `maxLoginTokens`, so a bot that logs in every tick never runs out.
     static func issueToken(
-        userID: UUID, username: String, name: String, lifetime: TimeInterval?, by actor: AuditActor, app: Application
+        userID: UUID, username: String, name: String, lifetime: TimeInterval?, login: Bool = false, by actor: AuditActor, app: Application
     ) async throws -> IssuedToken {
         let name = try validateName("name", name)
         let token = "rpt_" + app.dependencies.token()
         let now = app.dependencies.now()
+        let slot = login ? nil : try app.limiters.tokenCreation.reserve(userID.uuidString, now: now).orTooMany()
         let record = APIToken(
             userID: userID, name: name, tokenHash: sha256Hex(token), prefix: String(token.prefix(10)),
             expiresAt: lifetime.map { now.addingTimeInterval($0) })
-        try await app.write { db in
-            try await record.create(on: db)
+        do {
+            try await app.write { db in
+                let live = try await APIToken.query(on: db).filter(\.$user.$id == userID).filter(\.$revokedAt == nil)
+                    .group(.or) { $0.filter(\.$expiresAt == nil).filter(\.$expiresAt > now) }.sort(\.$createdAt).all()
+                if login {
+                    let logins = live.filter { $0.name == loginTokenName }
+                    for old in logins.prefix(max(0, logins.count - maxLoginTokens + 1)) {
+                        old.revokedAt = now
+                        try await old.save(on: db)
+                    }
+                } else if live.filter({ $0.name != loginTokenName }).count >= maxTokens {
+                    throw AppError.conflict(
+                        "too_many_tokens", "You have \(maxTokens) live API tokens; revoke some first",
+                        ko: "유효한 API 토큰이 \(maxTokens)개입니다. 먼저 일부를 폐기하십시오")
+                }
+                try await record.create(on: db)
             try await Audit.record(
                 AuditEvent(
                     action: "token.create", subjectType: "user", subject: username, summary: "created API token '\(name)' (\(record.prefix)…)"),
                 by: actor, at: now, on: db)
+            }
+        } catch {
+            if let slot { app.limiters.tokenCreation.release(slot) }
+            throw error
         }
+        app.credentialCache.forget(userID: userID)
         return IssuedToken(token: token, record: record)
     }
 

@@ -91,8 +91,8 @@ enum AccountsAPI {
             let user = try await Accounts.authenticate(username: body.username, password: body.password, request: req)
             let actor = AuditActor(id: user.id, name: user.username, sourceAddress: req.sourceAddress)
             let issued = try await Accounts.issueToken(
-                userID: try user.requireID(), username: user.username, name: "API login", lifetime: loginTokenLifetime,
-                by: actor, app: req.application)
+                userID: try user.requireID(), username: user.username, name: Accounts.loginTokenName, lifetime: loginTokenLifetime,
+                login: true, by: actor, app: req.application)
             return LoginResponse(token: issued.token, user: UserDTO(user))
         }
         routes.endpoint(.POST, .apiLogout, .signedIn) { req async throws -> HTTPStatus in

@@ -59,7 +59,29 @@ struct AuthenticationMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let bearer = request.headers.bearerAuthorization?.token {
-            guard let principal = try await principal(forToken: sha256Hex(bearer), request: request) else {
+            let hash = sha256Hex(bearer)
+            let now = request.now
+            if let cached = request.application.credentialCache.usablePrincipal(hash, now: now) {
+                request.principal = cached
+                return try await next.respond(to: request)
+            }
+            // Each token not in the cache costs a query: requests with the same token share one, and
+            // each query takes a slot for the address, given back when the token is good, so a flood of
+            // made-up tokens is refused before it reaches the database.
+            let limiter = request.application.limiters.tokens
+            let address = request.sourceAddress ?? "unknown"
+            let lookup = try await request.application.credentialCache.tokenLookups.run(hash) {
+                let slot = try limiter.reserve(address, now: now).orTooMany()
+                do {
+                    let found = try await principal(forToken: hash, request: request)
+                    if found != nil { limiter.release(slot) }
+                    return TokenLookup(principal: found)
+                } catch {
+                    limiter.release(slot)
+                    throw error
+                }
+            }
+            guard let principal = lookup.principal else {
                 throw AppError(status: .unauthorized, code: "invalid_token", message: "The API token is unknown, revoked or expired")
             }
             request.principal = principal
@@ -69,10 +91,10 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 
+    /// The token's principal from the database (the caller looked in the cache), remembered there.
     private func principal(forToken hash: String, request: Request) async throws -> Principal? {
         let now = request.now
         let cache = request.application.credentialCache
-        if let principal = cache.usablePrincipal(hash, now: now) { return principal }
         // One query with the user joined.
         let token = try await APIToken.query(on: request.db)
             .join(User.self, on: \APIToken.$user.$id == \User.$id)
@@ -119,6 +141,11 @@ struct AuthenticationMiddleware: AsyncMiddleware {
     }
 }
 
+/// What looking a token up found: its principal, or nil for a token that is no good.
+struct TokenLookup: Sendable {
+    let principal: Principal?
+}
+
 /// Credentials recently found valid, by the SHA-256 of the secret. Bounded; entries live `lifetime` seconds.
 final class CredentialCache: Sendable {
     struct Entry: Sendable {
@@ -129,6 +156,8 @@ final class CredentialCache: Sendable {
 
     static let lifetime: TimeInterval = 5
     private let entries = TimedCache<Entry>(lifetime: lifetime)
+    /// Requests arriving together with a token not in the cache look it up once.
+    let tokenLookups = SingleFlight<TokenLookup>()
 
     /// The cached principal, unless the entry is older than `lifetime`, the credential has expired, or
     /// its last-seen time is due to be written again (which needs the database).

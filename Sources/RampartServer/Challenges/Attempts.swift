@@ -52,41 +52,6 @@ struct AttemptResult: Content {
     }
 }
 
-/// Incorrect guesses per team and challenge in the last minute, on this node (CTFd limits 10 a minute).
-final class AttemptLimiter: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var guesses: [String: [Date]] = [:]
-
-    /// Seconds to wait, or nil when another guess is allowed.
-    func retryAfter(team: UUID, challenge: UUID, limit: Int, now: Date) -> Int? {
-        lock.withLock {
-            let key = "\(team)|\(challenge)"
-            let recent = (guesses[key] ?? []).filter { now.timeIntervalSince($0) < 60 }
-            guesses[key] = recent
-            guard recent.count >= limit, let oldest = recent.first else { return nil }
-            return max(1, Int((60 - now.timeIntervalSince(oldest)).rounded(.up)))
-        }
-    }
-
-    func note(team: UUID, challenge: UUID, now: Date) {
-        lock.withLock {
-            if guesses.count > 100_000 { guesses.removeAll(keepingCapacity: true) }
-            guesses["\(team)|\(challenge)", default: []].append(now)
-        }
-    }
-}
-
-extension Application {
-    private struct AttemptLimiterKey: StorageKey {
-        typealias Value = AttemptLimiter
-    }
-
-    var attemptLimiter: AttemptLimiter {
-        get { storage.configured(AttemptLimiterKey.self) }
-        set { storage[AttemptLimiterKey.self] = newValue }
-    }
-}
-
 /// Flag submissions and hint unlocks: the participant's side of scoring.
 enum Attempts {
     static let maxFlagLength = 1_000
@@ -105,7 +70,6 @@ enum Attempts {
         let exerciseID = context.exerciseID
         let state = try await app.scores.state(exerciseID, on: app.db, now: now)
         guard let entry = state.catalog.byID[challengeID] else { throw AppError.notFound("Challenge", ko: "문제") }
-        let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
 
         /// Queues the submission for the write's group commit; returns its id.
         @discardableResult @Sendable
@@ -124,11 +88,13 @@ enum Attempts {
 
         // The white team tries flags at any time; nothing scores.
         guard !context.isWhite, let teamID = context.team?.id else {
+            let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
             let status: AttemptResult.Status = matched == nil ? .incorrect : .correct
             try await app.scores.batched(exerciseID, app: app) { _, state in record(status, scored: false, matched: matched, in: &state) }
             return AttemptResult(
                 status: status, message: matched == nil ? "Incorrect (white-team test, not scored)" : "Correct (white-team test, not scored)")
         }
+        // The cheap checks first; the flag is matched only once the guess holds a slot.
         let availability = state.catalog.availability(
             entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
         switch availability {
@@ -142,67 +108,86 @@ enum Attempts {
         if state.projection.hasSolved(team: teamID, challenge: challengeID) {
             return try await refuse(.alreadySolved, "Your team has solved this challenge already")
         }
-        if let wait = app.attemptLimiter.retryAfter(team: teamID, challenge: challengeID, limit: exercise.attemptsPerMinute, now: now) {
-            return try await refuse(.rateLimited, "Too many incorrect flags; try again in \(wait) seconds", retryAfter: wait)
+        // The slot is taken before the flag is judged, so guesses in flight cannot outrun the limit;
+        // only a wrong flag keeps it.
+        let limiter = app.limiters.flags
+        let reservation: Limiter.Reservation
+        switch limiter.reserve("\(teamID)|\(challengeID)", limit: exercise.attemptsPerMinute, now: now) {
+        case .success(let taken): reservation = taken
+        case .failure(let refusal):
+            return try await refuse(
+                .rateLimited, "Too many incorrect flags; try again in \(refusal.retryAfter) seconds", retryAfter: refusal.retryAfter)
         }
-        let maxAttempts = entry.spec.maxAttempts
-        let needed = entry.spec.logic == .all ? entry.spec.flags.count : 1
+        let result: AttemptResult
+        do {
+            result = try await judge()
+        } catch {
+            limiter.release(reservation)
+            throw error
+        }
+        if result.status != .incorrect { limiter.release(reservation) }
+        return result
 
-        let usedUp = AttemptResult(
-            status: .locked, message: "Your team has used all \(maxAttempts ?? 0) attempts for this challenge", attemptsLeft: 0)
+        /// Matches the flag and stores the outcome: wrong, used up, partly right, or a solve.
+        func judge() async throws -> AttemptResult {
+            let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
+            let maxAttempts = entry.spec.maxAttempts
+            let needed = entry.spec.logic == .all ? entry.spec.flags.count : 1
+            let usedUp = AttemptResult(
+                status: .locked, message: "Your team has used all \(maxAttempts ?? 0) attempts for this challenge", attemptsLeft: 0)
 
-        guard let matched else {
-            // nil: locked out; .some(nil): no limit; .some(n): n attempts left.
-            let left: Int?? = try await app.scores.batched(exerciseID, app: app) { db, state in
-                let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db)
-                if let maxAttempts, used >= maxAttempts {
-                    record(.locked, scored: false, in: &state)
-                    return nil
+            guard let matched else {
+                // nil: locked out; .some(nil): no limit; .some(n): n attempts left.
+                let left: Int?? = try await app.scores.batched(exerciseID, app: app) { db, state in
+                    let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db)
+                    if let maxAttempts, used >= maxAttempts {
+                        record(.locked, scored: false, in: &state)
+                        return nil
+                    }
+                    record(.incorrect, scored: true, in: &state)
+                    return .some(maxAttempts.map { $0 - used - 1 })
                 }
-                record(.incorrect, scored: true, in: &state)
-                return .some(maxAttempts.map { $0 - used - 1 })
+                guard let left else { return usedUp }
+                return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left)
             }
-            guard let left else { return usedUp }
-            app.attemptLimiter.note(team: teamID, challenge: challengeID, now: now)
-            return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left)
-        }
 
-        return try await app.scores.batched(exerciseID, app: app) { db, state in
-            // Decided again under the exercise's lock: another member may have just solved it.
-            if state.projection.hasSolved(team: teamID, challenge: challengeID) {
-                record(.alreadySolved, scored: false, in: &state)
-                return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
-            }
-            if let maxAttempts,
-                try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db) >= maxAttempts
-            {
-                record(.locked, scored: false, in: &state)
-                return usedUp
-            }
-            var found: Set<Int> = [matched]
-            if needed > 1 {
-                let earlier = try await Submission.query(on: db)
-                    .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
-                found.formUnion(earlier.compactMap(\.matched))
-                found.formUnion(
-                    state.newSubmissions.filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
-                        .compactMap(\.matched))
-            }
-            guard found.count >= needed else {
-                record(.partial, scored: true, matched: matched, in: &state)
+            return try await app.scores.batched(exerciseID, app: app) { db, state in
+                // Decided again under the exercise's lock: another member may have just solved it.
+                if state.projection.hasSolved(team: teamID, challenge: challengeID) {
+                    record(.alreadySolved, scored: false, in: &state)
+                    return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
+                }
+                if let maxAttempts,
+                    try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db) >= maxAttempts
+                {
+                    record(.locked, scored: false, in: &state)
+                    return usedUp
+                }
+                var found: Set<Int> = [matched]
+                if needed > 1 {
+                    let earlier = try await Submission.query(on: db)
+                        .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
+                    found.formUnion(earlier.compactMap(\.matched))
+                    found.formUnion(
+                        state.newSubmissions.filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
+                            .compactMap(\.matched))
+                }
+                guard found.count >= needed else {
+                    record(.partial, scored: true, matched: matched, in: &state)
+                    return AttemptResult(
+                        status: .partial, message: "Correct, \(found.count) of \(needed) flags found",
+                        progress: .init(found: found.count, total: needed))
+                }
+                let submissionID = record(.correct, scored: true, matched: matched, in: &state)
+                let fact = ScoreFactRecord(
+                    team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
+                    actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
+                state.append(fact)
+                let points = state.projection.points(ofSolve: fact.seq) ?? 0
                 return AttemptResult(
-                    status: .partial, message: "Correct, \(found.count) of \(needed) flags found",
-                    progress: .init(found: found.count, total: needed))
+                    status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points,
+                    progress: needed > 1 ? .init(found: needed, total: needed) : nil)
             }
-            let submissionID = record(.correct, scored: true, matched: matched, in: &state)
-            let fact = ScoreFactRecord(
-                team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
-                actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
-            state.append(fact)
-            let points = state.projection.points(ofSolve: fact.seq) ?? 0
-            return AttemptResult(
-                status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points,
-                progress: needed > 1 ? .init(found: needed, total: needed) : nil)
         }
     }
 

@@ -248,12 +248,38 @@ enum Teams {
     static func join(code rawCode: String, principal: Principal, by actor: AuditActor, app: Application) async throws -> (Exercise, Team) {
         let code = rawCode.trimmingCharacters(in: .whitespaces).uppercased()
         let now = app.dependencies.now()
-        return try await app.write { db in
+        // Guessing codes: a slot per try for the user and for the address, kept only by a wrong code.
+        let limiters = app.limiters
+        let user = try limiters.joinUser.reserve(principal.id.uuidString, now: now).orTooMany()
+        let address: Limiter.Reservation
+        do {
+            address = try limiters.joinAddress.reserve(actor.sourceAddress ?? "unknown", now: now).orTooMany()
+        } catch {
+            limiters.joinUser.release(user)
+            throw error
+        }
+        do {
+            let joined = try await join(code: code, principal: principal, by: actor, now: now, app: app)
+            limiters.joinUser.release(user)
+            limiters.joinAddress.release(address)
+            return joined
+        } catch let error as AppError where error.code == invalidJoinCode.code {
+            throw error
+        } catch {
+            limiters.joinUser.release(user)
+            limiters.joinAddress.release(address)
+            throw error
+        }
+    }
+
+    static let invalidJoinCode = AppError(
+        status: .notFound, code: "invalid_join_code", message: "No team has that join code", korean: "그 참가 코드를 가진 팀이 없습니다")
+
+    private static func join(code: String, principal: Principal, by actor: AuditActor, now: Date, app: Application) async throws -> (Exercise, Team) {
+        try await app.write { db in
             guard !code.isEmpty, let team = try await Team.query(on: db).filter(\.$joinCode == code).with(\.$exercise).first(),
                 team.kind.acceptsJoinCodes
-            else {
-                throw AppError(status: .notFound, code: "invalid_join_code", message: "No team has that join code", korean: "그 참가 코드를 가진 팀이 없습니다")
-            }
+            else { throw invalidJoinCode }
             if team.exercise.state == .finished {
                 throw AppError.conflict("exercise_finished", "The exercise has finished; teams are closed", ko: "훈련이 끝나 팀에 참가할 수 없습니다")
             }
