@@ -44,10 +44,34 @@ public enum UILocale: String, Codable, Sendable, CaseIterable {
 
 /// Limits on free text, so a hostile or accidental megabyte does not end up in every page. Counted in
 /// Unicode code points, as JSON Schema's `maxLength` in the API document counts.
+/// What no text field may hold, wherever it comes from (a request, a file, the command line).
+public enum TextRule {
+    /// The first character no text may hold: NUL, the other C0 controls but tab, line feed and
+    /// carriage return, DEL and the C1 controls.
+    public static func forbiddenCharacter(in text: String) -> Unicode.Scalar? {
+        text.unicodeScalars.first { isForbidden($0) }
+    }
+
+    public static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r") || (0x7F...0x9F).contains(scalar.value)
+    }
+}
+
 public enum TextLimit {
     public static let name = 200
     public static let description = 20_000
     public static let password = (min: 10, max: 200)
+    /// Items of a list inside one challenge or service (tags, topics, files, hints, flags, requirements,
+    /// credentials, parameters), unless a list says otherwise.
+    public static let listItems = 100
+    /// A flag's content: what a team can submit.
+    public static let flag = 1_000
+    /// Whole lists of an exercise file.
+    public static let users = 10_000
+    public static let teams = 1_000
+    public static let members = 1_000
+    public static let challenges = 2_000
+    public static let services = 500
 }
 
 public extension TimeZone {

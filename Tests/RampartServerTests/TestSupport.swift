@@ -106,7 +106,6 @@ struct Fixture {
     let app: Application
     let exercise: Exercise
     var teams: [TeamKind: Team] = [:]
-
     static func make(_ app: Application) async throws -> Fixture {
         let exercise = try await Exercises.create(
             .init(slug: "ex", name: "Exercise", timeZone: "Asia/Seoul"), by: .commandLine("test"), app: app)
@@ -128,12 +127,14 @@ struct Fixture {
         return fixture
     }
 
-    /// A fresh API token for `role`, or no header for anonymous.
+    /// A fresh API token for `role`, or no header for anonymous. Made as an API login makes them (not
+    /// counted against the tokens a user may make an hour; the oldest retire past 20 live ones).
     func headers(_ role: Role) async throws -> HTTPHeaders {
         guard role != .anonymous else { return [:] }
         guard let user = try await User.query(on: app.db).filter(\.$username == role.rawValue).first() else { return [:] }
         let issued = try await Accounts.issueToken(
-            userID: try user.requireID(), username: user.username, name: "test", lifetime: nil, by: .commandLine("test"), app: app)
+            userID: try user.requireID(), username: user.username, name: Accounts.loginTokenName, lifetime: nil, login: true,
+            by: .commandLine("test"), app: app)
         return ["Authorization": "Bearer \(issued.token)"]
     }
 }

@@ -100,12 +100,7 @@ extension ChallengeSpec {
 
     /// Reads one `challenge.yml`: the challenge and its warnings, or every problem with its line.
     public static func read(yaml: String) throws(ExerciseFileError) -> (challenge: ChallengeSpec, warnings: [ExerciseFileIssue]) {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw ExerciseFileError(issues: [ExerciseFile.issue(from: error)])
-        }
+        let root = try YAMLGuard.compose(yaml)
         guard let root else { throw ExerciseFileError(issues: [ExerciseFileIssue(line: 1, field: "", message: "the file is empty")]) }
         let issues = YAMLIssues()
         let spec = read(root, path: "", issues: issues)
@@ -171,7 +166,7 @@ extension ChallengeSpec {
             attribution: fields.string("attribution", maxLength: TextLimit.description), author: fields.string("author"),
             value: value.value, firstBlood: value.firstBlood, connectionInfo: fields.string("connection_info"),
             maxAttempts: fields.int("attempts", in: 0...1_000_000).flatMap { $0 == 0 ? nil : $0 }, logic: logic, flags: flags,
-            tags: fields.texts("tags"), topics: fields.texts("topics"), files: fields.texts("files"), hints: hints,
+            tags: fields.texts("tags", maxLength: 100), topics: fields.texts("topics", maxLength: 100), files: fields.texts("files"), hints: hints,
             prerequisites: prerequisites, anonymize: anonymize, next: fields.string("next"), scheduledAt: scheduledAt, state: state)
     }
 
@@ -232,11 +227,15 @@ extension ChallengeSpec {
     /// `- RAMPART{x}` (static, case-sensitive) or `{type: static|regex, content, data: case_insensitive}`.
     private static func readFlag(_ node: Node, path: String, issues: YAMLIssues) -> FlagRule? {
         if case .scalar(let scalar) = node {
+            guard scalar.string.count <= TextLimit.flag else {
+                issues.report(node, path, "is longer than \(TextLimit.flag) characters")
+                return nil
+            }
             return try? FlagRule(kind: .static, content: scalar.string)
         }
         guard let fields = issues.fields(node, at: path) else { return nil }
         fields.warnUnknown(["type", "content", "data"])
-        guard let content = fields.required("content", maxLength: 10_000) else { return nil }
+        guard let content = fields.required("content", maxLength: TextLimit.flag) else { return nil }
         var kind = FlagRule.Kind.static
         if let raw = fields.string("type") {
             guard let parsed = FlagRule.Kind(rawValue: raw) else {

@@ -237,12 +237,7 @@ extension ServiceSpec {
 
     /// Reads one service written as YAML or JSON, or throws every problem with its line.
     public static func read(yaml: String) throws(ExerciseFileError) -> ServiceSpec {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw ExerciseFileError(issues: [ExerciseFile.issue(from: error)])
-        }
+        let root = try YAMLGuard.compose(yaml)
         guard let root else { throw ExerciseFileError(issues: [ExerciseFileIssue(line: 1, field: "", message: "the service is empty")]) }
         let issues = YAMLIssues()
         let spec = read(root, path: "", issues: issues)
@@ -333,6 +328,10 @@ extension ServiceSpec {
     /// A mapping of texts (numbers and booleans are read as written).
     private static func texts(_ fields: YAMLFields, _ key: String, maxLength: Int) -> [String: String] {
         guard let inner = fields.fields(key) else { return [:] }
+        guard inner.order.count <= TextLimit.listItems else {
+            fields.issues.report(fields.node(key), fields.field(key), "has \(inner.order.count) entries; at most \(TextLimit.listItems) are allowed")
+            return [:]
+        }
         var result: [String: String] = [:]
         for name in inner.order {
             if let value = inner.string(name, maxLength: maxLength) { result[name] = value }

@@ -6,12 +6,7 @@ extension ExerciseFile {
 
     /// Reads an exercise file, or throws `ExerciseFileError` listing every problem with its line.
     public static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw ExerciseFileError(issues: [Self.issue(from: error)])
-        }
+        let root = try YAMLGuard.compose(yaml)
         guard let root else {
             throw ExerciseFileError(issues: [ExerciseFileIssue(line: 1, field: "", message: "the file is empty")])
         }
@@ -35,13 +30,15 @@ extension ExerciseFile {
         }
         let exercise = readExercise(exerciseFields)
         // Kept positional (nil for an unreadable entry) so later checks name the right index.
-        let users = top.list("users").map { readUser($0.node, path: $0.path, issues: issues) }
-        let teams = top.list("teams").map { readTeam($0.node, path: $0.path, issues: issues) }
+        let users = top.list("users", max: TextLimit.users).map { readUser($0.node, path: $0.path, issues: issues) }
+        let teams = top.list("teams", max: TextLimit.teams).map { readTeam($0.node, path: $0.path, issues: issues) }
         checkConsistency(teams: teams, users: users, issues: issues)
-        let challenges = top.list("challenges").map { ChallengeSpec.read($0.node, path: $0.path, issues: issues) }
-        checkChallenges(challenges, paths: top.list("challenges").map(\.path), issues: issues)
-        let services = top.list("services").map { ServiceSpec.read($0.node, path: $0.path, issues: issues) }
-        checkServices(services, teams: teams, paths: top.list("services").map(\.path), issues: issues)
+        let challengeItems = top.list("challenges", max: TextLimit.challenges)
+        let challenges = challengeItems.map { ChallengeSpec.read($0.node, path: $0.path, issues: issues) }
+        checkChallenges(challenges, paths: challengeItems.map(\.path), issues: issues)
+        let serviceItems = top.list("services", max: TextLimit.services)
+        let services = serviceItems.map { ServiceSpec.read($0.node, path: $0.path, issues: issues) }
+        checkServices(services, teams: teams, paths: serviceItems.map(\.path), issues: issues)
         guard let exercise else { return nil }
         return ExerciseFile(
             exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 }, challenges: challenges.compactMap { $0 },
@@ -190,7 +187,7 @@ extension ExerciseFile {
             }
         }
         var members: [MemberSpec] = []
-        for (memberNode, memberPath) in fields.list("members") {
+        for (memberNode, memberPath) in fields.list("members", max: TextLimit.members) {
             // `- alice` is shorthand for `- user: alice`.
             if case .scalar(let scalar) = memberNode {
                 issues.remember(memberNode, at: join(memberPath, "user"))

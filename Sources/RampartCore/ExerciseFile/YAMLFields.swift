@@ -150,9 +150,15 @@ struct YAMLFields {
         return date
     }
 
-    func list(_ key: String) -> [(node: Node, path: String)] {
+    /// The items of a list, at most `max` (more is reported: lists are where a document grows).
+    func list(_ key: String, max: Int = TextLimit.listItems) -> [(node: Node, path: String)] {
         guard let value = node(key) else { return [] }
-        return issues.items(value, at: field(key))
+        let items = issues.items(value, at: field(key))
+        guard items.count <= max else {
+            issues.report(value, field(key), "has \(items.count) items; at most \(max) are allowed")
+            return []
+        }
+        return items
     }
 
     func fields(_ key: String) -> YAMLFields? {
@@ -168,13 +174,18 @@ struct YAMLFields {
         }
     }
 
-    /// Texts from a key holding one text or a list of texts.
-    func texts(_ key: String) -> [String] {
+    /// Texts from a key holding one text or a list of texts: at most `TextLimit.listItems`, each at
+    /// most `maxLength` characters.
+    func texts(_ key: String, maxLength: Int = TextLimit.name) -> [String] {
         guard let value = node(key) else { return [] }
-        if case .scalar(let scalar) = value { return [scalar.string] }
-        return issues.items(value, at: field(key)).compactMap { item in
+        let items: [(node: Node, path: String)] = if case .scalar = value { [(value, field(key))] } else { list(key) }
+        return items.compactMap { item in
             guard case .scalar(let scalar) = item.node else {
                 issues.report(item.node, item.path, "expected text")
+                return nil
+            }
+            guard scalar.string.count <= maxLength else {
+                issues.report(item.node, item.path, "is longer than \(maxLength) characters")
                 return nil
             }
             return scalar.string

@@ -30,9 +30,15 @@ enum Accounts {
         return try await app.hashPassword(password)
     }
 
+    /// A name shown on one line (a person, team, exercise, window or token): trimmed, not empty, at
+    /// most `TextLimit.name` characters, without line breaks or tabs; other control characters are
+    /// refused for every field at the edge (`InputHygieneMiddleware`).
     static func validateName(_ field: String, _ value: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty", ko: "비어 있으면 안 됩니다") }
+        guard !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw AppError.invalid(field, "must be one line, without tabs", ko: "탭 없이 한 줄이어야 합니다")
+        }
         guard trimmed.unicodeScalars.count <= TextLimit.name else {
             throw AppError.invalid(field, "must be at most \(TextLimit.name) characters", ko: "\(TextLimit.name)자 이하여야 합니다")
         }

@@ -187,6 +187,10 @@ extension RoutesBuilder {
             return try await handler(request)
         }
         registered.userInfo["access"] = access
+        switch body {
+        case .collect(maxSize: nil): break
+        default: registered.userInfo["files"] = true  // a body limit of its own: a file upload
+        }
         return registered
     }
 }

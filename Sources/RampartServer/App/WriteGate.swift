@@ -1,4 +1,5 @@
 import Fluent
+import NIOCore
 import Vapor
 
 /// SQLite allows one writer; two transactions in this process that both read then write would
@@ -73,10 +74,12 @@ extension Request {
         AuditActor(id: principal?.id, name: principal?.username ?? "anonymous", sourceAddress: sourceAddress)
     }
 
-    /// The client's address: the first `X-Forwarded-For` hop behind a trusted proxy, else the peer.
+    /// The client's address: the first `X-Forwarded-For` hop behind a trusted proxy (when it is an
+    /// address: the header is text a client wrote), else the peer.
     var sourceAddress: String? {
         if application.rampart.trustProxy, let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
-            return forwarded.trimmingCharacters(in: .whitespaces)
+            let hop = forwarded.trimmingCharacters(in: .whitespaces)
+            if (try? SocketAddress(ipAddress: hop, port: 0)) != nil { return hop }
         }
         return remoteAddress?.ipAddress
     }

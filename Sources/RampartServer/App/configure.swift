@@ -36,6 +36,8 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RampartErrorMiddleware())
     app.middleware.use(AuthenticationMiddleware())
+    // After authentication, so an error page for bad input still knows who is looking.
+    app.middleware.use(InputHygieneMiddleware())
     app.middleware.use(CSRF.CookieMiddleware())
 
     try routes(app)

@@ -1,4 +1,5 @@
 import Fluent
+import RampartCore
 import FluentPostgresDriver
 import SQLKit
 import Vapor
@@ -64,17 +65,27 @@ enum Audit {
         record.atMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
         record.exerciseID = event.exerciseID
         record.actorID = actor.id
-        record.actorName = actor.name
-        record.action = event.action
-        record.subjectType = event.subjectType
-        record.subject = event.subject
-        record.summary = event.summary
-        record.changes = Self.encode(event.changes)
-        record.sourceAddress = actor.sourceAddress
+        record.actorName = storable(actor.name)
+        record.action = storable(event.action)
+        record.subjectType = storable(event.subjectType)
+        record.subject = storable(event.subject)
+        record.summary = storable(event.summary)
+        record.changes = storable(Self.encode(event.changes))
+        record.sourceAddress = actor.sourceAddress.map(storable)
         record.prevHash = last?.hash ?? genesisHash
         record.hash = record.computeHash()
         try await record.create(on: database)
         return record
+    }
+
+    /// Text exactly as both databases store and return it, so the hash computed now is the hash
+    /// computed on reading: control characters (a NUL, which SQLite returns cut short and PostgreSQL
+    /// refuses) become U+FFFD. The edge refuses them in requests; this covers every other way in.
+    static func storable(_ text: String) -> String {
+        guard TextRule.forbiddenCharacter(in: text) != nil else { return text }
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { TextRule.isForbidden($0) ? "\u{FFFD}" : $0 }))
     }
 
     static func encode(_ changes: [String: AuditChange]) -> String {
@@ -85,30 +96,39 @@ enum Audit {
 
     struct Verification: Sendable {
         var checked: Int
-        /// The first record whose hash or link is wrong, with what is wrong; nil when the chain holds.
-        var firstBroken: (seq: Int, problem: String)?
+        /// Every record that is wrong, with what is wrong, in chain order; empty when the chain holds.
+        var broken: [(seq: Int, problem: String)] = []
     }
 
-    /// Walks the whole chain in order, in pages, recomputing every hash.
+    /// Walks the whole chain in order, in pages, recomputing every hash, and reports every broken
+    /// record: each record is checked against the hash its predecessor stored, so one altered record
+    /// is reported once and does not hide tampering further on.
     static func verify(on database: any Database, pageSize: Int = 1000) async throws -> Verification {
+        var result = Verification(checked: 0)
         var expectedSeq = 1
         var previousHash = genesisHash
+        var afterGap = false
         while true {
             let page = try await AuditRecord.query(on: database)
                 .filter(\.$seq >= expectedSeq).sort(\.$seq).limit(pageSize).all()
-            if page.isEmpty { return Verification(checked: expectedSeq - 1, firstBroken: nil) }
+            if page.isEmpty { return result }
             for record in page {
-                if record.seq != expectedSeq {
-                    return Verification(checked: expectedSeq - 1, firstBroken: (expectedSeq, "record \(expectedSeq) is missing"))
+                if record.seq > expectedSeq {
+                    let missing = record.seq - expectedSeq == 1 ? "record \(expectedSeq) is missing" : "records \(expectedSeq)–\(record.seq - 1) are missing"
+                    result.broken.append((expectedSeq, missing))
+                    afterGap = true
                 }
-                if record.prevHash != previousHash {
-                    return Verification(checked: expectedSeq - 1, firstBroken: (record.seq, "does not link to the record before it"))
+                // After a gap the link cannot hold; the gap is the problem already reported.
+                if record.prevHash != previousHash, !afterGap {
+                    result.broken.append((record.seq, "does not link to the record before it"))
                 }
                 if record.computeHash() != record.hash {
-                    return Verification(checked: expectedSeq - 1, firstBroken: (record.seq, "its content does not match its hash"))
+                    result.broken.append((record.seq, "its content does not match its hash"))
                 }
+                result.checked += 1
                 previousHash = record.hash
-                expectedSeq += 1
+                expectedSeq = record.seq + 1
+                afterGap = false
             }
         }
     }

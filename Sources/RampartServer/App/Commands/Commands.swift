@@ -130,9 +130,10 @@ struct AuditCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             let db = context.application.db
             let result = try await Audit.verify(on: db)
-            if let broken = result.firstBroken {
-                throw ConfigurationError(
-                    "audit trail BROKEN at record \(broken.seq): \(broken.problem) (\(result.checked) records before it verified)")
+            if !result.broken.isEmpty {
+                for broken in result.broken { context.console.error("record \(broken.seq): \(broken.problem)") }
+                let records = Set(result.broken.map(\.seq)).count
+                throw ConfigurationError("audit trail BROKEN: \(records) record(s) wrong of \(result.checked) checked (listed above)")
             }
             // A hash chain cannot show records cut from its end; an anchor kept elsewhere can.
             if let anchor = signature.anchor {
