@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 import NIOCore
 import NIOPosix
 
@@ -88,21 +89,23 @@ func describeConnectionFailure(_ error: any Error) -> String {
     return "Connection failed"
 }
 
-/// A regular expression searched anywhere in a text (`NSRegularExpression`: shareable between threads).
-struct Pattern: @unchecked Sendable {
+/// A regular expression searched anywhere in a text a team's service sent, in linear time
+/// (`LinearRegex`): a team cannot make a worker spin by answering an unlucky pattern.
+struct Pattern: Sendable {
     let source: String
-    let regex: NSRegularExpression
+    let regex: LinearRegex
 
     init(_ source: String) throws(CheckConfigurationError) {
-        guard let regex = try? NSRegularExpression(pattern: source) else {
-            throw CheckConfigurationError("'\(source)' is not a valid regular expression")
+        do {
+            regex = try LinearRegex(source)
+        } catch {
+            throw CheckConfigurationError("'\(source)' is not a usable regular expression: \(error.message)")
         }
         self.source = source
-        self.regex = regex
     }
 
     func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        regex.matchesAnywhere(text)
     }
 }
 

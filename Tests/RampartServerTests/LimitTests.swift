@@ -54,6 +54,39 @@ import VaporTesting
     }
 
     @Test(arguments: TestDatabase.all)
+    func aCatastrophicRegexFlagCostsNoMoreThanAnyOther(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup: the pattern that cost 1.2 s a submission with a backtracking engine
+            let fixture = try await Fixture.make(app)
+            _ = try await Teams.create(in: "ex", .init(slug: "blue2", kind: .blue, name: "Second blue"), by: .commandLine("test"), app: app)
+            let (spec, _) = try Challenges.parse(
+                "name: Backtrack\ncategory: web\nvalue: 100\nflags: [{type: regex, content: 'RAMPART\\{(a+)+\\}'}]")
+            let exerciseID = try fixture.exercise.requireID()
+            let challenge = try await app.write { db in
+                try await Challenges.save(spec, exerciseID: exerciseID, by: .commandLine("test"), at: Date(), on: db).challenge.requireID()
+            }
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+            let blue = try await fixture.headers(.blue)
+            try await Teams.addMember(in: "ex", team: "blue2", username: "outsider", judge: false, by: .commandLine("test"), app: app)
+            let blue2 = try await fixture.headers(.outsider)
+            let evil = "RAMPART{" + String(repeating: "a", count: Attempts.maxFlagLength - 10) + "!}"
+            // act: 50 such guesses at once from one team, while another team solves it
+            async let attack = Self.burst(50) { _ in
+                try await app.testing().sendRequest(
+                    .POST, "/api/v1/exercises/ex/challenges/\(challenge)/attempts", headers: .json(blue), body: .json(["flag": evil]))
+            }
+            let solve = try await app.testing().sendRequest(
+                .POST, "/api/v1/exercises/ex/challenges/\(challenge)/attempts", headers: .json(blue2),
+                body: .json(["flag": "RAMPART{aaaaaaaaaa}"]))
+            let statuses = try await attack
+            // check
+            #expect(statuses.allSatisfy { $0 == .ok || $0 == .tooManyRequests })
+            let answer = try solve.json() as? [String: Any]
+            #expect(solve.status == .ok && answer?["status"] as? String == "correct")
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func loginGuessesInFlightAreCountedAndCannotLockTheRealUserOut(_ database: TestDatabase) async throws {
         try await withRampart(database, adjust: { $0.trustProxy = true }) { app, _ in
             // setup

@@ -95,6 +95,8 @@ extension ChallengeSpec {
         "name", "author", "category", "description", "attribution", "value", "type", "extra", "connection_info",
         "attempts", "logic", "flags", "topics", "tags", "files", "hints", "requirements", "next", "scheduled_at", "state", "version",
     ]
+    /// Instructions all of a challenge's regex flags may compile to together.
+    static let maxFlagCost = 10_000
     /// ctfcli keys for deploying and publishing, which Rampart does not do.
     static let deploymentKeys = ["image", "protocol", "host", "healthcheck", "solution", "module"]
 
@@ -156,6 +158,12 @@ extension ChallengeSpec {
             if scheduledAt == nil {
                 issues.report(node, fields.field("scheduled_at"), "expected a time with an offset, like 2027-02-01T09:00:00+09:00")
             }
+        }
+        // Every regex flag is tried on each submission: their programs together bound what one costs.
+        if flags.map(\.cost).reduce(0, +) > maxFlagCost {
+            issues.report(
+                fields.node("flags"), fields.field("flags"),
+                "the regex flags are too large together (\(flags.map(\.cost).reduce(0, +)) instructions, at most \(maxFlagCost))")
         }
         if flags.isEmpty, fields.values["flags"] != nil || name != nil {
             issues.warn(fields.node, fields.field("flags"), "the challenge has no flags, so nobody can solve it")
@@ -252,7 +260,7 @@ extension ChallengeSpec {
         do {
             return try FlagRule(kind: kind, content: content, caseInsensitive: data == "case_insensitive")
         } catch {
-            issues.report(fields.node("content"), fields.field("content"), "is not a valid regular expression")
+            issues.report(fields.node("content"), fields.field("content"), "is not a usable regular expression: \(error.reason)")
             return nil
         }
     }

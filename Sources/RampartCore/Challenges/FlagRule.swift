@@ -12,24 +12,27 @@ public struct FlagRule: Equatable, Sendable {
     public let kind: Kind
     public let content: String
     public let caseInsensitive: Bool
-    private let compiled: CompiledRegex?
+    private let compiled: LinearRegex?
 
     public struct InvalidRegex: Error, Equatable, CustomStringConvertible {
         public let pattern: String
-        public var description: String { "the flag pattern \(pattern) is not a valid regular expression" }
+        public let reason: String
+        public var description: String { "the flag pattern \(pattern) cannot be used: \(reason)" }
     }
 
     /// Refuses a regex that does not compile, so a broken flag is found when the challenge is written,
-    /// not when a team submits.
-    public init(kind: Kind, content: String, caseInsensitive: Bool = false) throws {
+    /// not when a team submits. Regexes are matched in linear time (`LinearRegex`): no pattern can
+    /// make a submission slow.
+    public init(kind: Kind, content: String, caseInsensitive: Bool = false) throws(InvalidRegex) {
         self.kind = kind
         self.content = content
         self.caseInsensitive = caseInsensitive
         if kind == .regex {
-            guard let regex = try? NSRegularExpression(pattern: content, options: caseInsensitive ? [.caseInsensitive] : []) else {
-                throw InvalidRegex(pattern: content)
+            do {
+                compiled = try LinearRegex(content, caseInsensitive: caseInsensitive)
+            } catch {
+                throw InvalidRegex(pattern: content, reason: error.message)
             }
-            compiled = CompiledRegex(regex: regex)
         } else {
             compiled = nil
         }
@@ -38,6 +41,9 @@ public struct FlagRule: Equatable, Sendable {
     public static func == (lhs: FlagRule, rhs: FlagRule) -> Bool {
         lhs.kind == rhs.kind && lhs.content == rhs.content && lhs.caseInsensitive == rhs.caseInsensitive
     }
+
+    /// What matching this flag costs per character of a submission (a regex's program size).
+    public var cost: Int { compiled?.size ?? 1 }
 
     /// Whether `submission` is this flag.
     public func matches(_ submission: String) -> Bool {
@@ -48,20 +54,11 @@ public struct FlagRule: Equatable, Sendable {
                 ? constantTimeEquals(provided.lowercased(), content.lowercased())
                 : constantTimeEquals(provided, content)
         case .regex:
-            guard let regex = compiled?.regex else { return false }
             // Python's re.match anchors at the start and CTFd then requires the match to be the whole
             // submission: the first match found, not the longest (`a|ab` does not accept `ab`).
-            let range = NSRange(provided.startIndex..., in: provided)
-            guard let match = regex.firstMatch(in: provided, options: [.anchored], range: range) else { return false }
-            return match.range == range
+            return compiled?.matchesWhole(provided) ?? false
         }
     }
-}
-
-/// `NSRegularExpression` is immutable and documented as safe to share between threads.
-private final class CompiledRegex: @unchecked Sendable {
-    let regex: NSRegularExpression
-    init(regex: NSRegularExpression) { self.regex = regex }
 }
 
 /// Whether two secrets are equal, comparing every byte whatever the first difference, so timing does not
