@@ -155,6 +155,11 @@ public struct ScoreProjection: Sendable {
     /// Teams holding an active solve of the challenge.
     public func solveCount(_ challenge: UUID) -> Int { solvers[challenge]?.count ?? 0 }
 
+    /// Teams holding an active solve of the challenge made before `date` (what a frozen board counts).
+    public func solveCount(_ challenge: UUID, before date: Date) -> Int {
+        (solvers[challenge] ?? []).count { solver in activeTimes[solver.team]?[solver.fact].map { $0 < date } ?? false }
+    }
+
     /// What an active solve earns now (its challenge's current value, with any first-blood bonus).
     public func points(ofSolve fact: Int) -> Int? { contributions[fact] }
 

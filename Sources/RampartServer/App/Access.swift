@@ -43,6 +43,13 @@ struct ExerciseContext: Sendable {
 
     var isWhite: Bool { role == .white }
     var exerciseID: UUID { exercise.id! }
+
+    /// The freeze time once it has passed, for everyone but the white team: what they are shown of
+    /// other teams stops there (boards, solve counts, values). Nil: they see everything live.
+    func frozenAt(now: Date) -> Date? {
+        guard !isWhite, let freezeAt = exercise.freezeAt, now >= freezeAt else { return nil }
+        return freezeAt
+    }
 }
 
 extension Request {

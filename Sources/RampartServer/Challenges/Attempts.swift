@@ -183,10 +183,14 @@ enum Attempts {
                     team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
                     actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
                 state.append(fact)
+                let progress: AttemptResult.Progress? = needed > 1 ? .init(found: needed, total: needed) : nil
+                // During the freeze the price would tell how many others solved it since.
+                guard context.frozenAt(now: now) == nil else {
+                    return AttemptResult(status: .correct, message: "Correct: \(entry.name) solved", progress: progress)
+                }
                 let points = state.projection.points(ofSolve: fact.seq) ?? 0
                 return AttemptResult(
-                    status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points,
-                    progress: needed > 1 ? .init(found: needed, total: needed) : nil)
+                    status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points, progress: progress)
             }
         }
     }

@@ -13,15 +13,19 @@ struct ChallengeView: Sendable {
 
 extension ChallengeView {
     /// The board of `context`: every challenge it may see, in board order, with solves and values.
+    /// After the freeze only the white team sees solves made since: everyone else sees the counts and
+    /// values as they stood at the freeze (as CTFd shows them), or the board would tell them what the
+    /// frozen scoreboard hides.
     static func board(_ context: ExerciseContext, app: Application) async throws -> (state: ScoreEngine.State, views: [ChallengeView]) {
         let now = app.dependencies.now()
         let state = try await app.scores.state(context.exerciseID, on: app.db, now: now)
         let team = context.team?.id
         let solved: (UUID) -> Bool = { id in team.map { state.projection.hasSolved(team: $0, challenge: id) } ?? false }
+        let frozenAt = context.frozenAt(now: now)
         let views = state.catalog.entries.compactMap { entry -> ChallengeView? in
             let availability = state.catalog.availability(entry, solved: solved, white: context.isWhite, now: now)
             guard availability != .hidden else { return nil }
-            let solves = state.projection.solveCount(entry.id)
+            let solves = frozenAt.map { state.projection.solveCount(entry.id, before: $0) } ?? state.projection.solveCount(entry.id)
             return ChallengeView(
                 entry: entry, availability: availability, solved: solved(entry.id), solves: solves, value: entry.spec.value.value(solveCount: solves))
         }

@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import SQLKit
 import Vapor
 
 /// A score fact as a team reads it: what, when, how many points now, and why.
@@ -25,22 +26,36 @@ enum ScoreFacts {
     static let availabilityCategory = "availability"
     static let penaltiesCategory = "penalties"
 
-    /// Every fact of one team, oldest first, priced as the board prices it now.
+    /// Every fact of one team, oldest first, priced as the board prices it now. After the freeze,
+    /// viewers other than the white team see solves priced by what stood at the freeze plus this
+    /// team's own later facts: a solve's value moves with other teams' solves, so live prices would
+    /// tell them what the frozen board hides.
     static func list(team: Team, context: ExerciseContext, app: Application) async throws -> [ScoreFactDTO] {
         let teamID = try team.requireID()
-        let state = try await app.scores.state(context.exerciseID, on: app.db, now: app.dependencies.now())
+        let now = app.dependencies.now()
+        let state = try await app.scores.state(context.exerciseID, on: app.db, now: now)
         let records = try await ScoreFactRecord.query(on: app.db)
             .filter(\.$exerciseID == context.exerciseID).filter(\.$teamID == teamID).sort(\.$seq).all()
         let withdrawn = Set(records.compactMap(\.withdraws))
+        var projection = state.projection
+        let frozenAt = context.frozenAt(now: now)
+        if let frozenAt, let sql = app.db as? any SQLDatabase {
+            projection = ScoreProjection(challenges: state.catalog.scorings)
+            let before = try await ScoreFactRecord.facts(context.exerciseID, after: 0, before: frozenAt, on: sql)
+            let own = records.filter { $0.at >= frozenAt }.compactMap { record in record.fact.map { (seq: record.seq, fact: $0) } }
+            for (_, fact) in (before.compactMap { item in item.fact.map { (item.seq, $0) } } + own).sorted(by: { $0.0 < $1.0 }) {
+                projection.apply(fact)
+            }
+        }
         return records.map { record in
             let challenge = record.challengeID.flatMap { state.catalog.byID[$0]?.name }
             var points = 0
             var reason = record.reason
             switch record.kind {
             case .solve:
-                points = state.projection.points(ofSolve: record.seq) ?? 0
+                points = projection.points(ofSolve: record.seq) ?? 0
                 if let id = record.challengeID, let entry = state.catalog.byID[id], !withdrawn.contains(record.seq) {
-                    let solves = state.projection.solveCount(id)
+                    let solves = projection.solveCount(id)
                     let value = entry.spec.value.value(solveCount: solves)
                     reason += "; worth \(value) with \(solves) solve\(solves == 1 ? "" : "s")"
                     if points > value { reason += ", first-blood bonus \(points - value)" }

@@ -30,7 +30,7 @@ struct Scoreboard: Sendable {
     static func current(for context: ExerciseContext, app: Application, on db: any Database) async throws -> Scoreboard {
         let exercise = context.exercise
         let now = app.dependencies.now()
-        let frozen = !context.isWhite && exercise.freezeAt.map { now >= $0 } == true
+        let frozen = context.frozenAt(now: now) != nil
         return try await app.scores.board(context.exerciseID, frozen: frozen, now: now) {
             try await build(exercise, frozen: frozen, app: app, on: db, now: now)
         }
