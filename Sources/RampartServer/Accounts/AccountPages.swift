@@ -70,7 +70,8 @@ enum AccountPages {
             let new = (try? req.content.get(String.self, at: "new_password")) ?? ""
             do {
                 _ = try await Accounts.authenticate(username: principal.username, password: current, request: req)
-                try await Accounts.updateUser(principal.username, .init(password: new), by: req.auditActor, app: req.application)
+                try await Accounts.updateUser(
+                    principal.username, .init(password: new, keeping: principal.credential), by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unauthorized, .unprocessableEntity, .tooManyRequests].contains(error.status) {
                 let message = error.status == .unauthorized ? PageContext(req).t(.wrongCurrentPassword) : error.text(PageContext(req).locale)
                 return try await accountPage(req, newToken: nil, error: message)

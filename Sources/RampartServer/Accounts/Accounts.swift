@@ -88,6 +88,9 @@ enum Accounts {
         var timeZone: String??
         var disabled: Bool?
         var password: String?
+        /// With a new password: the credential that stays signed in (the one changing its own
+        /// password); every other session and token of the user ends.
+        var keeping: Principal.Credential? = nil
     }
 
     @discardableResult
@@ -134,6 +137,14 @@ enum Accounts {
                 // The hash itself never goes into the trail.
                 changes.note("password", "•", "changed")
                 user.passwordHash = hash
+                // Whoever knew the old password is signed out everywhere else.
+                let userID = try user.requireID()
+                let sessions = WebSession.query(on: db).filter(\.$user.$id == userID)
+                if case .session(let id, _) = patch.keeping { sessions.filter(\.$id != id) }
+                try await sessions.delete()
+                let tokens = APIToken.query(on: db).filter(\.$user.$id == userID).filter(\.$revokedAt == nil)
+                if case .token(let id) = patch.keeping { tokens.filter(\.$id != id) }
+                try await tokens.set(\.$revokedAt, to: now).update()
             }
             guard !changes.isEmpty else { return user }
             try await user.save(on: db)

@@ -207,11 +207,13 @@ enum AccountsAPI {
                 }
             }
             let body = try req.decodeStrict(Body.self)
+            let username = try req.parameters.require("username")
             let user = try await Accounts.updateUser(
-                try req.parameters.require("username"),
+                username,
                 .init(
                     displayName: body.displayName, isAdmin: body.admin, locale: body.locale,
-                    timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password),
+                    timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password,
+                    keeping: req.principal.flatMap { $0.username == username ? $0.credential : nil }),
                 by: req.auditActor, app: req.application)
             return UserDTO(user)
         }

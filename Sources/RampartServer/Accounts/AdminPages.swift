@@ -34,7 +34,8 @@ enum AdminPages {
                     .init(
                         displayName: req.formField("display_name") ?? "", isAdmin: req.formFlag("admin"),
                         locale: req.formField("locale").flatMap(UILocale.init(rawValue:)), timeZone: .some(req.formField("time_zone")),
-                        disabled: req.formFlag("disabled"), password: password),
+                        disabled: req.formFlag("disabled"), password: password,
+                        keeping: req.principal.flatMap { $0.username == username ? $0.credential : nil }),
                     by: req.auditActor, app: req.application)
             } catch let error as AppError where [.unprocessableEntity, .conflict].contains(error.status) {
                 return try await userPage(req, error: error.text(PageContext(req).locale))
