@@ -62,4 +62,42 @@ import Testing
         #expect(failures["b/challenge.yml"] == ["requirements"] && failures["c/challenge.yml"] == ["requirements"])
         #expect(failures["d/challenge.yml"] == ["next"] && failures["e/challenge.yml"] == ["next"])
     }
+
+    @Test func linksOutOfTheTreeAreNotFollowed() throws {
+        // setup: a repository whose attachments link to the server's files, a linked challenge file,
+        // a link to a device and a folder linked to the root of the machine
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-outside-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try "name: Outside\ncategory: x\nvalue: 1\nflags: [o]\n".write(
+            to: outside.appendingPathComponent("challenge.yml"), atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let root = try write([
+            "web/notes/challenge.yml": "name: Notes\ncategory: web\nvalue: 1\nflags: [n]\nfiles: [notes.txt]\n",
+            "web/zero/challenge.yml": "name: Zero\ncategory: web\nvalue: 1\nflags: [z]\nfiles: [zero.bin]\n",
+            "web/inside/challenge.yml": "name: Inside\ncategory: web\nvalue: 1\nflags: [i]\nfiles: [copy.txt]\n",
+            "web/inside/real.txt": "fine",
+        ])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let links = [
+            ("web/notes/notes.txt", "/etc/passwd"), ("web/zero/zero.bin", "/dev/zero"), ("web/inside/copy.txt", "real.txt"),
+            ("linked/challenge.yml", outside.appendingPathComponent("challenge.yml").path), ("everything", "/"),
+        ]
+        for (path, destination) in links {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: destination)
+        }
+        // act
+        let tree = try ChallengeTree.read(root: root)
+        // check: only the link that stays inside is followed; the linked root is not walked
+        #expect(tree.entries.map(\.challenge.name) == ["Inside"])
+        let failures = Dictionary(uniqueKeysWithValues: tree.failures.map { ($0.path, $0.issues.first?.message ?? "") })
+        #expect(failures["web/notes/challenge.yml"]?.contains("outside") == true, "\(failures)")
+        #expect(failures["web/zero/challenge.yml"]?.contains("outside") == true)
+        #expect(failures["linked/challenge.yml"]?.contains("outside") == true)
+        #expect(tree.failures.count == 3)
+        #expect(try tree.attachment("copy.txt", of: root.appendingPathComponent("web/inside")).size == 4)
+        #expect(throws: TreeFile.Refusal.self) { try tree.attachment("../../../etc/passwd", of: root.appendingPathComponent("web/inside")) }
+        #expect(throws: TreeFile.Refusal.self) { try TreeFile.resolve("/etc/passwd", in: root) }
+    }
 }

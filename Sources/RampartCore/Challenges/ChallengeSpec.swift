@@ -95,6 +95,8 @@ extension ChallengeSpec {
         "name", "author", "category", "description", "attribution", "value", "type", "extra", "connection_info",
         "attempts", "logic", "flags", "topics", "tags", "files", "hints", "requirements", "next", "scheduled_at", "state", "version",
     ]
+    /// The largest `challenge.yml` read: far more than any real one.
+    public static let maxFileBytes = 1 << 20
     /// Instructions all of a challenge's regex flags may compile to together.
     static let maxFlagCost = 10_000
     /// ctfcli keys for deploying and publishing, which Rampart does not do.

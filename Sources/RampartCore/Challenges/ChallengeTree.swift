@@ -26,28 +26,47 @@ public struct ChallengeTree: Sendable {
 
     public var entries: [Entry] = []
     public var failures: [Failure] = []
+    /// The tree's folder, every link followed: attachments must be inside it.
+    public var root = URL(fileURLWithPath: "/")
 
     static let fileNames: Set<String> = ["challenge.yml", "challenge.yaml"]
 
-    /// Reads every challenge file below `root`, in path order. Hidden folders (`.git`) are skipped.
+    /// Reads every challenge file below `root`, in path order. Hidden folders (`.git`) are skipped, and
+    /// so are links to folders; a challenge file or attachment is read only if, every link followed,
+    /// it is a regular file inside the tree (`TreeFile`).
     public static func read(root: URL) throws -> ChallengeTree {
-        let root = root.resolvingSymlinksInPath().standardizedFileURL
+        let base = URL(fileURLWithPath: try TreeFile.realRoot(root))
         guard
             let enumerator = FileManager.default.enumerator(
-                at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+                at: base, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey], options: [.skipsHiddenFiles])
         else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: root.path])
         }
-        var files: [URL] = []
-        for case let url as URL in enumerator where fileNames.contains(url.lastPathComponent) {
-            files.append(url.resolvingSymlinksInPath().standardizedFileURL)
+        var files: [String] = []
+        for case let url as URL in enumerator {
+            let relative = String(url.standardizedFileURL.path.dropFirst(base.path.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            if TreeFile.isLink(url) {
+                // A linked folder is not walked (it may be anywhere, or the tree itself).
+                if (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true { enumerator.skipDescendants() }
+                if !fileNames.contains(url.lastPathComponent) { continue }
+            }
+            if fileNames.contains(url.lastPathComponent) { files.append(relative) }
         }
         var tree = ChallengeTree()
-        for file in files.sorted(by: { $0.path < $1.path }) {
-            let relative = String(file.path.dropFirst(root.path.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        tree.root = base
+        for relative in files.sorted() {
             let text: String
+            let folder: URL
             do {
-                text = try String(contentsOf: file, encoding: .utf8)
+                let file = try TreeFile.resolve(relative, in: base)
+                guard file.size <= ChallengeSpec.maxFileBytes else {
+                    throw TreeFile.Refusal(message: "is \(file.size) bytes; a challenge file may have \(ChallengeSpec.maxFileBytes)")
+                }
+                text = try String(contentsOf: file.url, encoding: .utf8)
+                folder = base.appendingPathComponent(relative).deletingLastPathComponent()
+            } catch let refusal as TreeFile.Refusal {
+                tree.failures.append(Failure(path: relative, issues: [ExerciseFileIssue(line: nil, field: "", message: refusal.message)]))
+                continue
             } catch {
                 tree.failures.append(
                     Failure(path: relative, issues: [ExerciseFileIssue(line: nil, field: "", message: "cannot be read as UTF-8 text")]))
@@ -55,15 +74,12 @@ public struct ChallengeTree: Sendable {
             }
             do {
                 let (challenge, warnings) = try ChallengeSpec.read(yaml: text)
-                let folder = file.deletingLastPathComponent()
                 var missing: [ExerciseFileIssue] = []
                 for attachment in challenge.files {
-                    let target = folder.appendingPathComponent(attachment).standardizedFileURL
-                    // An attachment must stay inside the tree: `../../etc/passwd` is refused.
-                    if !target.path.hasPrefix(root.path + "/") {
-                        missing.append(ExerciseFileIssue(line: nil, field: "files", message: "'\(attachment)' points outside the challenge tree"))
-                    } else if !FileManager.default.fileExists(atPath: target.path) {
-                        missing.append(ExerciseFileIssue(line: nil, field: "files", message: "'\(attachment)' does not exist"))
+                    do {
+                        _ = try tree.attachment(attachment, of: folder)
+                    } catch {
+                        missing.append(ExerciseFileIssue(line: nil, field: "files", message: error.message))
                     }
                 }
                 if missing.isEmpty {
@@ -89,6 +105,12 @@ public struct ChallengeTree: Sendable {
             return false
         }
         return tree
+    }
+
+    /// An attachment a challenge file in `folder` names: inside the tree, links followed (`TreeFile`).
+    public func attachment(_ path: String, of folder: URL) throws(TreeFile.Refusal) -> (url: URL, size: Int) {
+        let folderPath = String(folder.standardizedFileURL.path.dropFirst(root.path.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        return try TreeFile.resolve(folderPath.isEmpty ? path : folderPath + "/" + path, in: root)
     }
 
     /// Moves to `failures` every challenge whose prerequisites or `next` name a challenge that is

@@ -46,22 +46,18 @@ enum ExerciseFileStore {
     /// reported with its line.
     private static func readAttachments(_ file: ExerciseFile, baseDirectory: URL?) throws -> [String: [(name: String, data: Data)]] {
         guard let baseDirectory else { return [:] }
-        let root = baseDirectory.resolvingSymlinksInPath().standardizedFileURL
         var result: [String: [(name: String, data: Data)]] = [:]
         var issues: [ExerciseFileIssue] = []
         for (index, challenge) in file.challenges.enumerated() {
             for (fileIndex, path) in challenge.files.enumerated() {
                 let field = "challenges[\(index)].files[\(fileIndex)]"
-                let target = root.appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL
-                guard target.path.hasPrefix(root.path + "/") else {
-                    issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: "'\(path)' points outside the file's folder"))
-                    continue
+                do {
+                    let target = try TreeFile.resolve(path, in: baseDirectory)
+                    result[challenge.name, default: []].append((URL(fileURLWithPath: path).lastPathComponent, try Data(contentsOf: target.url)))
+                } catch {
+                    let message = (error as? TreeFile.Refusal)?.message ?? "'\(path)' cannot be read"
+                    issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: message))
                 }
-                guard let data = FileManager.default.contents(atPath: target.path) else {
-                    issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: "'\(path)' does not exist"))
-                    continue
-                }
-                result[challenge.name, default: []].append((target.lastPathComponent, data))
             }
         }
         guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }

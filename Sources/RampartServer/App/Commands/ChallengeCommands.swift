@@ -37,12 +37,12 @@ struct ChallengeCommands: AsyncCommandGroup {
             for entry in tree.entries {
                 do {
                     files[entry.path] = try entry.challenge.files.map { path in
-                        let url = entry.folder.appendingPathComponent(path)
+                        let url = try tree.attachment(path, of: entry.folder).url
                         let data = try Data(contentsOf: url)
                         guard data.count <= maxBytes else {
                             throw ConfigurationError("'\(path)' is \(data.count) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
                         }
-                        return (try Challenges.validateFileName(url.lastPathComponent), data)
+                        return (try Challenges.validateFileName(URL(fileURLWithPath: path).lastPathComponent), data)
                     }
                 } catch {
                     let message = (error as? AppError).map { "\($0.message)" } ?? "\(error)"
