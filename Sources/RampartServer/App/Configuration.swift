@@ -40,6 +40,10 @@ public struct RampartConfiguration: Sendable {
     /// Most external checker processes running at once on this machine (`RAMPART_CHECKER_PROCESSES`,
     /// default 64); checks beyond it wait for a slot, and their timeout starts with their checker.
     public var checkerProcesses: Int = 64
+    /// The longest a write waits for another to finish before it is refused as busy, a 503 with
+    /// `Retry-After` (`RAMPART_WRITE_WAIT_MS`, default 10 s): for this node's queue of SQLite writers,
+    /// another process's SQLite lock, and PostgreSQL locks.
+    public var writeWait: Duration = .seconds(10)
     /// Where external checkers must be (`RAMPART_CHECKER_DIR`, default `DATA_DIR/checkers`), and the
     /// files checks read, SSH keys and CA certificates (`RAMPART_CHECK_FILES_DIR`, default
     /// `DATA_DIR/check-files`): the white team picks among what an administrator installed there.
@@ -76,7 +80,7 @@ public struct RampartConfiguration: Sendable {
     /// Reads `RAMPART_DATA_DIR`, `DATABASE_URL`, `RAMPART_PUBLIC_URL`, `RAMPART_BCRYPT_COST`,
     /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE`, `RAMPART_TRUST_PROXY`,
     /// `RAMPART_WORKER_ZONES`, `RAMPART_CHECKER_PROCESSES`, `RAMPART_DATABASE_SCHEMA`, `RAMPART_CHECKER_DIR`,
-    /// `RAMPART_CHECK_FILES_DIR` and `RAMPART_CHECKER_ENV`; checkers get a filtered copy of `all`.
+    /// `RAMPART_CHECK_FILES_DIR`, `RAMPART_CHECKER_ENV` and `RAMPART_WRITE_WAIT_MS`; checkers get a filtered copy of `all`.
     public static func fromEnvironment(
         _ get: (String) -> String? = { Environment.get($0) }, all: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> RampartConfiguration {
@@ -131,6 +135,12 @@ public struct RampartConfiguration: Sendable {
         if let directory = get("RAMPART_CHECK_FILES_DIR"), !directory.isEmpty { configuration.checkFilesDirectory = directory }
         let passed = (get("RAMPART_CHECKER_ENV") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         configuration.checkerEnvironment = CheckHost.environment(from: all, passing: passed.filter { !$0.isEmpty })
+        if let raw = get("RAMPART_WRITE_WAIT_MS") {
+            guard let milliseconds = Int(raw), (100...600_000).contains(milliseconds) else {
+                throw ConfigurationError("RAMPART_WRITE_WAIT_MS must be a number of milliseconds from 100 to 600000")
+            }
+            configuration.writeWait = .milliseconds(milliseconds)
+        }
         if let raw = get("RAMPART_CHECKER_PROCESSES") {
             guard let count = Int(raw), (1...10_000).contains(count) else {
                 throw ConfigurationError("RAMPART_CHECKER_PROCESSES must be a number from 1 to 10000")

@@ -58,6 +58,10 @@ struct RampartErrorMiddleware: AsyncMiddleware {
                 default: nil
                 }
             return AppError(status: error.status, code: code, message: message, headers: error.headers, korean: korean)
+        case let error where AppError.isBusy(error):
+            // A lock or connection waited its bounded time: nothing was written, and the client may retry.
+            request.logger.notice("write refused as busy: \(String(reflecting: error))")
+            return .busy
         default:
             request.logger.report(error: error)
             return AppError(

@@ -1,26 +1,75 @@
+import AsyncKit
 import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
 import NIOCore
+import SQLKit
 import Vapor
 
 /// SQLite allows one writer; two transactions in this process that both read then write would
-/// fail with SQLITE_BUSY_SNAPSHOT instead of waiting. The gate makes them queue. PostgreSQL needs no gate.
+/// fail with SQLITE_BUSY_SNAPSHOT instead of waiting. The gate makes them queue, for at most the
+/// configured wait (`RampartConfiguration.writeWait`): past it the write is refused as busy (503)
+/// rather than left hanging behind a long one. PostgreSQL needs no gate.
 actor WriteGate {
     private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>, timer: Task<Void, Never>?)] = []
+    private var nextID: UInt64 = 0
 
-    func acquire() async {
+    /// True once the gate is this caller's; false when `wait` passed first.
+    func acquire(within wait: Duration) async -> Bool {
         if !busy {
             busy = true
-            return
+            return true
         }
-        await withCheckedContinuation { waiters.append($0) }
+        nextID += 1
+        let id = nextID
+        return await withCheckedContinuation { continuation in
+            let timer = Task {
+                try? await Task.sleep(for: wait)
+                self.expire(id)
+            }
+            waiters.append((id, continuation, timer))
+        }
+    }
+
+    private func expire(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(returning: false)
     }
 
     func release() {
         if waiters.isEmpty {
             busy = false
         } else {
-            waiters.removeFirst().resume()
+            let next = waiters.removeFirst()
+            next.timer?.cancel()
+            next.continuation.resume(returning: true)
+        }
+    }
+}
+
+extension AppError {
+    /// A write that could not start within the bounded wait: nothing was written; try again.
+    static let busy = AppError(
+        status: .serviceUnavailable, code: "busy", message: "Rampart is busy with other writes; nothing was changed, try again in a moment",
+        headers: ["Retry-After": "2"], korean: "다른 쓰기 작업으로 바쁩니다. 아무것도 바뀌지 않았으니 잠시 후 다시 시도하십시오")
+
+    /// Whether `error` says a write waited its bounded time for a lock or a connection (this node's
+    /// gate, another process's SQLite lock, a PostgreSQL lock or the connection pool): the write did
+    /// not happen and may be tried again. Answered 503 with `Retry-After`, never 500.
+    static func isBusy(_ error: any Error) -> Bool {
+        switch error {
+        case let error as AppError: return error.code == busy.code
+        case let error as SQLiteError:
+            switch error.reason {
+            case .busy, .locked, .busyInSnapshot, .busyTimeout, .busyInRecovery, .lockedBySharedCache: return true
+            default: return false
+            }
+        case let error as PSQLError:
+            // lock_not_available, serialization_failure, deadlock_detected, query_canceled (a timeout)
+            return ["55P03", "40001", "40P01", "57014"].contains(error.serverInfo?[.sqlState] ?? "")
+        case is ConnectionPoolTimeoutError: return true
+        default: return false
         }
     }
 }
@@ -37,29 +86,61 @@ extension Application {
 
     /// Runs `body` in one transaction: everything it writes, audit record included, lands together or not at all.
     ///
+    /// Every wait is bounded by `RampartConfiguration.writeWait`: for this node's SQLite gate, for the
+    /// SQLite write lock another process holds (the transaction takes the lock first, `BEGIN
+    /// IMMEDIATE`, so it never fails half-way on a snapshot another writer moved), and for PostgreSQL
+    /// row and advisory locks (`lock_timeout`). A write that waited that long throws `AppError.busy`
+    /// (or the database's own busy error, which `isBusy` recognises) having written nothing.
+    ///
     /// Afterwards this node's caches of exercise contexts and scoreboards are dropped, since any
     /// setting, team or membership may have changed. Flag submissions, which change none of them,
     /// pass `clearingCaches: false`.
     @discardableResult
     func write<T: Sendable>(clearingCaches: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let wait = rampart.writeWait
         let result: T
         if let gate = writeGate {
-            await gate.acquire()
+            guard await gate.acquire(within: wait) else { throw AppError.busy }
             do {
-                result = try await db.transaction(body)
+                result = try await Self.sqliteTransaction(db, wait: wait, body)
                 await gate.release()
             } catch {
                 await gate.release()
                 throw error
             }
         } else {
-            result = try await db.transaction(body)
+            result = try await db.transaction { db in
+                if let sql = db as? any SQLDatabase {
+                    try await sql.raw("SET LOCAL lock_timeout = \(unsafeRaw: String(Int(wait.inMilliseconds)))").run()
+                }
+                return try await body(db)
+            }
         }
         if clearingCaches {
             contextCache.forgetAll()
             scores.forgetCachedReads()
         }
         return result
+    }
+
+    /// A write transaction on SQLite that holds the write lock from its first statement, waiting at
+    /// most `wait` for another process to let go of it.
+    private static func sqliteTransaction<T: Sendable>(
+        _ database: any Database, wait: Duration, _ body: @escaping @Sendable (any Database) async throws -> T
+    ) async throws -> T {
+        try await database.withConnection { connection in
+            guard let sql = connection as? any SQLDatabase else { return try await connection.transaction(body) }
+            try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Int(wait.inMilliseconds)))").run()
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(connection)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
     }
 }
 

@@ -68,14 +68,16 @@ private struct PasswordPoolShutdown: LifecycleHandler {
 }
 
 private func useDatabase(_ app: Application, _ choice: RampartConfiguration.DatabaseChoice) async throws {
+    // Waiting for a connection is bounded like waiting for a lock (a 503 past it, not a 500).
+    let poolTimeout = TimeAmount(app.rampart.writeWait)
     switch choice {
     case .sqliteMemory:
-        app.databases.use(.sqlite(.memory), as: .sqlite)
+        app.databases.use(.sqlite(.memory, connectionPoolTimeout: poolTimeout), as: .sqlite)
         app.writeGate = WriteGate()
     case .sqlite(let path):
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        app.databases.use(.sqlite(.file(path), connectionPoolTimeout: poolTimeout), as: .sqlite)
         app.writeGate = WriteGate()
         // WAL lets readers go on while one writer writes; it is a property of the file, so once is enough,
         // but running it every start is harmless. `synchronous` stays at SQLite's default, FULL: a commit
@@ -97,7 +99,7 @@ private func useDatabase(_ app: Application, _ choice: RampartConfiguration.Data
         // 4 connections per event loop: enough for bursts of writes on a 2–8 core node; PostgreSQL's
         // default limit of 100 then allows about 12 such nodes on 2 cores each.
         app.databases.use(
-            .postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(10)), as: .psql, isDefault: true)
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: poolTimeout), as: .psql, isDefault: true)
     }
 }
 

@@ -39,19 +39,30 @@ enum Ticks {
     static let lead: TimeInterval = 2
 
     /// Creates the tick under way — or about to start, within `lead` — in each running exercise with
-    /// services, unless it exists.
+    /// services, unless it exists. Ticks that fell due since the last one this node saw made, but
+    /// could not be recorded (the database busy or away), are recorded late, in order, before it, their
+    /// checks due at once; unique tick numbers make sure each is recorded once, whichever node does it.
+    /// A node that has seen no tick yet (just started) starts at the current one: ticks missed while
+    /// no node ran are not made up, since a check now cannot say what happened then.
     static func createDue(app: Application, now: Date) async throws -> [Int] {
         var created: [Int] = []
         for exercise in try await Exercise.query(on: app.db).filter(\.$state == .running).all() {
             let exerciseID = try exercise.requireID()
             let elapsed = exercise.clock.elapsed(at: now)
             let number = exercise.ticks.tick(atElapsed: elapsed + min(lead, exercise.ticks.length / 5))
-            if app.defence.lastTick(exerciseID) >= number { continue }
+            let last = app.defence.lastTick(exerciseID)
+            if last >= number { continue }
             // Nothing to check yet: not remembered, so a service added later starts at once.
             guard try await Service.query(on: app.db).filter(\.$exerciseID == exerciseID).count() > 0 else { continue }
-            let startsAt = now.addingTimeInterval(exercise.ticks.start(of: number) - elapsed)
-            if try await create(number, of: exercise, startsAt: startsAt, now: now, app: app) { created.append(number) }
-            app.defence.noteTick(exerciseID, number)
+            let first = last > 0 ? last + 1 : number
+            if first < number {
+                app.logger.warning("recording ticks \(first)–\(number - 1) of \(exercise.slug) late: they fell due while the database could not take them")
+            }
+            for tick in first...number {
+                let startsAt = now.addingTimeInterval(exercise.ticks.start(of: tick) - elapsed)
+                if try await create(tick, of: exercise, startsAt: startsAt, now: now, app: app) { created.append(tick) }
+                app.defence.noteTick(exerciseID, tick)
+            }
         }
         return created
     }
@@ -123,7 +134,7 @@ enum Ticks {
     }
 
     /// The exercise's defence lock (PostgreSQL; SQLite's write gate already serialises writers).
-    private static func lock(_ exerciseID: UUID, on db: any Database) async throws {
+    static func lock(_ exerciseID: UUID, on db: any Database) async throws {
         if db is any PostgresDatabase, let sql = db as? any SQLDatabase {
             try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: ScoreEngine.lockKey(exerciseID) ^ 0x5EED))").run()
         }
@@ -273,7 +284,7 @@ enum Ticks {
 }
 
 /// What this node remembers between steps: the last tick it saw created in each exercise, so a
-/// step costs one query per running exercise when nothing is due.
+/// step costs one query per running exercise when nothing is due, and knows which ticks fell due since.
 final class DefenceNode: Sendable {
     private let ticks = NIOLockedValueBox<[UUID: Int]>([:])
     let background = NIOLockedValueBox<[Task<Void, Never>]>([])

@@ -119,6 +119,7 @@ enum ErrorPage {
             case .notFound: page.t(.errorNotFound)
             case .forbidden: page.t(.errorForbidden)
             case .tooManyRequests: page.t(.errorTooMany)
+            case .serviceUnavailable: page.t(.errorBusy)
             case .internalServerError: page.t(.errorInternal)
             default: page.t(.errorBadRequest)
             }

@@ -84,6 +84,7 @@ enum S: String, CaseIterable, Sendable {
     case errorInternal
     case errorNotFound
     case errorTooMany
+    case errorBusy
     case exercise
     case exerciseFile
     case exercises
@@ -502,6 +503,7 @@ enum S: String, CaseIterable, Sendable {
         case .errorInternal: "Something went wrong"
         case .errorNotFound: "Not found"
         case .errorTooMany: "Too many attempts"
+        case .errorBusy: "Busy for a moment"
         case .exercise: "Exercise"
         case .exerciseFile: "Exercise file (YAML)"
         case .exercises: "Exercises"
@@ -778,6 +780,7 @@ enum S: String, CaseIterable, Sendable {
         case .errorInternal: "문제가 발생했습니다"
         case .errorNotFound: "찾을 수 없음"
         case .errorTooMany: "시도 횟수 초과"
+        case .errorBusy: "잠시 바쁩니다"
         case .exercise: "훈련"
         case .exerciseFile: "훈련 파일 (YAML)"
         case .exercises: "훈련"
