@@ -78,11 +78,7 @@ import VaporTesting
             // setup: a running exercise with one service; ticks of 60 s
             let fixture = try await Fixture.make(app)
             let exerciseID = try fixture.exercise.requireID()
-            _ = try await app.write { db in
-                try await Services.save(
-                    try Services.parse("name: web\ncheck: tcp\naddress: \"127.0.0.1:1\""), exerciseID: exerciseID, host: app.checkHost,
-                    by: .commandLine("test"), at: Date(), on: db)
-            }
+            try await TestServices.add(app, exerciseID)
             _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
             #expect(try await Ticks.step(app: app, now: clock.now).created == [1])
             // act: tick 2 falls due while a long write holds the database (on PostgreSQL, the lock ticks are made under)

@@ -25,12 +25,24 @@ enum TestChallenges {
 
     /// A visible challenge with a file and hints, solved by nobody; returns its id.
     static func add(_ app: Application, _ fixture: Fixture) async throws -> UUID {
-        let (spec, _) = try Challenges.parse(decaying)
-        let exerciseID = try fixture.exercise.requireID()
-        return try await app.write { db in
-            let (challenge, _) = try await Challenges.save(spec, exerciseID: exerciseID, by: .commandLine("test"), at: Date(), on: db)
-            try await Challenges.attach(Data("notes".utf8), named: "notes.txt", to: challenge, by: .commandLine("test"), at: Date(), on: db)
-            return try challenge.requireID()
+        let id = try await save(app, try fixture.exercise.requireID(), try Challenges.parse(decaying).spec)
+        try await attach(app, id, "notes.txt", Data("notes".utf8))
+        return id
+    }
+
+    /// Saves a challenge as the editor does; returns its id.
+    static func save(_ app: Application, _ exerciseID: UUID, _ spec: ChallengeSpec) async throws -> UUID {
+        try await app.scores.changeCatalog(exerciseID, app: app) { write in
+            try await Challenges.save(spec, by: .commandLine("test"), at: Date(), in: write).challenge.requireID()
+        }
+    }
+
+    /// Attaches bytes as an upload does: stored as a blob, then linked.
+    static func attach(_ app: Application, _ challengeID: UUID, _ name: String, _ data: Data) async throws {
+        let blob = try await Blobs.store([ByteBuffer(data: data)].async, maxBytes: 1 << 20, app: app)
+        let challenge = try #require(try await Challenge.find(challengeID, on: app.db))
+        try await app.write { db in
+            try await Challenges.attach(blob, named: name, to: challenge, by: .commandLine("test"), at: Date(), on: db)
         }
     }
 }
@@ -299,10 +311,7 @@ enum TestChallenges {
                     flags: ["F\(index)"]
                     """
                 let (spec, _) = try Challenges.parse(yaml)
-                challenges.append(
-                    try await app.write { db in
-                        try await Challenges.save(spec, exerciseID: exerciseID, by: .commandLine("test"), at: Date(), on: db).challenge.requireID()
-                    })
+                challenges.append(try await TestChallenges.save(app, exerciseID, spec))
             }
             let exercise = try await Exercises.find("ex", on: app.db)
             var generator = SystemRandomNumberGenerator()

@@ -34,7 +34,8 @@ import Vapor
             try await run(app, "exercise", "export", "marvel-demo", "--output", output)
             // check
             #expect(afterDryRun == 0)
-            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.apply").count() == 1)
+            // The second apply changed nothing: only the first one's steps are in the trail.
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.apply").count() == 4)
             let exported = try ExerciseFile.read(yaml: String(contentsOfFile: output, encoding: .utf8))
             #expect(exported.exercise == (try DemoExercise.load()).exercise)
             await #expect(throws: (any Error).self) { try await run(app, "exercise", "apply", directory.appendingPathComponent("missing.yaml").path) }

@@ -46,7 +46,7 @@ import VaporTesting
             #expect(answers[0].1.errorCode == "invalid_text")
             #expect(answers[0].1.body.string.contains("U+0000"))
             #expect(escaped.status == .unprocessableEntity && escaped.body.string.contains("U+0000"), "\(escaped.body.string)")
-            #expect(try await APIToken.query(on: app.db).filter(\.$name ~~ ["ci\u{0}token", "ci"]).count() == 0)
+            #expect(try await APIToken.query(on: app.db).all().allSatisfy { !$0.name.hasPrefix("ci") })
             #expect(try await Challenge.query(on: app.db).count() == 0)
             #expect(try await User.query(on: app.db).filter(\.$username == "blue").first()?.displayName == "Blue")
             #expect(try await AuditRecord.query(on: app.db).count() == records)

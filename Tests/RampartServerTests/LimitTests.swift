@@ -62,9 +62,7 @@ import VaporTesting
             let (spec, _) = try Challenges.parse(
                 "name: Backtrack\ncategory: web\nvalue: 100\nflags: [{type: regex, content: 'RAMPART\\{(a+)+\\}'}]")
             let exerciseID = try fixture.exercise.requireID()
-            let challenge = try await app.write { db in
-                try await Challenges.save(spec, exerciseID: exerciseID, by: .commandLine("test"), at: Date(), on: db).challenge.requireID()
-            }
+            let challenge = try await TestChallenges.save(app, exerciseID, spec)
             _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
             let blue = try await fixture.headers(.blue)
             try await Teams.addMember(in: "ex", team: "blue2", username: "outsider", judge: false, by: .commandLine("test"), app: app)
@@ -159,6 +157,7 @@ import VaporTesting
             #expect(real.status == .ok)
             #expect(made.filter { $0 == .created }.count == 20)
             #expect(made.filter { $0 == .tooManyRequests }.count == 10)
+            #expect(try await APIToken.query(on: app.db).filter(\.$name ~~ (0..<30).map { "bot \($0)" }).count() == 20)
         }
     }
 

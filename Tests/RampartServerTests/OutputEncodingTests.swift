@@ -79,9 +79,7 @@ import VaporTesting
         }
         let exercise = try await Exercises.find("ex", on: app.db)
         let challenge = try #require(try await Challenge.query(on: app.db).filter(\.$exercise.$id == exercise.requireID()).first())
-        try await app.write { db in
-            _ = try await Challenges.attach(Data("x".utf8), named: v.file("notes.txt"), to: challenge, by: .commandLine("test"), at: Date(), on: db)
-        }
+        try await TestChallenges.attach(app, try challenge.requireID(), v.file("notes.txt"), Data("x".utf8))
         let blue = try #require(try await User.query(on: app.db).filter(\.$username == "blue").first())
         _ = try await Accounts.issueToken(
             userID: blue.requireID(), username: "blue", name: v("laptop"), lifetime: nil, by: .commandLine("test"), app: app)

@@ -64,6 +64,9 @@ func withRampart(
     case .postgres:
         configuration = RampartConfiguration(database: .postgres(url: TestDatabase.postgresURL!, schema: String(schema)), bcryptCost: 4)
     }
+    // The whole suite runs at once on a small machine: writes may queue far longer than in an
+    // exercise. Tests about the bound set their own.
+    configuration.writeWait = .seconds(60)
     adjust(&configuration)
     app.dependencies = Dependencies(now: { clock.now }, randomBytes: Dependencies.live.randomBytes)
     do {
@@ -73,6 +76,8 @@ func withRampart(
     } catch {
         try? await dropSchema(app, database, String(schema))
         try? await app.asyncShutdown()
+        // PostgreSQL's errors describe themselves only when asked to.
+        if let error = error as? PSQLError { Issue.record("\(String(reflecting: error))") }
         throw error
     }
     try await dropSchema(app, database, String(schema))
@@ -236,5 +241,24 @@ final class Browser: @unchecked Sendable {
     func logIn(_ username: String, password: String = Fixture.password) async throws -> TestingHTTPResponse {
         try await get("/login")
         return try await post("/login", ["username": username, "password": password])
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The elements as an async sequence (a body or a file arriving in pieces).
+    var async: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
+    }
+}
+
+enum TestServices {
+    /// Saves a service as the editor does (a TCP check of a closed port unless told otherwise).
+    static func add(_ app: Application, _ exerciseID: UUID, _ source: String = "name: web\ncheck: tcp\naddress: \"127.0.0.1:1\"") async throws {
+        _ = try await app.write { db in
+            try await Services.save(try Services.parse(source), exerciseID: exerciseID, host: app.checkHost, by: .commandLine("test"), at: Date(), on: db)
+        }
     }
 }

@@ -27,6 +27,11 @@ enum CSRF {
     }
 
     static func verify(_ request: Request) throws {
+        try verify(request, submitted: submittedField(request))
+    }
+
+    /// Checks the token a form sent (`submitted`, or the header) against the caller's.
+    static func verify(_ request: Request, submitted: String?) throws {
         let expected: String
         switch request.principal?.credential {
         case .token:
@@ -37,7 +42,7 @@ enum CSRF {
             if request.isAPI { return }
             expected = request.cookies[cookie]?.string ?? ""
         }
-        let sent = request.headers.first(name: header) ?? submittedField(request) ?? ""
+        let sent = request.headers.first(name: header) ?? submitted ?? ""
         guard !expected.isEmpty, constantTimeEquals(sent, expected) else {
             throw AppError(
                 status: .forbidden, code: "csrf", message: "This form has expired or came from another site; reload the page and try again",

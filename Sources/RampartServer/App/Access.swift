@@ -179,16 +179,18 @@ extension Route {
 
 extension RoutesBuilder {
     /// Registers a route with its access rule. The handler runs only after the caller is authorised
-    /// and, for a state change from a browser session, its CSRF token checked.
+    /// and, for a state change from a browser session, its CSRF token checked — except on a route
+    /// whose form streams in (`formInStream`), where `StreamedForm.read` checks it before storing
+    /// anything, since the token is in the body that has not arrived yet.
     @discardableResult
     func endpoint<Response: AsyncResponseEncodable>(
         _ method: HTTPMethod, _ route: AppRoute, _ access: Access,
-        body: HTTPBodyStreamStrategy = .collect,
+        body: HTTPBodyStreamStrategy = .collect, formInStream: Bool = false,
         use handler: @escaping @Sendable (Request) async throws -> Response
     ) -> Route {
         let registered = on(method, route.pathComponents, body: body) { request in
             try await request.authorize(access)
-            if ![.GET, .HEAD, .OPTIONS].contains(request.method) {
+            if ![.GET, .HEAD, .OPTIONS].contains(request.method), !formInStream {
                 try CSRF.verify(request)
             }
             return try await handler(request)

@@ -13,6 +13,8 @@ enum Migrations {
         M007AddPublicScoreboard(),
         M008CreateDefence(),
         M009CreateServiceFlags(),
+        M010ChunkedFiles(),
+        M011ChallengeOrigins(),
     ]
 }
 

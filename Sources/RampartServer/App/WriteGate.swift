@@ -95,8 +95,14 @@ extension Application {
     /// Afterwards this node's caches of exercise contexts and scoreboards are dropped, since any
     /// setting, team or membership may have changed. Flag submissions, which change none of them,
     /// pass `clearingCaches: false`.
+    ///
+    /// `bulk`: one step of a long job (an import, an exercise file, a stored file's chunks). SQLite
+    /// does not queue writers of different processes fairly, so after each such step the job pauses
+    /// for `bulkPause`, long enough for a server beside it to take the lock in between.
     @discardableResult
-    func write<T: Sendable>(clearingCaches: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    func write<T: Sendable>(
+        clearingCaches: Bool = true, bulk: Bool = false, _ body: @escaping @Sendable (any Database) async throws -> T
+    ) async throws -> T {
         let wait = rampart.writeWait
         let result: T
         if let gate = writeGate {
@@ -120,18 +126,35 @@ extension Application {
             contextCache.forgetAll()
             scores.forgetCachedReads()
         }
+        if bulk, case .sqlite = rampart.database { try await Task.sleep(for: Self.bulkPause) }
         return result
     }
 
+    /// How long a bulk job on SQLite pauses after each step (`write(bulk:)`).
+    static let bulkPause: Duration = .milliseconds(10)
+
     /// A write transaction on SQLite that holds the write lock from its first statement, waiting at
-    /// most `wait` for another process to let go of it.
+    /// most `wait` for another process to let go of it. The lock is asked for every few
+    /// milliseconds rather than with SQLite's own back-off (which sleeps up to 100 ms between tries and
+    /// so keeps losing to a process that takes the lock again at once).
     private static func sqliteTransaction<T: Sendable>(
         _ database: any Database, wait: Duration, _ body: @escaping @Sendable (any Database) async throws -> T
     ) async throws -> T {
         try await database.withConnection { connection in
             guard let sql = connection as? any SQLDatabase else { return try await connection.transaction(body) }
+            try await sql.raw("PRAGMA busy_timeout = 0").run()
+            let deadline = ContinuousClock.now + wait
+            var pause = Duration.milliseconds(1)
+            while true {
+                do {
+                    try await sql.raw("BEGIN IMMEDIATE").run()
+                    break
+                } catch where AppError.isBusy(error) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: pause)
+                    pause = min(pause * 2, .milliseconds(4))
+                }
+            }
             try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Int(wait.inMilliseconds)))").run()
-            try await sql.raw("BEGIN IMMEDIATE").run()
             do {
                 let result = try await body(connection)
                 try await sql.raw("COMMIT").run()

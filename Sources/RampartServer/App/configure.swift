@@ -68,8 +68,9 @@ private struct PasswordPoolShutdown: LifecycleHandler {
 }
 
 private func useDatabase(_ app: Application, _ choice: RampartConfiguration.DatabaseChoice) async throws {
-    // Waiting for a connection is bounded like waiting for a lock (a 503 past it, not a 500).
-    let poolTimeout = TimeAmount(app.rampart.writeWait)
+    // Waiting for a connection is bounded too (a 503 past it, not a 500): at least 10 s, since new
+    // connections are slow to open on a loaded server.
+    let poolTimeout = TimeAmount(max(app.rampart.writeWait, .seconds(10)))
     switch choice {
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory, connectionPoolTimeout: poolTimeout), as: .sqlite)

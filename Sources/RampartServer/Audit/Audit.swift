@@ -50,14 +50,16 @@ struct ChangeSet {
 
 enum Audit {
     static let genesisHash = String(repeating: "0", count: 64)
-    /// Arbitrary, fixed: the PostgreSQL advisory lock that serialises appends to the chain across nodes.
-    private static let chainLockKey = 0x5241_4D50
+    /// Arbitrary, fixed: the PostgreSQL advisory lock that serialises appends to the chain across
+    /// nodes. Taken with the schema's hash as its second half, so Ramparts in different schemas of one
+    /// server (tests do this) keep separate chains and do not wait for each other.
+    private static let chainLockKey: Int32 = 0x5241_4D50
 
     /// Appends one record. Call inside the transaction that makes the change, so the two land together.
     @discardableResult
     static func record(_ event: AuditEvent, by actor: AuditActor, at now: Date, on database: any Database) async throws -> AuditRecord {
         if database is any PostgresDatabase, let sql = database as? any SQLDatabase {
-            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: chainLockKey))").run()
+            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: chainLockKey), hashtext(current_schema()))").run()
         }
         let last = try await AuditRecord.query(on: database).sort(\.$seq, .descending).first()
         let record = AuditRecord()

@@ -19,11 +19,25 @@ final class Challenge: Model, @unchecked Sendable {
     @OptionalField(key: "release_at") var releaseAt: Date?
     @Field(key: "position") var position: Int
     @Field(key: "source") var source: String
+    /// Where `rampart challenge import` found it (`import:web/login/challenge.yml`); nil for one
+    /// written in Rampart or in an exercise file. An import does not overwrite a challenge of the same
+    /// name from elsewhere unless told to (`--replace`).
+    @OptionalField(key: "origin") var origin: String?
 
     init() {}
 }
 
-/// An attachment. The bytes live in the database, outside any web root, so every node of a
+struct M011ChallengeOrigins: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Challenge.schema).field("origin", .string).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Challenge.schema).deleteField("origin").update()
+    }
+}
+
+/// An attachment. The bytes live in the database (`Blobs`), outside any web root, so every node of a
 /// PostgreSQL deployment serves the same files and a backup holds them.
 final class ChallengeFile: Model, @unchecked Sendable {
     static let schema = "challenge_files"
@@ -34,6 +48,9 @@ final class ChallengeFile: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     @Field(key: "size") var size: Int
     @Field(key: "sha256") var sha256: String
+    /// The bytes, in chunks (`Blobs`).
+    @OptionalField(key: "blob_id") var blobID: UUID?
+    /// Where the bytes were kept before `M010ChunkedFiles`; now always empty.
     @Field(key: "data") var data: Data
 
     init() {}

@@ -40,7 +40,9 @@ enum ChallengePages {
             let actor = req.auditActor
             let now = req.now
             do {
-                try await req.write { db in try await Challenges.delete(challenge, by: actor, at: now, on: db) }
+                try await req.application.scores.changeCatalog(challenge.$exercise.id, app: req.application) { write in
+                    try await Challenges.delete(challenge, by: actor, at: now, in: write)
+                }
             } catch let error as AppError where error.status == .conflict {
                 return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale))
             }
@@ -72,30 +74,22 @@ enum ChallengePages {
             }
             return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .hintUnlocked)
         }
-        routes.endpoint(
-            .POST, .challengeFiles(AppRoute.param.slug, AppRoute.param.challenge), .white,
-            body: .collect(maxSize: ByteCount(value: ChallengesAPI.uploadLimit(routes) + 64 * 1024))
-        ) { req async throws -> Response in
-            struct Upload: Content {
-                var file: File
-            }
+        routes.endpoint(.POST, .challengeFiles(AppRoute.param.slug, AppRoute.param.challenge), .white, body: .stream, formInStream: true) {
+            req async throws -> Response in
             let challenge = try await ChallengesAPI.find(req)
             let slug = try req.exerciseContext.exercise.slug
             do {
-                guard let upload = try? req.content.decode(Upload.self), upload.file.data.readableBytes > 0 else {
+                let form = try await StreamedForm.read(req, fileField: "file", maxBytes: req.application.rampart.maxUploadBytes)
+                guard let blob = form.blob, let name = form.fileName else {
                     throw AppError.invalid("file", "choose a file to upload", ko: "올릴 파일을 고르십시오")
                 }
-                guard upload.file.data.readableBytes <= req.application.rampart.maxUploadBytes else {
-                    throw AppError(
-                        status: .payloadTooLarge, code: "payload_too_large", message: "The file is too large",
-                        korean: "파일이 너무 큽니다")
+                do {
+                    _ = try Challenges.validateFileName(name)
+                } catch {
+                    try? await req.application.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) }
+                    throw error
                 }
-                let data = Data(upload.file.data.readableBytesView)
-                let actor = req.auditActor
-                let now = req.now
-                try await req.write { db in
-                    try await Challenges.attach(data, named: upload.file.filename, to: challenge, by: actor, at: now, on: db)
-                }
+                try await ChallengesAPI.attach(blob, named: name, to: challenge, req: req)
             } catch let error as AppError where [.unprocessableEntity, .payloadTooLarge].contains(error.status) {
                 return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale))
             }

@@ -24,11 +24,12 @@ enum Challenges {
 
     /// Creates the challenge, or updates the one with the same name (`id` nil) or with `id`.
     /// References to other challenges must resolve, in the exercise or in `alsoNamed` (a batch being
-    /// saved together). Bumps the exercise's scoring version so every node re-prices.
+    /// saved together). Inside `ScoreEngine.changeCatalog`, which re-prices what the change moves.
     static func save(
-        _ spec: ChallengeSpec, exerciseID: UUID, id: UUID? = nil, alsoNamed: Set<String> = [], by actor: AuditActor, at now: Date,
-        on db: any Database
+        _ spec: ChallengeSpec, id: UUID? = nil, alsoNamed: Set<String> = [], origin: String? = nil, by actor: AuditActor, at now: Date,
+        in write: CatalogWrite
     ) async throws -> (challenge: Challenge, outcome: Outcome) {
+        let (db, exerciseID) = (write.db, write.exerciseID)
         let existing = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
         let names = Set(existing.map(\.name)).union(alsoNamed).union([spec.name])
         for missing in spec.prerequisites where !names.contains(missing) {
@@ -54,15 +55,15 @@ enum Challenges {
             outcome = .created
         }
         let source = spec.yaml()
-        if outcome == .updated, challenge.source == source { return (challenge, .unchanged) }
+        if outcome == .updated, challenge.source == source, origin == nil || challenge.origin == origin { return (challenge, .unchanged) }
         let before = outcome == .created ? nil : challenge.source
+        if let origin { challenge.origin = origin }
         challenge.name = spec.name
         challenge.category = spec.category
         challenge.state = spec.state.rawValue
         challenge.releaseAt = spec.scheduledAt
         challenge.source = source
         try await challenge.save(on: db)
-        try await scoringChanged(exerciseID, on: db)
         var changes = ChangeSet()
         changes.note("source", before, source)
         try await Audit.record(
@@ -79,16 +80,10 @@ enum Challenges {
         try await sql.raw("UPDATE exercises SET scoring_version = scoring_version + 1 WHERE id = \(bind: exerciseID)").run()
     }
 
-    /// How challenges score changed: the catalog reloads and the stored standings are re-priced in
-    /// the same transaction.
-    static func scoringChanged(_ exerciseID: UUID, on db: any Database) async throws {
-        try await catalogChanged(exerciseID, on: db)
-        try await ScoreEngine.restore(exerciseID, on: db)
-    }
-
     /// Deletes a challenge nobody has scored on; one with score facts can only be hidden, since facts
     /// are never deleted.
-    static func delete(_ challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database) async throws {
+    static func delete(_ challenge: Challenge, by actor: AuditActor, at now: Date, in write: CatalogWrite) async throws {
+        let db = write.db
         let id = try challenge.requireID()
         let facts = try await ScoreFactRecord.query(on: db).filter(\.$challengeID == id).count()
         guard facts == 0 else {
@@ -97,7 +92,6 @@ enum Challenges {
                 ko: "'\(challenge.name)'에 점수 기록이 있습니다. 대신 숨기십시오 (state: hidden)")
         }
         try await challenge.delete(on: db)
-        try await scoringChanged(challenge.$exercise.id, on: db)
         try await Audit.record(
             AuditEvent(
                 exerciseID: challenge.$exercise.id, action: "challenge.delete", subjectType: "challenge", subject: challenge.name,
@@ -118,26 +112,32 @@ enum Challenges {
         return trimmed
     }
 
-    /// Stores an attachment (replacing one of the same name) and lists it in the challenge's `files`.
-    /// Returns false when the same bytes were stored under that name already.
+    /// Links a stored blob as the attachment `name` (replacing one of that name, whose blob goes) and
+    /// lists it in the challenge's `files`. Returns false, and drops the new blob, when the same bytes
+    /// were stored under that name already.
     @discardableResult
     static func attach(
-        _ data: Data, named name: String, to challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database
+        _ blob: Blobs.Stored, named name: String, to challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database
     ) async throws -> Bool {
         let name = try validateFileName(name)
         let id = try challenge.requireID()
         let file = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == id).filter(\.$name == name).first() ?? ChallengeFile()
-        let digest = sha256Hex(data)
-        if file.id != nil, file.sha256 == digest { return false }
+        if file.id != nil, file.sha256 == blob.sha256 {
+            try await Blobs.delete(blob.id, on: db)
+            return false
+        }
+        let replaced = file.blobID
         file.$challenge.id = id
         file.name = name
-        file.size = data.count
-        file.sha256 = digest
-        file.data = data
+        file.size = blob.size
+        file.sha256 = blob.sha256
+        file.blobID = blob.id
+        file.data = Data()
         try await file.save(on: db)
+        if let replaced { try await Blobs.delete(replaced, on: db) }
         try await filesChanged(
             challenge, name: name, listed: true, action: "challenge.file",
-            summary: "attached \(name) (\(data.count) bytes, sha256 \(digest.prefix(12)))", by: actor, at: now, on: db)
+            summary: "attached \(name) (\(blob.size) bytes, sha256 \(blob.sha256.prefix(12)))", by: actor, at: now, on: db)
         return true
     }
 
@@ -147,6 +147,7 @@ enum Challenges {
             throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'")
         }
         try await file.delete(on: db)
+        if let blob = file.blobID { try await Blobs.delete(blob, on: db) }
         try await filesChanged(
             challenge, name: name, listed: false, action: "challenge.file.delete", summary: "removed \(name)", by: actor, at: now, on: db)
     }
@@ -166,26 +167,5 @@ enum Challenges {
         try await Audit.record(
             AuditEvent(exerciseID: challenge.$exercise.id, action: action, subjectType: "challenge", subject: challenge.name, summary: summary),
             by: actor, at: now, on: db)
-    }
-
-    /// Saves a batch (an exercise file's section, an imported tree) in one transaction: every name is
-    /// known before any reference is checked. `files` gives each challenge's attachments to store.
-    static func saveAll(
-        _ specs: [(spec: ChallengeSpec, files: [(name: String, data: Data)])], exerciseID: UUID, by actor: AuditActor, at now: Date,
-        on db: any Database
-    ) async throws -> [(name: String, outcome: Outcome)] {
-        let names = Set(specs.map(\.spec.name))
-        var results: [(String, Outcome)] = []
-        for (spec, files) in specs {
-            var spec = spec
-            spec.files = spec.files.map { URL(fileURLWithPath: $0).lastPathComponent }
-            let (challenge, saved) = try await save(spec, exerciseID: exerciseID, alsoNamed: names, by: actor, at: now, on: db)
-            var outcome = saved
-            for file in files where try await attach(file.data, named: file.name, to: challenge, by: actor, at: now, on: db) {
-                if outcome == .unchanged { outcome = .updated }
-            }
-            results.append((spec.name, outcome))
-        }
-        return results
     }
 }

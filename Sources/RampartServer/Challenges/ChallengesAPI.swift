@@ -176,7 +176,9 @@ enum ChallengesAPI {
             let challenge = try await find(req)
             let actor = req.auditActor
             let now = req.now
-            try await req.write { db in try await Challenges.delete(challenge, by: actor, at: now, on: db) }
+            try await req.application.scores.changeCatalog(challenge.$exercise.id, app: req.application) { write in
+                try await Challenges.delete(challenge, by: actor, at: now, in: write)
+            }
             return .noContent
         }
         routes.endpoint(.POST, .apiChallengeAttempts(AppRoute.param.slug, AppRoute.param.challenge), players) { req async throws -> Response in
@@ -201,19 +203,16 @@ enum ChallengesAPI {
                 try req.parameters.require("hint"), challengeID: id, context: try req.exerciseContext, user: try req.requirePrincipal().id,
                 app: req.application)
         }
-        routes.endpoint(
-            .POST, .apiChallengeFiles(AppRoute.param.slug, AppRoute.param.challenge), .white,
-            body: .collect(maxSize: ByteCount(value: uploadLimit(routes)))
-        ) { req async throws -> ChallengeDTO in
+        // The body is the file, streamed into chunks as it arrives (never held whole in memory).
+        routes.endpoint(.POST, .apiChallengeFiles(AppRoute.param.slug, AppRoute.param.challenge), .white, body: .stream) {
+            req async throws -> ChallengeDTO in
             let challenge = try await find(req)
             guard let name = req.query[String.self, at: "name"] else {
                 throw AppError.invalid("name", "is required: POST …/files?name=FILE with the file as the body", ko: "필수입니다")
             }
-            try checkUploadSize(req)
-            let data = Data(req.body.data?.readableBytesView ?? ByteBuffer().readableBytesView)
-            let actor = req.auditActor
-            let now = req.now
-            try await req.write { db in try await Challenges.attach(data, named: name, to: challenge, by: actor, at: now, on: db) }
+            _ = try Challenges.validateFileName(name)
+            let blob = try await Blobs.store(req.body, maxBytes: req.application.rampart.maxUploadBytes, app: req.application)
+            try await attach(blob, named: name, to: challenge, req: req)
             return try await detail(challenge.requireID().uuidString, try req.exerciseContext, app: req.application)
         }
         routes.endpoint(.GET, .apiChallengeFile(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.file), .everyMember) {
@@ -234,14 +233,15 @@ enum ChallengesAPI {
         }
     }
 
-    /// `RAMPART_MAX_UPLOAD_BYTES`: bodies are collected before any handler runs, so the limit is the route's.
-    static func uploadLimit(_ routes: any RoutesBuilder) -> Int {
-        (routes as? Application)?.rampart.maxUploadBytes ?? 50 << 20
-    }
-
-    static func checkUploadSize(_ req: Request) throws {
-        if (req.body.data?.readableBytes ?? 0) == 0 {
-            throw AppError.invalid("file", "is empty", ko: "비어 있습니다")
+    /// Links an uploaded blob to the challenge in one short write; the blob goes if that fails.
+    static func attach(_ blob: Blobs.Stored, named name: String, to challenge: Challenge, req: Request) async throws {
+        let actor = req.auditActor
+        let now = req.now
+        do {
+            try await req.write { db in try await Challenges.attach(blob, named: name, to: challenge, by: actor, at: now, on: db) }
+        } catch {
+            try? await req.application.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) }
+            throw error
         }
     }
 
@@ -283,8 +283,8 @@ enum ChallengesAPI {
         let exerciseID = try req.exerciseContext.exerciseID
         let actor = req.auditActor
         let now = req.now
-        let (challenge, outcome) = try await req.write { db in
-            let (challenge, outcome) = try await Challenges.save(spec, exerciseID: exerciseID, id: id, by: actor, at: now, on: db)
+        let (challenge, outcome) = try await req.application.scores.changeCatalog(exerciseID, app: req.application) { write in
+            let (challenge, outcome) = try await Challenges.save(spec, id: id, by: actor, at: now, in: write)
             return (try challenge.requireID(), outcome)
         }
         return (challenge, outcome, warnings)
@@ -297,9 +297,10 @@ enum ChallengesAPI {
         guard view.availability == .open else { throw AppError.notFound("File", ko: "파일") }
         let name = try req.parameters.require("file")
         guard
-            let file = try await ChallengeFile.query(on: req.db).filter(\.$challenge.$id == view.entry.id).filter(\.$name == name).first()
+            let file = try await ChallengeFile.query(on: req.db).filter(\.$challenge.$id == view.entry.id).filter(\.$name == name).first(),
+            let blob = file.blobID
         else { throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'") }
-        let response = Response(status: .ok, body: .init(data: file.data))
+        let response = Response(status: .ok, body: Blobs.body(blob, size: file.size, app: req.application))
         Self.asDownload(response, named: name)
         response.headers.replaceOrAdd(name: .eTag, value: "\"\(file.sha256)\"")
         return response

@@ -1,7 +1,7 @@
 import Vapor
 
-/// Starts the tick loop and the in-process check worker when this process serves (`serve`, the
-/// default command, or `demo`), and stops them at shutdown. Commands such as `exercise apply` or
+/// Starts the tick loop, the in-process check worker and the sweep of unlinked file chunks when this
+/// process serves (`serve`, the default command, or `demo`), and stops them at shutdown. Commands such as `exercise apply` or
 /// `worker` never start them; tests drive `Ticks.step` and `CheckWorker.runDue` themselves.
 struct DefenceBackground: LifecycleHandler {
     static let stepInterval: Duration = .milliseconds(250)
@@ -22,7 +22,18 @@ struct DefenceBackground: LifecycleHandler {
                 try? await Task.sleep(for: stepInterval)
             }
         }
-        var tasks = [scheduler]
+        // Stored chunks nothing links to (an upload cut off) go within the hour.
+        let sweeper = Task {
+            while !Task.isCancelled {
+                do {
+                    try await Blobs.sweep(app: app)
+                } catch {
+                    app.logger.warning("removing unlinked file chunks failed: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(600))
+            }
+        }
+        var tasks = [scheduler, sweeper]
         let zones = app.rampart.workerZones
         if !zones.isEmpty {
             let worker = CheckWorker(

@@ -13,50 +13,78 @@ enum ExerciseFileStore {
         var dryRun = false
     }
 
-    private struct RolledBack: Error {
-        let report: Report
+    /// What applying a file does, decided without writing anything: the report a dry run prints and
+    /// the steps `apply` then takes. Everything that could stop an apply part-way (a member without
+    /// an account, a team number held by another team, a service that does not check) is found here,
+    /// so a file with problems changes nothing.
+    struct Plan: Sendable {
+        var report: Report
+        var users: [(spec: UserSpec, exists: Bool, summary: String)] = []
+        var exercise: (exists: Bool, firstBloodChanged: Bool, summary: String?) = (false, false, nil)
+        var windows: [WindowSpec]?
+        var teams: [(spec: TeamSpec, number: Int, exists: Bool, summary: String)] = []
+        var placements: [(username: String, team: String, judge: Bool, summary: String)] = []
+        var challenges: [ChallengeSync.Plan] = []
+        var services: [(spec: ServiceSpec, outcome: Services.Outcome)] = []
     }
 
-    /// Makes the database match the file (never deleting), in one transaction; with `dryRun` the
-    /// transaction is rolled back and the report says what would have changed.
+    /// Users, teams and memberships are written this many to a transaction.
+    static let batchSize = 100
+
+    /// Makes the database match the file (never deleting), in short steps (users, the exercise and
+    /// its schedule, teams, members, each challenge, each service), each a transaction of its own
+    /// with its audit record, so an apply of any size never holds up submissions or ticks. With
+    /// `dryRun` nothing is written and the report says what would change. A step that fails (the
+    /// database busy past the write wait) stops the apply after what was done; applying again
+    /// finishes it, since applying is idempotent.
     ///
     /// Challenge attachments (`files:`) are read relative to `baseDirectory` (the file's folder, for
     /// `rampart exercise apply`); without one (the API) they must be uploaded separately.
     static func apply(
         _ file: ExerciseFile, dryRun: Bool = false, baseDirectory: URL? = nil, by actor: AuditActor, app: Application
     ) async throws -> Report {
-        let now = app.dependencies.now()
-        let attachments = try readAttachments(file, baseDirectory: baseDirectory)
-        do {
-            let report = try await app.write { db in
-                var report = try await applyInTransaction(file, attachments: attachments, actor: actor, app: app, now: now, on: db)
-                report.dryRun = dryRun
-                if dryRun { throw RolledBack(report: report) }
-                return report
-            }
-            // Users' names and roles may have changed.
-            if !file.users.isEmpty { app.credentialCache.forgetAll() }
+        let attachments = try await readAttachments(file, baseDirectory: baseDirectory, maxBytes: app.rampart.maxUploadBytes)
+        let plan = try await plan(file, attachments: attachments, app: app)
+        guard !dryRun else {
+            var report = plan.report
+            report.dryRun = true
             return report
-        } catch let rolledBack as RolledBack {
-            return rolledBack.report
         }
+        try await carryOut(plan, file: file, by: actor, app: app)
+        // Users' names and roles may have changed.
+        if !file.users.isEmpty { app.credentialCache.forgetAll() }
+        return plan.report
     }
 
-    /// The attachments of every challenge, read before the transaction; a missing or escaping path is
-    /// reported with its line.
-    private static func readAttachments(_ file: ExerciseFile, baseDirectory: URL?) throws -> [String: [(name: String, data: Data)]] {
+    /// The attachments of every challenge, each a regular file inside the file's folder, hashed a
+    /// chunk at a time; a missing or escaping path is reported with its line.
+    private static func readAttachments(
+        _ file: ExerciseFile, baseDirectory: URL?, maxBytes: Int
+    ) async throws -> [String: [ChallengeSync.LocalFile]] {
         guard let baseDirectory else { return [:] }
-        var result: [String: [(name: String, data: Data)]] = [:]
+        var result: [String: [ChallengeSync.LocalFile]] = [:]
         var issues: [ExerciseFileIssue] = []
         for (index, challenge) in file.challenges.enumerated() {
+            var names: Set<String> = []
             for (fileIndex, path) in challenge.files.enumerated() {
                 let field = "challenges[\(index)].files[\(fileIndex)]"
+                func issue(_ message: String) { issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: message)) }
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                guard names.insert(name).inserted else {
+                    issue("another file of this challenge is also called \(name)")
+                    continue
+                }
                 do {
                     let target = try TreeFile.resolve(path, in: baseDirectory)
-                    result[challenge.name, default: []].append((URL(fileURLWithPath: path).lastPathComponent, try Data(contentsOf: target.url)))
+                    guard target.size <= maxBytes else {
+                        issue("'\(path)' is \(target.size) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
+                        continue
+                    }
+                    result[challenge.name, default: []].append(try await ChallengeSync.localFile(named: name, at: target.url, size: target.size))
+                } catch let refusal as TreeFile.Refusal {
+                    issue(refusal.message)
                 } catch {
-                    let message = (error as? TreeFile.Refusal)?.message ?? "'\(path)' cannot be read"
-                    issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: message))
+                    issue("'\(path)' cannot be read")
                 }
             }
         }
@@ -64,39 +92,34 @@ enum ExerciseFileStore {
         return result
     }
 
-    private static func applyInTransaction(
-        _ file: ExerciseFile, attachments: [String: [(name: String, data: Data)]], actor: AuditActor, app: Application, now: Date,
-        on db: any Database
-    ) async throws -> Report {
-        var report = Report(exercise: file.exercise.slug)
+    /// Decides every step, reading only.
+    static func plan(_ file: ExerciseFile, attachments: [String: [ChallengeSync.LocalFile]], app: Application) async throws -> Plan {
+        let db = app.db
+        var plan = Plan(report: Report(exercise: file.exercise.slug))
+        var issues: [ExerciseFileIssue] = []
+        var report: [String] = []
+
         // Users first: teams refer to them.
+        let users = try await User.query(on: db).filter(\.$username ~~ file.users.map(\.username)).all()
         for spec in file.users {
-            if let user = try await User.query(on: db).filter(\.$username == spec.username).first() {
+            if let user = users.first(where: { $0.username == spec.username }) {
                 var changes = ChangeSet()
                 changes.note("display_name", user.displayName, spec.displayName)
                 changes.note("admin", String(user.isAdmin), String(spec.admin))
                 changes.note("locale", user.locale, spec.locale.rawValue)
                 changes.note("time_zone", user.timeZone, spec.timeZone)
                 guard !changes.isEmpty else { continue }
-                user.displayName = spec.displayName
-                user.isAdmin = spec.admin
-                user.locale = spec.locale.rawValue
-                user.timeZone = spec.timeZone
-                try await user.save(on: db)
-                report.changes.append("updated user \(spec.username): \(changes.summary)")
+                plan.users.append((spec, true, "updated user \(spec.username): \(changes.summary)"))
             } else {
-                try await User(
-                    username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone
-                ).create(on: db)
-                report.changes.append("created user \(spec.username) (no password yet: set one with 'rampart user create' or in Users)")
+                plan.users.append((spec, false, "created user \(spec.username) (no password yet: set one with 'rampart user create' or in Users)"))
             }
         }
+        report += plan.users.map(\.summary)
 
-        // The exercise itself.
+        // The exercise itself, and its windows.
         let spec = file.exercise
-        let exercise: Exercise
-        if let existing = try await Exercise.query(on: db).filter(\.$slug == spec.slug).first() {
-            exercise = existing
+        let exercise = try await Exercise.query(on: db).filter(\.$slug == spec.slug).first()
+        if let exercise {
             var changes = ChangeSet()
             let zone = TimeZone.iana(spec.timeZone) ?? .gmt
             func stamp(_ date: Date?) -> String? { date.map { ExerciseTime.format($0, timeZone: zone) } }
@@ -112,36 +135,20 @@ enum ExerciseFileStore {
             changes.note("public_scoreboard", String(exercise.publicScoreboard), String(spec.publicScoreboard))
             changes.note("tick_seconds", String(exercise.tickSeconds), String(spec.tickSeconds))
             changes.note("jitter_seconds", String(exercise.jitterSeconds), String(spec.jitterSeconds))
-            if !changes.isEmpty {
-                copy(spec, to: exercise)
-                try await exercise.save(on: db)
-                if changes.changes["first_blood"] != nil { try await Challenges.scoringChanged(try exercise.requireID(), on: db) }
-                report.changes.append("updated exercise \(spec.slug): \(changes.summary)")
-            }
+            plan.exercise = (true, changes.changes["first_blood"] != nil, changes.isEmpty ? nil : "updated exercise \(spec.slug): \(changes.summary)")
         } else {
-            exercise = Exercise(slug: spec.slug, name: spec.name)
-            copy(spec, to: exercise)
-            try await exercise.create(on: db)
-            report.changes.append("created exercise \(spec.slug)")
+            plan.exercise = (false, false, "created exercise \(spec.slug)")
         }
-        let exerciseID = try exercise.requireID()
-
-        // Windows: the file's list replaces the stored one when they differ.
-        let stored = try await Exercises.windows(of: exercise, on: db)
-        let storedSpecs = stored.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }
-        if !sameWindows(storedSpecs, spec.schedule.windows) {
-            for window in stored { try await window.delete(on: db) }
-            for window in spec.schedule.windows {
-                try await ScheduleWindow(exerciseID: exerciseID, name: window.name, startsAt: window.startsAt, endsAt: window.endsAt).create(on: db)
-            }
-            report.changes.append("replaced schedule windows: \(spec.schedule.windows.map(\.name).joined(separator: ", "))")
+        if let summary = plan.exercise.summary { report.append(summary) }
+        let stored = if let exercise { try await Exercises.windows(of: exercise, on: db) } else { [ScheduleWindow]() }
+        if !sameWindows(stored.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }, spec.schedule.windows) {
+            plan.windows = spec.schedule.windows
+            report.append("replaced schedule windows: \(spec.schedule.windows.map(\.name).joined(separator: ", "))")
         }
 
         // Teams, then their members.
-        var issues: [ExerciseFileIssue] = []
-        let existingTeams = try await Teams.all(in: exercise, on: db)
+        let existingTeams = if let exercise { try await Teams.all(in: exercise, on: db) } else { [Team]() }
         var usedNumbers = Set(existingTeams.map(\.number)).union(file.teams.compactMap(\.number))
-        var teamsBySlug = Dictionary(uniqueKeysWithValues: existingTeams.map { ($0.slug, $0) })
         for (index, teamSpec) in file.teams.enumerated() {
             let path = "teams[\(index)]"
             if let number = teamSpec.number, let holder = existingTeams.first(where: { $0.number == number && $0.slug != teamSpec.slug }),
@@ -153,7 +160,7 @@ enum ExerciseFileStore {
                         message: "number \(number) is held by team '\(holder.slug)', which the file does not renumber"))
                 continue
             }
-            if let team = teamsBySlug[teamSpec.slug] {
+            if let team = existingTeams.first(where: { $0.slug == teamSpec.slug }) {
                 var changes = ChangeSet()
                 changes.note("kind", team.kind.rawValue, teamSpec.kind.rawValue)
                 changes.note("name", team.name, teamSpec.name)
@@ -161,99 +168,212 @@ enum ExerciseFileStore {
                 changes.note("nation", team.nation, teamSpec.nation?.code)
                 if let number = teamSpec.number { changes.note("number", String(team.number), String(number)) }
                 guard !changes.isEmpty else { continue }
-                team.kind = teamSpec.kind
-                team.name = teamSpec.name
-                team.nameKo = teamSpec.nameKo
-                team.nation = teamSpec.nation?.code
-                if let number = teamSpec.number { team.number = number }
-                try await team.save(on: db)
-                report.changes.append("updated team \(teamSpec.slug): \(changes.summary)")
+                plan.teams.append((teamSpec, teamSpec.number ?? team.number, true, "updated team \(teamSpec.slug): \(changes.summary)"))
             } else {
                 var number = teamSpec.number ?? 1
                 if teamSpec.number == nil {
                     while usedNumbers.contains(number) { number += 1 }
                     usedNumbers.insert(number)
                 }
-                let team = Team(
-                    exerciseID: exerciseID, slug: teamSpec.slug, kind: teamSpec.kind, name: teamSpec.name,
-                    nameKo: teamSpec.nameKo, nation: teamSpec.nation?.code, number: number,
-                    joinCode: try await Teams.uniqueJoinCode(app: app, on: db))
-                try await team.create(on: db)
-                teamsBySlug[teamSpec.slug] = team
-                report.changes.append("created \(teamSpec.kind.rawValue) team \(teamSpec.slug) (number \(number))")
+                plan.teams.append((teamSpec, number, false, "created \(teamSpec.kind.rawValue) team \(teamSpec.slug) (number \(number))"))
             }
         }
-        guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
+        report += plan.teams.map(\.summary)
 
-        let memberships = try await Membership.query(on: db).filter(\.$exercise.$id == exerciseID).with(\.$user).with(\.$team).all()
+        let memberships =
+            if let exercise {
+                try await Membership.query(on: db).filter(\.$exercise.$id == exercise.requireID()).with(\.$user).with(\.$team).all()
+            } else { [Membership]() }
+        let memberNames = file.teams.flatMap { $0.members.map(\.username) }
+        let known = Set(try await User.query(on: db).filter(\.$username ~~ memberNames).all(\.$username)).union(file.users.map(\.username))
         var placed: Set<String> = []
         for (index, teamSpec) in file.teams.enumerated() {
-            guard let team = teamsBySlug[teamSpec.slug] else { continue }
             for (memberIndex, member) in teamSpec.members.enumerated() {
                 placed.insert(member.username)
-                let current = memberships.first { $0.user.username == member.username }
-                if let current, current.team.slug == teamSpec.slug, current.judge == member.judge { continue }
-                guard let user = try await User.query(on: db).filter(\.$username == member.username).first() else {
+                guard known.contains(member.username) else {
                     let path = "teams[\(index)].members[\(memberIndex)].user"
                     issues.append(
                         ExerciseFileIssue(
-                            line: file.lines[path], field: path, message: "no user '\(member.username)': list them under users: or create them first")
-                    )
+                            line: file.lines[path], field: path, message: "no user '\(member.username)': list them under users: or create them first"))
                     continue
                 }
-                if let change = try await Teams.place(user, in: team, judge: member.judge, exerciseID: exerciseID, on: db) {
-                    report.changes.append(change)
-                }
+                let current = memberships.first { $0.user.username == member.username }
+                if let current, current.team.slug == teamSpec.slug, current.judge == member.judge { continue }
+                let summary =
+                    if let current {
+                        current.team.slug == teamSpec.slug
+                            ? "\(member.username) in \(teamSpec.slug): judge \(current.judge) → \(member.judge)"
+                            : "moved \(member.username) from \(current.team.slug) to \(teamSpec.slug)"
+                    } else {
+                        "added \(member.username) to \(teamSpec.slug)\(member.judge ? " as judge" : "")"
+                    }
+                plan.placements.append((member.username, teamSpec.slug, member.judge, summary))
             }
         }
-        guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
+        report += plan.placements.map(\.summary)
 
-        let results = try await Challenges.saveAll(
-            file.challenges.map { ($0, attachments[$0.name] ?? []) }, exerciseID: exerciseID, by: actor, at: now, on: db)
-        for (name, outcome) in results where outcome != .unchanged {
-            report.changes.append("\(outcome.rawValue) challenge \(name)")
+        // Challenges, each with its attachments when the file came with its folder.
+        let exerciseID = try exercise?.requireID() ?? UUID()
+        let items = file.challenges.enumerated().map { index, challenge in
+            ChallengeSync.Item(spec: challenge, files: attachments[challenge.name], origin: nil, label: "challenges[\(index)]")
         }
-        // Names only: the attachments' bytes stay in the database.
-        let challenges = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
-        let challengeIDs = Dictionary(
-            challenges.compactMap { challenge in challenge.id.map { (challenge.name, $0) } }, uniquingKeysWith: { a, _ in a })
-        let storedFiles = try await ChallengeFile.query(on: db)
-            .join(Challenge.self, on: \ChallengeFile.$challenge.$id == \Challenge.$id)
-            .filter(Challenge.self, \.$exercise.$id == exerciseID)
-            .field(\.$challenge.$id).field(\.$name).all()
+        plan.challenges = ChallengeSync.ordered(try await ChallengeSync.plan(items, exerciseID: exerciseID, replace: true, on: db))
+        report += plan.challenges.filter { $0.outcome != .unchanged }.map { plan in
+            "\(plan.outcome.rawValue) challenge \(plan.item.spec.name)" + (plan.files.isEmpty ? "" : " (files \(plan.files.map(\.description).joined(separator: " ")))")
+        }
+        let storedChallenges =
+            if let exercise { try await Challenge.query(on: db).filter(\.$exercise.$id == exercise.requireID()).all() } else { [Challenge]() }
+        let storedFiles = try await ChallengeFile.query(on: db).filter(\.$challenge.$id ~~ storedChallenges.compactMap(\.id)).all()
         for challenge in file.challenges where attachments[challenge.name] == nil {
+            let id = storedChallenges.first { $0.name == challenge.name }?.id
             for name in challenge.files.map({ URL(fileURLWithPath: $0).lastPathComponent })
-            where !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == challengeIDs[challenge.name] }) {
-                report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
+            where !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == id }) {
+                plan.report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
             }
         }
         let fileChallenges = Set(file.challenges.map(\.name))
-        report.untouched += challenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
+        plan.report.untouched += storedChallenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
 
+        // Services: checked now, so a bad one stops nothing half-way.
+        let storedServices = if let exercise { try await Services.all(exercise.requireID(), on: db) } else { [Service]() }
+        let slugs = Set(existingTeams.map(\.slug)).union(file.teams.map(\.slug))
         for (index, service) in file.services.enumerated() {
+            let path = "services[\(index)]"
             do {
-                let outcome = try await Services.save(service, exerciseID: exerciseID, host: app.checkHost, by: actor, at: now, on: db).outcome
-                if outcome != .unchanged { report.changes.append("\(outcome.rawValue) service \(service.name)") }
+                _ = try Services.check(service, host: app.checkHost)
+                if let unknown = service.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {
+                    throw AppError.invalid("overrides", "no team is called '\(unknown)'")
+                }
             } catch let error as AppError {
-                let path = "services[\(index)]"
-                throw ExerciseFileError(issues: [ExerciseFileIssue(line: file.lines[path], field: path, message: error.message)])
+                issues.append(ExerciseFileIssue(line: file.lines[path], field: path, message: error.message))
+                continue
             }
+            let existing = storedServices.first { $0.name == service.name }
+            let outcome: Services.Outcome = existing == nil ? .created : (existing?.source == service.yaml() ? .unchanged : .updated)
+            plan.services.append((service, outcome))
+            if outcome != .unchanged { report.append("\(outcome.rawValue) service \(service.name)") }
         }
         let fileServices = Set(file.services.map(\.name))
-        report.untouched += try await Services.all(exerciseID, on: db).filter { !fileServices.contains($0.name) }.map { "service \($0.name)" }
+        plan.report.untouched += storedServices.filter { !fileServices.contains($0.name) }.map { "service \($0.name)" }
 
         let fileTeams = Set(file.teams.map(\.slug))
-        report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }
-        report.untouched += memberships.filter { !placed.contains($0.user.username) }.map { "member \($0.user.username) of \($0.team.slug)" }
+        plan.report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }
+        plan.report.untouched += memberships.filter { !placed.contains($0.user.username) }.map { "member \($0.user.username) of \($0.team.slug)" }
+        guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
+        plan.report.changes = report
+        return plan
+    }
 
-        if !report.changes.isEmpty {
-            try await Audit.record(
-                AuditEvent(
-                    exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: spec.slug,
-                    summary: "applied exercise file: " + report.changes.joined(separator: "; ")),
-                by: actor, at: now, on: db)
+    /// Takes the plan's steps, each in short transactions with its audit record.
+    private static func carryOut(_ plan: Plan, file: ExerciseFile, by actor: AuditActor, app: Application) async throws {
+        let now = app.dependencies.now()
+        let slug = file.exercise.slug
+        /// One transaction with the audit record of what it did.
+        func step(_ exerciseID: UUID?, _ summaries: [String], _ body: @escaping @Sendable (any Database) async throws -> Void) async throws {
+            guard !summaries.isEmpty else { return }
+            try await app.write(bulk: true) { db in
+                try await body(db)
+                try await Audit.record(
+                    AuditEvent(
+                        exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: slug,
+                        summary: "applied exercise file: " + summaries.joined(separator: "; ")),
+                    by: actor, at: now, on: db)
+            }
         }
-        return report
+
+        for batch in plan.users.chunked(into: batchSize) {
+            try await step(nil, batch.map(\.summary)) { db in
+                for (spec, exists, _) in batch {
+                    if exists, let user = try await User.query(on: db).filter(\.$username == spec.username).first() {
+                        user.displayName = spec.displayName
+                        user.isAdmin = spec.admin
+                        user.locale = spec.locale.rawValue
+                        user.timeZone = spec.timeZone
+                        try await user.save(on: db)
+                    } else {
+                        try await User(
+                            username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone
+                        ).create(on: db)
+                    }
+                }
+            }
+        }
+
+        // The exercise and its schedule; a new first-blood bonus re-prices under the scoring lock.
+        let spec = file.exercise
+        let exerciseSummaries = [plan.exercise.summary].compactMap { $0 } + (plan.windows == nil ? [] : ["replaced schedule windows"])
+        let saveExercise: @Sendable (any Database) async throws -> Exercise = { db in
+            let exercise = try await Exercise.query(on: db).filter(\.$slug == spec.slug).first() ?? Exercise(slug: spec.slug, name: spec.name)
+            copy(spec, to: exercise)
+            try await exercise.save(on: db)
+            if let windows = plan.windows {
+                for window in try await Exercises.windows(of: exercise, on: db) { try await window.delete(on: db) }
+                for window in windows {
+                    try await ScheduleWindow(exerciseID: try exercise.requireID(), name: window.name, startsAt: window.startsAt, endsAt: window.endsAt)
+                        .create(on: db)
+                }
+            }
+            return exercise
+        }
+        if plan.exercise.firstBloodChanged, let existing = try await Exercise.query(on: app.db).filter(\.$slug == spec.slug).first() {
+            try await app.scores.write(try existing.requireID(), app: app, clearingCaches: true) { db, state in
+                let exercise = try await saveExercise(db)
+                try await ScoreEngine.reloadCatalog(try exercise.requireID(), into: &state, on: db)
+                try await Audit.record(
+                    AuditEvent(
+                        exerciseID: exercise.id, action: "exercise.apply", subjectType: "exercise", subject: slug,
+                        summary: "applied exercise file: " + exerciseSummaries.joined(separator: "; ")),
+                    by: actor, at: now, on: db)
+            }
+        } else if !exerciseSummaries.isEmpty {
+            try await step(nil, exerciseSummaries) { db in _ = try await saveExercise(db) }
+        }
+        let exercise = try await Exercises.find(spec.slug, on: app.db)
+        let exerciseID = try exercise.requireID()
+
+        for batch in plan.teams.chunked(into: batchSize) {
+            try await step(exerciseID, batch.map(\.summary)) { db in
+                for (teamSpec, number, exists, _) in batch {
+                    if exists, let team = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSpec.slug).first() {
+                        team.kind = teamSpec.kind
+                        team.name = teamSpec.name
+                        team.nameKo = teamSpec.nameKo
+                        team.nation = teamSpec.nation?.code
+                        team.number = number
+                        try await team.save(on: db)
+                    } else {
+                        try await Team(
+                            exerciseID: exerciseID, slug: teamSpec.slug, kind: teamSpec.kind, name: teamSpec.name, nameKo: teamSpec.nameKo,
+                            nation: teamSpec.nation?.code, number: number, joinCode: try await Teams.uniqueJoinCode(app: app, on: db)
+                        ).create(on: db)
+                    }
+                }
+            }
+        }
+
+        for batch in plan.placements.chunked(into: batchSize) {
+            try await step(exerciseID, batch.map(\.summary)) { db in
+                for (username, teamSlug, judge, _) in batch {
+                    guard let user = try await User.query(on: db).filter(\.$username == username).first(),
+                        let team = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSlug).first()
+                    else { continue }
+                    _ = try await Teams.place(user, in: team, judge: judge, exerciseID: exerciseID, on: db)
+                }
+            }
+        }
+
+        let names = Set(plan.challenges.map(\.item.spec.name))
+        for var challenge in plan.challenges {
+            challenge.exerciseID = exerciseID
+            try await ChallengeSync.apply(challenge, names: names, by: actor, at: now, app: app)
+        }
+
+        let host = app.checkHost
+        for (service, outcome) in plan.services where outcome != .unchanged {
+            _ = try await app.write(bulk: true) { db in
+                try await Services.save(service, exerciseID: exerciseID, host: host, by: actor, at: now, on: db)
+            }
+        }
     }
 
     private static func copy(_ spec: ExerciseSpec, to exercise: Exercise) {

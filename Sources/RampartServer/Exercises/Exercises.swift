@@ -52,7 +52,9 @@ enum Exercises {
     @discardableResult
     static func update(_ slug: String, _ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
         let now = app.dependencies.now()
-        return try await app.write { db in
+        // Under the exercise's scoring lock: a new first-blood bonus re-prices the stored standings with it.
+        let exerciseID = try await find(slug, on: app.db).requireID()
+        return try await app.scores.write(exerciseID, app: app, clearingCaches: true) { db, state in
             let exercise = try await find(slug, on: db)
             let changes = try apply(fields, to: exercise, requireName: false)
             if fields.slug != nil, fields.slug != slug {
@@ -61,7 +63,7 @@ enum Exercises {
             guard !changes.isEmpty else { return exercise }
             try await checkWindowsFit(exercise, on: db)
             try await exercise.save(on: db)
-            if changes.changes["first_blood"] != nil { try await Challenges.scoringChanged(try exercise.requireID(), on: db) }
+            if changes.changes["first_blood"] != nil { try await ScoreEngine.reloadCatalog(exerciseID, into: &state, on: db) }
             try await Audit.record(
                 AuditEvent(
                     exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,

@@ -25,6 +25,17 @@ final class ScoreEngine: @unchecked Sendable {
         var newFacts: [ScoreFactRecord] = []
         var dirty: Set<UUID> = []
 
+        /// Takes a newly loaded catalog: the challenges whose scoring changed (a value, a category, a
+        /// first-blood bonus, a new challenge) are re-priced in the projection, touching only their
+        /// solvers, and the teams whose totals moved are marked for storing.
+        mutating func refresh(catalog new: ChallengeCatalog) {
+            let old = catalog.scorings
+            for (id, scoring) in new.scorings where old[id] != scoring {
+                dirty.formUnion(projection.update(challenge: id, to: scoring))
+            }
+            catalog = new
+        }
+
         /// Appends one fact: the next `seq` and the projection. The fact and the team rows it changed
         /// are stored when the write's bodies are done, before it commits.
         mutating func append(_ record: ScoreFactRecord) {
@@ -84,8 +95,9 @@ final class ScoreEngine: @unchecked Sendable {
         }
     }
 
-    /// Reads what changed since this node's copy: the facts after its last one, or everything when
-    /// the challenges changed (`scoring_version`).
+    /// Reads what changed since this node's copy: the facts after its last one, and the catalog when
+    /// the challenges changed (`scoring_version`), which re-prices only the challenges that changed.
+    /// Only a node without a copy reads every fact.
     private func sync(_ exerciseID: UUID, on db: any Database, now: Date) async throws -> State {
         guard let sql = db as? any SQLDatabase else { throw AppError.notFound("Exercise", ko: "훈련") }
         // One statement when nothing changed elsewhere: the version and the last fact's `seq`.
@@ -106,8 +118,16 @@ final class ScoreEngine: @unchecked Sendable {
         } else {
             let firstBlood = Exercise.firstBlood(try exercise.decode(column: "first_blood", as: String.self))
             let catalog = try await ChallengeCatalog.load(exerciseID: exerciseID, version: version, firstBlood: firstBlood, on: db)
-            state = State(
-                exerciseID: exerciseID, catalog: catalog, projection: ScoreProjection(challenges: catalog.scorings), lastSeq: 0, loadedAt: now)
+            if let cached {
+                // The rows of the teams it re-prices were stored by the write that changed the catalog.
+                state = cached
+                state.refresh(catalog: catalog)
+                state.dirty = []
+            } else {
+                state = State(
+                    exerciseID: exerciseID, catalog: catalog, projection: ScoreProjection(challenges: catalog.scorings), lastSeq: 0,
+                    loadedAt: now)
+            }
         }
         if try exercise.decode(column: "last_seq", as: Int.self) > state.lastSeq {
             for (seq, fact) in try await ScoreFactRecord.facts(exerciseID, after: state.lastSeq, on: sql) {
@@ -154,13 +174,13 @@ final class ScoreEngine: @unchecked Sendable {
 
     /// Runs `body` in one transaction holding the exercise's scoring lock, with the state caught up;
     /// facts it appends (`State.append`) reach the stored projection in the same transaction and this node's
-    /// copy after the commit.
+    /// copy after the commit. `clearingCaches`: as `Application.write`, for bodies that change more than facts.
     func write<T: Sendable>(
-        _ exerciseID: UUID, app: Application,
+        _ exerciseID: UUID, app: Application, clearingCaches: Bool = false, bulk: Bool = false,
         _ body: @escaping @Sendable (any Database, inout State) async throws -> T
     ) async throws -> T {
         let now = app.dependencies.now()
-        let (result, state) = try await app.write(clearingCaches: false) { db -> (T, State) in
+        let (result, state) = try await app.write(clearingCaches: clearingCaches, bulk: bulk) { db -> (T, State) in
             if db is any PostgresDatabase, let sql = db as? any SQLDatabase {
                 try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey(exerciseID)))").run()
             }
@@ -171,6 +191,30 @@ final class ScoreEngine: @unchecked Sendable {
         }
         install(state)
         return result
+    }
+
+    /// A change to how an exercise's challenges score (a challenge saved or deleted, the first-blood
+    /// bonus): `body` makes it, then in the same transaction the catalog version moves on (every node
+    /// reloads the catalog) and the projection re-prices the challenges whose scoring changed, storing
+    /// only the teams that moved. Costs the changed challenges' solvers, not the exercise's facts.
+    func changeCatalog<T: Sendable>(
+        _ exerciseID: UUID, app: Application, bulk: Bool = false, _ body: @escaping @Sendable (CatalogWrite) async throws -> T
+    ) async throws -> T {
+        try await write(exerciseID, app: app, clearingCaches: true, bulk: bulk) { db, state in
+            let result = try await body(CatalogWrite(db: db, exerciseID: exerciseID))
+            try await Self.reloadCatalog(exerciseID, into: &state, on: db)
+            return result
+        }
+    }
+
+    /// Moves the catalog version on and takes the catalog as the transaction sees it now.
+    static func reloadCatalog(_ exerciseID: UUID, into state: inout State, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("UPDATE exercises SET scoring_version = scoring_version + 1 WHERE id = \(bind: exerciseID)").run()
+        guard let exercise = try await Exercise.find(exerciseID, on: db) else { throw AppError.notFound("Exercise", ko: "훈련") }
+        state.refresh(
+            catalog: try await ChallengeCatalog.load(
+                exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db))
     }
 
     /// Like `write`, but commits together with the other writes of the exercise that are waiting
@@ -338,48 +382,56 @@ final class ScoreEngine: @unchecked Sendable {
         }
     }
 
-    /// Rewrites the stored projection from the facts and the current challenges, under the exercise's
-    /// lock, in the caller's transaction: after a rebuild, and whenever challenges are re-priced
-    /// (a value, category or first-blood change), so the stored standings never keep an old price.
-    /// Returns the number of teams whose stored scores disagreed.
-    @discardableResult
-    static func restore(_ exerciseID: UUID, on db: any Database) async throws -> Int {
-        if db is any PostgresDatabase, let sql = db as? any SQLDatabase {
-            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey(exerciseID)))").run()
-        }
-        guard let exercise = try await Exercise.find(exerciseID, on: db) else { return 0 }
-        let catalog = try await ChallengeCatalog.load(
-            exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
-        let facts = try await ScoreFactRecord.query(on: db).filter(\.$exerciseID == exerciseID).sort(\.$seq).all()
-        let scores = ScoreProjection.recompute(facts.compactMap(\.fact), challenges: catalog.scorings)
-        let stored = try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
-        var differences = 0
-        var seen: Set<UUID> = []
-        for row in stored {
-            seen.insert(row.teamID)
-            let score = scores[row.teamID] ?? TeamScore()
-            if score.total != row.total || score.categories.filter({ $0.value != 0 }) != row.points.filter({ $0.value != 0 })
-                || score.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
-                    != row.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
-            {
-                differences += 1
-            }
-        }
-        differences += scores.keys.filter { !seen.contains($0) && scores[$0] != TeamScore() }.count
-        try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).delete()
-        try await Self.store(Set(scores.keys), scores: scores, exerciseID: exerciseID, on: db)
-        return differences
-    }
-
-    /// Recomputes the stored projection of one exercise from its facts and rewrites it
-    /// (`rampart scores rebuild`). Returns the number of teams whose stored scores disagreed.
+    /// Recomputes one exercise's standings from its facts with `ScoreProjection.recompute` (not the
+    /// incremental projection, so the two check each other) and rewrites the stored rows
+    /// (`rampart scores rebuild`). The facts are read before the exercise's lock is taken; under it
+    /// only facts written since are read, so submissions wait for a recompute in memory, not for the
+    /// whole fact log. Returns the number of teams whose stored scores disagreed.
     func rebuild(_ exerciseID: UUID, app: Application) async throws -> Int {
-        let differences = try await app.write { db in try await Self.restore(exerciseID, on: db) }
+        guard let sql = app.db as? any SQLDatabase else { return 0 }
+        let now = app.dependencies.now()
+        // This node's copy, caught up now, so the write below does not read every fact under the lock.
+        _ = try await state(exerciseID, on: app.db, now: now)
+        let read = try await ScoreFactRecord.facts(exerciseID, after: 0, on: sql)
+        let differences = try await write(exerciseID, app: app, clearingCaches: true) { db, state in
+            guard let sql = db as? any SQLDatabase else { return 0 }
+            let since = try await ScoreFactRecord.facts(exerciseID, after: read.last?.seq ?? 0, on: sql)
+            let scores = ScoreProjection.recompute((read + since).compactMap(\.fact), challenges: state.catalog.scorings)
+            let stored = try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
+            var differences = 0
+            var seen: Set<UUID> = []
+            for row in stored {
+                seen.insert(row.teamID)
+                let score = scores[row.teamID] ?? TeamScore()
+                if score.total != row.total || score.categories.filter({ $0.value != 0 }) != row.points.filter({ $0.value != 0 })
+                    || score.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
+                        != row.lastScoredAt.map({ Int($0.timeIntervalSince1970 * 1000) })
+                {
+                    differences += 1
+                }
+            }
+            differences += scores.keys.filter { !seen.contains($0) && scores[$0] != TeamScore() }.count
+            try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).delete()
+            try await Self.store(Set(scores.keys), scores: scores, exerciseID: exerciseID, on: db)
+            return differences
+        }
         lock.withLock {
             states[exerciseID] = nil
             boards = boards.filter { $0.key.exercise != exerciseID }
         }
         return differences
+    }
+}
+
+/// The transaction of a change to an exercise's challenges (`ScoreEngine.changeCatalog`): the writes
+/// that change how challenges score take one, so they cannot happen without the re-pricing that
+/// keeps the stored standings true.
+struct CatalogWrite: Sendable {
+    let db: any Database
+    let exerciseID: UUID
+    fileprivate init(db: any Database, exerciseID: UUID) {
+        self.db = db
+        self.exerciseID = exerciseID
     }
 }
 

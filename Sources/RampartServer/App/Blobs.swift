@@ -1,0 +1,248 @@
+import Crypto
+import Fluent
+import SQLKit
+import Vapor
+
+/// Stored files (challenge attachments, and later report evidence), kept in the database in chunks
+/// of `chunkSize`: every node of a PostgreSQL deployment serves the same files, a backup holds them,
+/// and no upload, import or download ever holds a whole file in memory (one 200 MB attachment once
+/// took 888 MB to import). Each chunk is written in a short transaction of its own, so a large file
+/// never holds up submissions or ticks; a blob becomes visible only when a short final transaction
+/// links it (`ChallengeFile.blob`), and blobs never linked (an upload cut off) are swept.
+enum Blobs {
+    static let chunkSize = 1 << 20
+
+    struct Stored: Sendable {
+        var id: UUID
+        var size: Int
+        var sha256: String
+    }
+
+    /// The SHA-256 and size of what `chunks` yield, reading them once.
+    static func digest<Chunks: AsyncSequence>(_ chunks: Chunks) async throws -> (size: Int, sha256: String) where Chunks.Element == ByteBuffer {
+        var hasher = SHA256()
+        var size = 0
+        for try await chunk in chunks {
+            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            size += chunk.readableBytes
+        }
+        return (size, hex(hasher.finalize()))
+    }
+
+    /// Writes what `chunks` yield as a new blob (`BlobWriter`).
+    static func store<Chunks: AsyncSequence>(
+        _ chunks: Chunks, maxBytes: Int, app: Application
+    ) async throws -> Stored where Chunks.Element == ByteBuffer {
+        let writer = try await BlobWriter(maxBytes: maxBytes, app: app)
+        do {
+            for try await chunk in chunks { try await writer.append(chunk) }
+            return try await writer.finish()
+        } catch {
+            await writer.abandon()
+            throw error
+        }
+    }
+
+    /// The file as a response body, one chunk read at a time.
+    static func body(_ blob: UUID, size: Int, app: Application) -> Response.Body {
+        Response.Body(
+            asyncStream: { writer in
+                do {
+                    var seq = 0
+                    while let chunk = try await FileChunk.query(on: app.db).filter(\.$blobID == blob).filter(\.$seq == seq).first() {
+                        try await writer.writeBuffer(ByteBuffer(data: chunk.data))
+                        seq += 1
+                    }
+                    try await writer.write(.end)
+                } catch {
+                    try? await writer.write(.error(error))
+                }
+            }, count: size)
+    }
+
+    /// The whole file (small ones: tests, the exercise file export of a tiny attachment).
+    static func data(_ blob: UUID, on db: any Database) async throws -> Data {
+        try await FileChunk.query(on: db).filter(\.$blobID == blob).sort(\.$seq).all().reduce(into: Data()) { $0.append($1.data) }
+    }
+
+    static func delete(_ blob: UUID, on db: any Database) async throws {
+        try await FileChunk.query(on: db).filter(\.$blobID == blob).delete()
+        try await FileBlob.query(on: db).filter(\.$id == blob).delete()
+    }
+
+    /// Removes blobs nothing links to that are older than `age` (uploads cut off, a node stopped between
+    /// storing a file and linking it). Each blob in a short transaction of its own.
+    @discardableResult
+    static func sweep(olderThan age: TimeInterval = 3600, app: Application) async throws -> Int {
+        let cutoff = app.dependencies.now().addingTimeInterval(-age)
+        guard let sql = app.db as? any SQLDatabase else { return 0 }
+        let rows = try await sql.raw(
+            """
+            SELECT id FROM file_blobs WHERE created_at < \(bind: cutoff)
+              AND id NOT IN (SELECT blob_id FROM challenge_files WHERE blob_id IS NOT NULL)
+            """
+        ).all()
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self)
+            try await app.write(clearingCaches: false) { db in try await delete(id, on: db) }
+        }
+        return rows.count
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Writes one blob as its bytes arrive: full chunks are stored as they fill, each in a short write of
+/// its own, so a caller reading a request or a file holds at most one chunk. Used by one task.
+final class BlobWriter {
+    let id = UUID()
+    private let app: Application
+    private let maxBytes: Int
+    private var hasher = SHA256()
+    private var size = 0
+    private var seq = 0
+    private var pending = ByteBuffer()
+
+    init(maxBytes: Int, app: Application) async throws {
+        self.app = app
+        self.maxBytes = maxBytes
+        let (id, now) = (id, app.dependencies.now())
+        try await app.write(clearingCaches: false) { db in try await FileBlob(id: id, createdAt: now).create(on: db) }
+    }
+
+    /// Adds bytes; refuses to go past `maxBytes` (413).
+    func append(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        size += buffer.readableBytes
+        guard size <= maxBytes else {
+            throw AppError(
+                status: .payloadTooLarge, code: "payload_too_large", message: "The file is larger than \(maxBytes) bytes",
+                korean: "파일이 \(maxBytes)바이트보다 큽니다")
+        }
+        buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        pending.writeBuffer(&buffer)
+        while pending.readableBytes >= Blobs.chunkSize, let slice = pending.readSlice(length: Blobs.chunkSize) {
+            try await store(slice)
+        }
+        pending.discardReadBytes()
+    }
+
+    /// Stores what is left and the blob's size and digest; refuses an empty file (422).
+    func finish() async throws -> Blobs.Stored {
+        if pending.readableBytes > 0 { try await store(pending) }
+        guard size > 0 else { throw AppError.invalid("file", "is empty", ko: "비어 있습니다") }
+        let stored = Blobs.Stored(id: id, size: size, sha256: Blobs.hex(hasher.finalize()))
+        let (id, chunks) = (id, seq)
+        try await app.write(clearingCaches: false) { db in
+            try await FileBlob.query(on: db).filter(\.$id == id).set(\.$size, to: stored.size).set(\.$sha256, to: stored.sha256)
+                .set(\.$chunks, to: chunks).update()
+        }
+        return stored
+    }
+
+    /// Removes what was written (a failed or refused upload).
+    func abandon() async {
+        let id = id
+        try? await app.write(clearingCaches: false) { db in try await Blobs.delete(id, on: db) }
+    }
+
+    private func store(_ bytes: ByteBuffer) async throws {
+        let row = FileChunk(blobID: id, seq: seq, data: Data(bytes.readableBytesView))
+        try await app.write(clearingCaches: false, bulk: true) { db in try await row.create(on: db) }
+        seq += 1
+    }
+}
+
+/// A stored file: its size and digest once complete, and how many chunks hold it.
+final class FileBlob: Model, @unchecked Sendable {
+    static let schema = "file_blobs"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "size") var size: Int
+    @Field(key: "sha256") var sha256: String
+    @Field(key: "chunks") var chunks: Int
+
+    init() {}
+
+    init(id: UUID, createdAt: Date) {
+        self.id = id
+        self.createdAt = createdAt
+        size = 0
+        sha256 = ""
+        chunks = 0
+    }
+}
+
+/// One piece of a stored file, at most `Blobs.chunkSize` bytes.
+final class FileChunk: Model, @unchecked Sendable {
+    static let schema = "file_chunks"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "blob_id") var blobID: UUID
+    @Field(key: "seq") var seq: Int
+    @Field(key: "data") var data: Data
+
+    init() {}
+
+    init(blobID: UUID, seq: Int, data: Data) {
+        self.blobID = blobID
+        self.seq = seq
+        self.data = data
+    }
+}
+
+/// Attachments move from one `data` column to chunked blobs; the column stays, empty, for the revert.
+struct M010ChunkedFiles: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(FileBlob.schema)
+            .id()
+            .field("created_at", .datetime, .required)
+            .field("size", .int64, .required)
+            .field("sha256", .string, .required)
+            .field("chunks", .int, .required)
+            .create()
+        try await database.schema(FileChunk.schema)
+            .id()
+            .field("blob_id", .uuid, .required, .references(FileBlob.schema, "id", onDelete: .cascade))
+            .field("seq", .int, .required)
+            .field("data", .data, .required)
+            .unique(on: "blob_id", "seq")
+            .create()
+        try await database.schema(ChallengeFile.schema).field("blob_id", .uuid).update()
+        // Existing attachments move into blobs, one at a time.
+        for file in try await ChallengeFile.query(on: database).all() {
+            let id = UUID()
+            let blob = FileBlob(id: id, createdAt: Date())
+            blob.size = file.data.count
+            blob.sha256 = file.sha256
+            try await blob.create(on: database)
+            var seq = 0
+            var offset = 0
+            while offset < file.data.count {
+                let end = min(offset + Blobs.chunkSize, file.data.count)
+                try await FileChunk(blobID: id, seq: seq, data: file.data.subdata(in: offset..<end)).create(on: database)
+                seq += 1
+                offset = end
+            }
+            blob.chunks = seq
+            try await blob.save(on: database)
+            file.blobID = id
+            file.data = Data()
+            try await file.save(on: database)
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for file in try await ChallengeFile.query(on: database).all() {
+            guard let blob = file.blobID else { continue }
+            file.data = try await Blobs.data(blob, on: database)
+            try await file.save(on: database)
+        }
+        try await database.schema(ChallengeFile.schema).deleteField("blob_id").update()
+        try await database.schema(FileChunk.schema).delete()
+        try await database.schema(FileBlob.schema).delete()
+    }
+}
