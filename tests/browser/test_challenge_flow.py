@@ -77,3 +77,31 @@ def test_blue_member_solves_a_challenge_unlocks_hints_and_finds_the_points(brows
     # Another team's page is not there for the asking.
     browser.get(server + EXERCISE + "/teams/blue-kr/score")
     assert "Solved" not in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_white_team_uploads_an_attachment_that_teams_download_unchanged(browser, server, tmp_path):
+    """The upload form streams its file into the database as Chromium sends it (multipart, CSRF token
+    first); the download is the same bytes, served as a file that cannot run."""
+    import hashlib
+    import urllib.request
+
+    payload = bytes(range(256)) * 12_000 + b"<script>alert(1)</script>"  # about 3 MB: three chunks
+    path = tmp_path / "evidence; with a semicolon.bin"
+    path.write_bytes(payload)
+    log_in(browser, server, "admin")
+    browser.get(server + EXERCISE + "/challenges")
+    browser.find_element(By.LINK_TEXT, "Overdue invoice").click()
+    challenge_url = browser.current_url
+    browser.find_element(By.ID, "f-file").send_keys(str(path))
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.XPATH, "//form[@enctype='multipart/form-data']//button").click()
+    wait_for_next_page(browser, page)
+    assert browser.current_url.startswith(challenge_url), browser.current_url
+    link = browser.find_element(By.PARTIAL_LINK_TEXT, "evidence; with a semicolon.bin").get_attribute("href")
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookies})) as response:
+        body = response.read()
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(payload).hexdigest()

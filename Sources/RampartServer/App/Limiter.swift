@@ -44,18 +44,22 @@ final class Limiter: Sendable {
         let limit = limit ?? self.limit
         let window = self.window
         return state.withLockedValue { state -> Result<Reservation, Refusal> in
-            var recent = (state.slots[key] ?? []).filter { now.timeIntervalSince($0.at) < window }
+            // Slots are kept oldest first: the expired ones are a prefix, dropped in place.
+            let cutoff = now.addingTimeInterval(-window)
+            var recent = state.slots.removeValue(forKey: key) ?? []
+            recent.removeSubrange(..<(recent.firstIndex { $0.at > cutoff } ?? recent.endIndex))
+            defer {
+                if !recent.isEmpty { state.slots[key] = recent }
+                if state.slots.count > Self.maxKeys {
+                    state.slots = state.slots.filter { $0.value.contains { $0.at > cutoff } }
+                }
+            }
             guard recent.count < limit else {
-                state.slots[key] = recent
-                let oldest = recent.map(\.at).min() ?? now
+                let oldest = recent.first?.at ?? now
                 return .failure(Refusal(retryAfter: max(1, Int((oldest.addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))))
             }
             state.nextID &+= 1
             recent.append(Slot(id: state.nextID, at: now))
-            state.slots[key] = recent
-            if state.slots.count > Self.maxKeys {
-                state.slots = state.slots.filter { $0.value.contains { now.timeIntervalSince($0.at) < window } }
-            }
             return .success(Reservation(key: key, id: state.nextID))
         }
     }

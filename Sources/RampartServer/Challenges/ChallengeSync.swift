@@ -59,7 +59,7 @@ enum ChallengeSync {
     }
 
     /// Reads a file's size and SHA-256 a chunk at a time.
-    static func localFile(named name: String, at url: URL, size: Int) async throws -> LocalFile {
+    static func localFile(named name: String, at url: URL) async throws -> LocalFile {
         let digest = try await Blobs.digest(FileChunks(url: url))
         return LocalFile(name: name, url: url, size: digest.size, sha256: digest.sha256)
     }

@@ -31,8 +31,8 @@ enum ExerciseFileStore {
     /// Users, teams and memberships are written this many to a transaction.
     static let batchSize = 100
 
-    /// Makes the database match the file (never deleting), in short steps (users, the exercise and
-    /// its schedule, teams, members, each challenge, each service), each a transaction of its own
+    /// Makes the database match the file (never deleting), in short steps (the exercise and its
+    /// schedule, users, teams, members, each challenge, each service), each a transaction of its own
     /// with its audit record, so an apply of any size never holds up submissions or ticks. With
     /// `dryRun` nothing is written and the report says what would change. A step that fails (the
     /// database busy past the write wait) stops the apply after what was done; applying again
@@ -80,7 +80,7 @@ enum ExerciseFileStore {
                         issue("'\(path)' is \(target.size) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
                         continue
                     }
-                    result[challenge.name, default: []].append(try await ChallengeSync.localFile(named: name, at: target.url, size: target.size))
+                    result[challenge.name, default: []].append(try await ChallengeSync.localFile(named: name, at: target.url))
                 } catch let refusal as TreeFile.Refusal {
                     issue(refusal.message)
                 } catch {
@@ -269,7 +269,7 @@ enum ExerciseFileStore {
         let now = app.dependencies.now()
         let slug = file.exercise.slug
         /// One transaction with the audit record of what it did.
-        func step(_ exerciseID: UUID?, _ summaries: [String], _ body: @escaping @Sendable (any Database) async throws -> Void) async throws {
+        func step(_ exerciseID: UUID, _ summaries: [String], _ body: @escaping @Sendable (any Database) async throws -> Void) async throws {
             guard !summaries.isEmpty else { return }
             try await app.write(bulk: true) { db in
                 try await body(db)
@@ -278,24 +278,6 @@ enum ExerciseFileStore {
                         exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: slug,
                         summary: "applied exercise file: " + summaries.joined(separator: "; ")),
                     by: actor, at: now, on: db)
-            }
-        }
-
-        for batch in plan.users.chunked(into: batchSize) {
-            try await step(nil, batch.map(\.summary)) { db in
-                for (spec, exists, _) in batch {
-                    if exists, let user = try await User.query(on: db).filter(\.$username == spec.username).first() {
-                        user.displayName = spec.displayName
-                        user.isAdmin = spec.admin
-                        user.locale = spec.locale.rawValue
-                        user.timeZone = spec.timeZone
-                        try await user.save(on: db)
-                    } else {
-                        try await User(
-                            username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone
-                        ).create(on: db)
-                    }
-                }
             }
         }
 
@@ -326,10 +308,36 @@ enum ExerciseFileStore {
                     by: actor, at: now, on: db)
             }
         } else if !exerciseSummaries.isEmpty {
-            try await step(nil, exerciseSummaries) { db in _ = try await saveExercise(db) }
+            try await app.write(bulk: true) { db in
+                let exercise = try await saveExercise(db)
+                try await Audit.record(
+                    AuditEvent(
+                        exerciseID: exercise.id, action: "exercise.apply", subjectType: "exercise", subject: slug,
+                        summary: "applied exercise file: " + exerciseSummaries.joined(separator: "; ")),
+                    by: actor, at: now, on: db)
+            }
         }
         let exercise = try await Exercises.find(spec.slug, on: app.db)
         let exerciseID = try exercise.requireID()
+
+        for batch in plan.users.chunked(into: batchSize) {
+            try await step(exerciseID, batch.map(\.summary)) { db in
+                for (spec, exists, _) in batch {
+                    if exists, let user = try await User.query(on: db).filter(\.$username == spec.username).first() {
+                        user.displayName = spec.displayName
+                        user.isAdmin = spec.admin
+                        user.locale = spec.locale.rawValue
+                        user.timeZone = spec.timeZone
+                        try await user.save(on: db)
+                    } else {
+                        try await User(
+                            username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone
+                        ).create(on: db)
+                    }
+                }
+            }
+        }
+
 
         for batch in plan.teams.chunked(into: batchSize) {
             try await step(exerciseID, batch.map(\.summary)) { db in

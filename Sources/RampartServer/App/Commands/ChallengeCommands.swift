@@ -112,7 +112,7 @@ struct ChallengeCommands: AsyncCommandGroup {
                 guard file.size <= maxBytes else {
                     throw ConfigurationError("'\(path)' is \(file.size) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
                 }
-                files.append(try await ChallengeSync.localFile(named: name, at: file.url, size: file.size))
+                files.append(try await ChallengeSync.localFile(named: name, at: file.url))
             }
             return files
         }
