@@ -166,20 +166,22 @@ import VaporTesting
         try await withRampart(database) { app, _ in
             // setup
             _ = try await Fixture.make(app)
-            // act: a bot logs in 25 times
+            // act: a bot logs in five times more than the bound
             var tokens: [String] = []
-            for _ in 0..<25 {
+            for _ in 0..<(Accounts.maxLoginTokens + 5) {
                 let response = try await app.testing().sendRequest(
                     .POST, "/api/v1/auth/login", headers: .json(), body: .json(["username": "blue", "password": Fixture.password]))
                 tokens.append(try #require((try response.json() as? [String: Any])?["token"] as? String))
             }
-            // check: the newest 20 work, the oldest 5 were revoked
-            let newest = try await app.testing().sendRequest(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(tokens[24])"])
+            // check: the newest ones work, the oldest five were retired
+            let newest = try await app.testing().sendRequest(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(tokens.last!)"])
             let oldest = try await app.testing().sendRequest(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(tokens[0])"])
             #expect(newest.status == .ok)
             #expect(oldest.status == .unauthorized)
             let live = try await APIToken.query(on: app.db).filter(\.$name == Accounts.loginTokenName).filter(\.$revokedAt == nil).count()
             #expect(live == Accounts.maxLoginTokens)
+            // and the table stays bounded: only the one retired by the last login is still kept
+            #expect(try await APIToken.query(on: app.db).filter(\.$name == Accounts.loginTokenName).count() == Accounts.maxLoginTokens + 1)
         }
     }
 }

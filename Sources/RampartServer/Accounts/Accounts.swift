@@ -228,9 +228,10 @@ enum Accounts {
         var record: APIToken
     }
 
-    /// Live tokens a user may hold; API logins beyond `maxLoginTokens` retire their oldest login token.
+    /// Live tokens a user may hold; API logins beyond `maxLoginTokens` retire their oldest login token
+    /// (a team's scripts may share one account, so the bound is generous: it keeps the table small).
     static let maxTokens = 100
-    static let maxLoginTokens = 20
+    static let maxLoginTokens = 200
     static let loginTokenName = "API login"
 
     /// Makes an API token. Tokens a user names are limited to `Limiters.tokenCreation` an hour and
@@ -251,6 +252,10 @@ enum Accounts {
                 let live = try await APIToken.query(on: db).filter(\.$user.$id == userID).filter(\.$revokedAt == nil)
                     .group(.or) { $0.filter(\.$expiresAt == nil).filter(\.$expiresAt > now) }.sort(\.$createdAt).all()
                 if login {
+                    // Expired and revoked login tokens go, so the table stays bounded; past the bound,
+                    // the oldest live ones are retired.
+                    try await APIToken.query(on: db).filter(\.$user.$id == userID).filter(\.$name == loginTokenName)
+                        .group(.or) { $0.filter(\.$expiresAt < now).filter(\.$revokedAt != nil) }.delete()
                     let logins = live.filter { $0.name == loginTokenName }
                     for old in logins.prefix(max(0, logins.count - maxLoginTokens + 1)) {
                         old.revokedAt = now

@@ -17,7 +17,7 @@ struct InputHygieneMiddleware: AsyncMiddleware {
         if let query = request.url.query { try Self.check(form: query, in: "query") }
         // A body without a type is read as text by the API (YAML definitions), so it is checked as text.
         let type = request.headers.contentType ?? .plainText
-        if request.route?.carriesFiles != true, Self.isText(type),
+        if ![.GET, .HEAD].contains(request.method), request.route?.carriesFiles != true, Self.isText(type),
             let body = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
         {
             let bytes = Array(body.readableBytesView)
