@@ -43,6 +43,30 @@ import VaporTesting
     }
 
     @Test(arguments: TestDatabase.all)
+    func manyChallengesAreSavedInBatchesWithPrerequisitesAcrossThem(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup: 60 challenges, each requiring the next one in the file (so the order is reversed)
+            var lines = ["rampart: 1", "exercise:", "  slug: many", "  name: Many", "challenges:"]
+            for index in 0..<60 {
+                lines += ["  - name: \"C\(index)\"", "    category: c", "    value: 100", "    flags: [\"F\(index)\"]"]
+                if index < 59 { lines.append("    requirements: [\"C\(index + 1)\"]") }
+            }
+            let file = try ExerciseFile.read(yaml: lines.joined(separator: "\n"))
+            // act
+            _ = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            let again = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            // check: every challenge and link is there, and the catalog moved once per batch of 25, not per challenge
+            let exercise = try await Exercises.find("many", on: app.db)
+            let catalog = try await ChallengeCatalog.load(
+                exerciseID: exercise.requireID(), version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: app.db)
+            #expect(catalog.entries.count == 60)
+            #expect(catalog.entries.first { $0.name == "C0" }?.spec.prerequisites == ["C1"])
+            #expect(exercise.scoringVersion == 3, "\(exercise.scoringVersion) catalog writes")
+            #expect(again.changes.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func theDemoMeetsTheIssuesCast(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in
             let file = try DemoExercise.load()

@@ -108,37 +108,51 @@ enum ChallengeSync {
         }
     }
 
-    /// Carries out one plan: its new attachments are stored first (chunk by chunk, each a short
-    /// write), then the challenge is saved, the attachments linked or removed and what it changed
-    /// re-priced, in one short catalog write. `names`: every challenge the batch brings, so
-    /// references between them are accepted whatever the order.
-    static func apply(_ plan: Plan, names: Set<String>, by actor: AuditActor, at now: Date, app: Application) async throws {
-        guard plan.conflict == nil, plan.outcome != .unchanged else { return }
-        var blobs: [(name: String, blob: Blobs.Stored)] = []
+    /// Carries out plans together: their new attachments are stored first (chunk by chunk, each a
+    /// short write), then the challenges are saved, the attachments linked or removed and what they
+    /// changed re-priced, in one short catalog write. An import passes one plan at a time (a failure
+    /// is that challenge's alone); an exercise file passes `batchSize` at a time, so a file of
+    /// thousands of challenges reloads the catalog once per batch, not once per challenge.
+    /// `names`: every challenge the source brings, so references between them are accepted whatever
+    /// the order.
+    static func apply(_ plans: [Plan], names: Set<String>, by actor: AuditActor, at now: Date, app: Application) async throws {
+        let plans = plans.filter { $0.conflict == nil && $0.outcome != .unchanged }
+        guard let exerciseID = plans.first?.exerciseID else { return }
+        var blobs: [[(name: String, blob: Blobs.Stored)]] = []
         do {
-            for change in plan.files {
-                switch change {
-                case .add(let name), .replace(let name):
-                    guard let file = plan.item.files?.first(where: { $0.name == name }) else { continue }
-                    blobs.append((name, try await Blobs.store(FileChunks(url: file.url), maxBytes: app.rampart.maxUploadBytes, app: app)))
-                case .remove:
-                    continue
+            for plan in plans {
+                var stored: [(name: String, blob: Blobs.Stored)] = []
+                for change in plan.files {
+                    switch change {
+                    case .add(let name), .replace(let name):
+                        guard let file = plan.item.files?.first(where: { $0.name == name }) else { continue }
+                        stored.append((name, try await Blobs.store(FileChunks(url: file.url), maxBytes: app.rampart.maxUploadBytes, app: app)))
+                    case .remove:
+                        continue
+                    }
                 }
+                blobs.append(stored)
             }
-            let removed = plan.files.compactMap { change -> String? in if case .remove(let name) = change { name } else { nil } }
-            try await app.scores.changeCatalog(plan.exerciseID, app: app, bulk: true) { [blobs] write in
-                let (challenge, _) = try await Challenges.save(
-                    plan.item.spec, id: plan.existing, alsoNamed: names, origin: plan.item.origin, by: actor, at: now, in: write)
-                for (name, blob) in blobs {
-                    try await Challenges.attach(blob, named: name, to: challenge, by: actor, at: now, on: write.db)
+            try await app.scores.changeCatalog(exerciseID, app: app, bulk: true) { [blobs] write in
+                for (plan, stored) in zip(plans, blobs) {
+                    let (challenge, _) = try await Challenges.save(
+                        plan.item.spec, id: plan.existing, alsoNamed: names, origin: plan.item.origin, by: actor, at: now, in: write)
+                    for (name, blob) in stored {
+                        try await Challenges.attach(blob, named: name, to: challenge, by: actor, at: now, on: write.db)
+                    }
+                    for change in plan.files {
+                        if case .remove(let name) = change { try await Challenges.detach(name, from: challenge, by: actor, at: now, on: write.db) }
+                    }
                 }
-                for name in removed { try await Challenges.detach(name, from: challenge, by: actor, at: now, on: write.db) }
             }
         } catch {
-            for (_, blob) in blobs { try? await app.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) } }
+            for (_, blob) in blobs.joined() { try? await app.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) } }
             throw error
         }
     }
+
+    /// Challenges an exercise file saves in one catalog write.
+    static let batchSize = 25
 
     /// Orders plans so that a challenge comes after those it requires: an apply that stops half-way
     /// leaves no challenge pointing at one that is not there yet.

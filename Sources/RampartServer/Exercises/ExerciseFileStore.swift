@@ -371,9 +371,13 @@ enum ExerciseFileStore {
         }
 
         let names = Set(plan.challenges.map(\.item.spec.name))
-        for var challenge in plan.challenges {
-            challenge.exerciseID = exerciseID
-            try await ChallengeSync.apply(challenge, names: names, by: actor, at: now, app: app)
+        for batch in plan.challenges.chunked(into: ChallengeSync.batchSize) {
+            let batch = batch.map { challenge in
+                var challenge = challenge
+                challenge.exerciseID = exerciseID
+                return challenge
+            }
+            try await ChallengeSync.apply(batch, names: names, by: actor, at: now, app: app)
         }
 
         let host = app.checkHost

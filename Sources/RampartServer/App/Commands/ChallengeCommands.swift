@@ -90,7 +90,7 @@ struct ChallengeCommands: AsyncCommandGroup {
         private func apply(_ plan: ChallengeSync.Plan, names: Set<String>, actor: AuditActor, app: Application) async throws {
             for attempt in 1...Self.attempts {
                 do {
-                    return try await ChallengeSync.apply(plan, names: names, by: actor, at: app.dependencies.now(), app: app)
+                    return try await ChallengeSync.apply([plan], names: names, by: actor, at: app.dependencies.now(), app: app)
                 } catch where AppError.isBusy(error) && attempt < Self.attempts {
                     try await Task.sleep(for: .seconds(attempt))
                 }
