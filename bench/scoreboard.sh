@@ -9,7 +9,7 @@
 #                 (incorrect-flag limit raised for the run); every one stored before it is answered
 #   scoreboard    GET …/scoreboard with a team's token, while nothing else runs
 #   board page    GET /exercises/bench/scoreboard, the HTML page with its chart, same token
-# Usage: bench/scoreboard.sh [duration-seconds] [connections] [teams] [challenges]
+# Usage: [RAMPART_BIN=path] bench/scoreboard.sh [duration-seconds] [connections] [teams] [challenges]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -17,13 +17,15 @@ connections=${2:-32}
 teams=${3:-200}
 challenges=${4:-50}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
-swift build -c release --product rampart >/dev/null 2>&1
+# RAMPART_BIN: another build to measure (an older commit's, for an A/B on the same machine).
+bin=${RAMPART_BIN:-.build/release/rampart}
+[ -n "${RAMPART_BIN:-}" ] || swift build -c release --product rampart >/dev/null 2>&1
 data=$(mktemp -d /tmp/rampart-bench.XXXXXX)
 port=$((30000 + RANDOM % 20000))
 export RAMPART_DATA_DIR=$data RAMPART_BCRYPT_COST=4 RAMPART_AUTO_MIGRATE=true
-(yes || true) | .build/release/rampart migrate --log warning >/dev/null
-echo "bench-admin-password" | .build/release/rampart user create bench-admin --admin --password-stdin --log warning >/dev/null
-.build/release/rampart serve --port "$port" --log warning >"$data/server.log" 2>&1 &
+(yes || true) | "$bin" migrate --log warning >/dev/null
+echo "bench-admin-password" | "$bin" user create bench-admin --admin --password-stdin --log warning >/dev/null
+"$bin" serve --port "$port" --log warning >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 url="http://127.0.0.1:$port"
