@@ -17,9 +17,14 @@ let app = try await Application.make(environment)
 do {
     try await configure(app, configuration)
     try await migrateBeforeServing(app, arguments: environment.arguments)
-    try await app.execute()
 } catch {
     app.logger.report(error: error)
+    try? await app.asyncShutdown()
+    exit(1)
+}
+do {
+    try await app.execute()  // reports a command's error itself
+} catch {
     try? await app.asyncShutdown()
     exit(1)
 }

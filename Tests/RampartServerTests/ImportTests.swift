@@ -93,6 +93,7 @@ final class RecordingConsole: Console, @unchecked Sendable {
             try Self.write(root, "d/y/notes.txt", Data("two".utf8))
             let twins = await Self.run(app, "challenge", "import", "--exercise", "ex", root.path)
             #expect(!twins.ok && twins.printed.contains("would both be attached as notes.txt"), "\(twins.printed)")
+            #expect(twins.printed.contains("1 of 4 challenge(s) were not imported (listed above); the others were"), "\(twins.printed)")
             #expect(try await Challenge.query(on: app.db).filter(\.$name == "Delta").count() == 0)
             // Another tree's Alpha is a conflict, reported and left alone, unless --replace.
             try Self.write(other, "misc/alpha/challenge.yml", Self.challenge("Alpha", value: 999))
@@ -160,6 +161,36 @@ final class RecordingConsole: Console, @unchecked Sendable {
 
     /// `rampart` beside the test, as in `WorkerProcessTests`.
     static var binary: URL { WorkerProcessTests.binary }
+
+    @Test func aFailedCommandSaysWhyOnceAndExitsNonZero() throws {
+        // setup: an empty data directory, an exercise that does not exist
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the executable first: swift build --product rampart")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: data) }
+        func rampart(_ arguments: String..., input: String = "") throws -> (status: Int32, printed: String) {
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = arguments
+            process.environment = ["RAMPART_DATA_DIR": data.path, "RAMPART_LOG_FORMAT": "text"]
+            let output = Pipe()
+            let stdin = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            process.standardInput = stdin
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        #expect(try rampart("migrate", input: "y\n").status == 0)
+        // act
+        let (status, printed) = try rampart("challenge", "import", "--exercise", "nosuch", data.path)
+        // check: one line says what went wrong (it was once logged twice), and the exit status says it failed
+        #expect(status == 1)
+        #expect(printed.components(separatedBy: "Exercise 'nosuch' was not found").count - 1 == 1, "\(printed)")
+    }
 
     @Test(arguments: TestDatabase.all)
     func aLargeImportBesideRunningSubmissionsAndTicksLosesNothing(_ database: TestDatabase) async throws {

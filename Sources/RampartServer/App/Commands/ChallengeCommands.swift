@@ -81,7 +81,10 @@ struct ChallengeCommands: AsyncCommandGroup {
                 "\(slug): \(counts[.created] ?? 0) \(verb)created, \(counts[.updated] ?? 0) \(verb)updated, \(counts[.unchanged] ?? 0) unchanged, "
                     + "\(conflicts) conflict(s), \(failed) failed" + (signature.dryRun ? " (dry run: nothing was changed)" : ""))
             if failed > 0 || conflicts > 0 {
-                throw ConfigurationError("\(failed + conflicts) challenge(s) were not imported (listed above); the others were")
+                let total = plans.count + tree.failures.count
+                throw ConfigurationError(
+                    "\(failed + conflicts) of \(total) challenge(s) were not imported (listed above)"
+                        + (failed + conflicts < total ? "; the others were" + (signature.dryRun ? " checked" : "") : ""))
             }
         }
 
