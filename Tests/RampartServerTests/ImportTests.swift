@@ -136,6 +136,14 @@ final class RecordingConsole: Console, @unchecked Sendable {
             let withoutToken = try await app.testing(method: .running(port: 0)).sendRequest(
                 .POST, "/exercises/ex/challenges/\(challenge)/files", headers: headers,
                 body: ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n\r\nx\r\n--\(boundary)--\r\n"))
+            var twoFiles = ByteBuffer()
+            twoFiles.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.lastCSRF ?? "")\r\n")
+            for name in ["one.bin", "two.bin"] {
+                twoFiles.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n\r\n\(name)\r\n")
+            }
+            twoFiles.writeString("--\(boundary)--\r\n")
+            let concatenated = try await app.testing(method: .running(port: 0)).sendRequest(
+                .POST, "/exercises/ex/challenges/\(challenge)/files", headers: headers, body: twoFiles)
             let download = try await app.testing().sendRequest(
                 .GET, "/api/v1/exercises/ex/challenges/\(challenge)/files/form.bin", headers: try await fixture.headers(.blue))
             // check
@@ -143,6 +151,8 @@ final class RecordingConsole: Console, @unchecked Sendable {
             // The client follows the redirect to the challenge page; the file being there is what counts.
             #expect([.seeOther, .ok].contains(page.status) && !page.body.string.contains("notice error"))
             #expect(withoutToken.status == .forbidden)
+            // Two files in one form were once stored as one, their bytes joined.
+            #expect(concatenated.status == .badRequest || concatenated.body.string.contains("Send one file at a time"), "\(concatenated.status)")
             #expect(download.status == .ok && Data(download.body.readableBytesView) == bytes)
             let files = try await ChallengeFile.query(on: app.db).filter(\.$challenge.$id == challenge).all()
             #expect(Set(files.map(\.name)) == ["notes.txt", "big.bin", "form.bin"])

@@ -30,10 +30,14 @@ enum StreamedForm {
         var fields: [String: String] = [:]
         var fileName: String?
         var failure: AppError?
+        var filesDone = 0
         parser.onHeader = { name, value in headers[name.lowercased()] = value }
         parser.onBody = { buffer in
             let disposition = Disposition(headers["content-disposition"] ?? "")
             if disposition.name == fileField, let name = disposition.fileName {
+                if filesDone > 0 {
+                    failure = AppError.badRequest("invalid_body", "Send one file at a time")
+                }
                 fileName = name
                 fileBytes.writeBuffer(&buffer)
             } else {
@@ -45,6 +49,7 @@ enum StreamedForm {
         }
         parser.onPartComplete = {
             let disposition = Disposition(headers["content-disposition"] ?? "")
+            if disposition.name == fileField, disposition.fileName != nil { filesDone += 1 }
             if let name = disposition.name, disposition.fileName == nil {
                 fields[name] = text.readString(length: text.readableBytes) ?? ""
             }

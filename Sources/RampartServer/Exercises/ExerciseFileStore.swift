@@ -32,7 +32,7 @@ enum ExerciseFileStore {
     static let batchSize = 100
 
     /// Makes the database match the file (never deleting), in short steps (the exercise and its
-    /// schedule, users, teams, members, each challenge, each service), each a transaction of its own
+    /// schedule, users, teams, members, challenges, each service), each a transaction of its own
     /// with its audit record, so an apply of any size never holds up submissions or ticks. With
     /// `dryRun` nothing is written and the report says what would change. A step that fails (the
     /// database busy past the write wait) stops the apply after what was done; applying again
