@@ -37,7 +37,7 @@ enum AccountPages {
         }
         routes.endpoint(.POST, .language, .anyone) { req async throws -> Response in
             guard let locale = req.formField("locale").flatMap(UILocale.init(rawValue:)) else {
-                throw AppError.invalid("locale", "expected en or ko", ko: "en 또는 ko여야 합니다")
+                throw AppError.invalid("locale", .expectedLocale)
             }
             if let principal = req.principal, principal.locale != locale {
                 try await Accounts.updateUser(principal.username, .init(locale: locale), by: req.auditActor, app: req.application)
@@ -92,7 +92,7 @@ enum AccountPages {
         }
         routes.endpoint(.POST, .accountTokenRevoke(AppRoute.param.token), .signedIn) { req async throws -> Response in
             let principal = try req.requirePrincipal()
-            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token", ko: "토큰") }
+            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound(.token) }
             try await Accounts.revokeToken(id: id, ownerID: principal.id, username: principal.username, by: req.auditActor, app: req.application)
             return req.seeOther(.account, notice: .tokenRevoked)
         }
@@ -178,7 +178,7 @@ enum AccountPages {
                     page, action: AppRoute.account.path, submit: page.t(.save),
                     UI.field(page.t(.displayName), name: "display_name", value: user.displayName, required: true),
                     UI.select(
-                        page.t(.language), name: "locale", options: UILocale.allCases.map { ($0.rawValue, $0 == .en ? "English" : "한국어") },
+                        page.t(.language), name: "locale", options: UILocale.allCases.map { ($0.rawValue, Phrase.languageName($0)) },
                         selected: user.locale),
                     UI.field(page.t(.timeZone), name: "time_zone", value: user.timeZone, hint: page.t(.timeZoneHint), maxLength: 64)
                 )

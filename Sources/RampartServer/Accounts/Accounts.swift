@@ -16,10 +16,10 @@ enum Accounts {
 
     static func validatePassword(_ password: String) throws {
         guard password.unicodeScalars.count >= TextLimit.password.min else {
-            throw AppError.invalid("password", "must be at least \(TextLimit.password.min) characters", ko: "\(TextLimit.password.min)자 이상이어야 합니다")
+            throw AppError.invalid("password", .atLeastCharacters(TextLimit.password.min))
         }
         guard password.unicodeScalars.count <= TextLimit.password.max else {
-            throw AppError.invalid("password", "must be at most \(TextLimit.password.max) characters", ko: "\(TextLimit.password.max)자 이하여야 합니다")
+            throw AppError.invalid("password", .atMostCharacters(TextLimit.password.max))
         }
     }
 
@@ -35,12 +35,12 @@ enum Accounts {
     /// refused for every field at the edge (`InputHygieneMiddleware`).
     static func validateName(_ field: String, _ value: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw AppError.invalid(field, "must not be empty", ko: "비어 있으면 안 됩니다") }
+        guard !trimmed.isEmpty else { throw AppError.invalid(field, .notEmpty) }
         guard !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw AppError.invalid(field, "must be one line, without tabs", ko: "탭 없이 한 줄이어야 합니다")
+            throw AppError.invalid(field, .oneLine)
         }
         guard trimmed.unicodeScalars.count <= TextLimit.name else {
-            throw AppError.invalid(field, "must be at most \(TextLimit.name) characters", ko: "\(TextLimit.name)자 이하여야 합니다")
+            throw AppError.invalid(field, .atMostCharacters(TextLimit.name))
         }
         return trimmed
     }
@@ -49,8 +49,7 @@ enum Accounts {
         guard let value, !value.isEmpty else { return nil }
         guard TimeZone.iana(value) != nil else {
             throw AppError.invalid(
-                "time_zone", "unknown time zone '\(value)'; use an IANA name such as Europe/London or Asia/Seoul",
-                ko: "알 수 없는 시간대 '\(value)'입니다. Europe/London, Asia/Seoul 같은 IANA 이름을 쓰십시오")
+                "time_zone", .unknownTimeZone(value))
         }
         return value
     }
@@ -66,7 +65,7 @@ enum Accounts {
         let now = app.dependencies.now()
         return try await app.write { db in
             guard try await User.query(on: db).filter(\.$username == username).first() == nil else {
-                throw AppError.conflict("username_taken", "The username '\(username)' is taken", ko: "사용자 이름 '\(username)'은(는) 이미 쓰이고 있습니다")
+                throw AppError.conflict("username_taken", .usernameTaken(username))
             }
             let user = User(
                 username: username, displayName: displayName, passwordHash: hash, isAdmin: new.isAdmin, locale: new.locale, timeZone: timeZone)
@@ -101,7 +100,7 @@ enum Accounts {
         let now = app.dependencies.now()
         let updated = try await app.write { db in
             guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
-                throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
+                throw AppError.notFound(.user(username))
             }
             var changes = ChangeSet()
             if let displayName {
@@ -110,7 +109,7 @@ enum Accounts {
             }
             if let isAdmin = patch.isAdmin {
                 if !isAdmin, user.isAdmin, actor.id == user.id {
-                    throw AppError.conflict("last_admin", "You cannot remove your own administrator role", ko: "자신의 관리자 역할은 해제할 수 없습니다")
+                    throw AppError.conflict("last_admin", .cannotRemoveOwnAdministrator)
                 }
                 changes.note("admin", String(user.isAdmin), String(isAdmin))
                 user.isAdmin = isAdmin
@@ -125,7 +124,7 @@ enum Accounts {
             }
             if let disabled = patch.disabled {
                 if disabled, actor.id == user.id {
-                    throw AppError.conflict("self_disable", "You cannot disable your own account", ko: "자신의 계정은 비활성화할 수 없습니다")
+                    throw AppError.conflict("self_disable", .cannotDisableOwnAccount)
                 }
                 changes.note("disabled", String(user.disabledAt != nil), String(disabled))
                 user.disabledAt = disabled ? (user.disabledAt ?? now) : nil
@@ -263,8 +262,7 @@ enum Accounts {
                     }
                 } else if live.filter({ $0.name != loginTokenName }).count >= maxTokens {
                     throw AppError.conflict(
-                        "too_many_tokens", "You have \(maxTokens) live API tokens; revoke some first",
-                        ko: "유효한 API 토큰이 \(maxTokens)개입니다. 먼저 일부를 폐기하십시오")
+                        "too_many_tokens", .tooManyTokens(maxTokens))
                 }
                 try await record.create(on: db)
             try await Audit.record(
@@ -286,7 +284,7 @@ enum Accounts {
         try await app.write { db in
             // Filtered by owner: a user can only ever reach their own tokens.
             guard let token = try await APIToken.query(on: db).filter(\.$id == id).filter(\.$user.$id == ownerID).first() else {
-                throw AppError.notFound("Token", ko: "토큰")
+                throw AppError.notFound(.token)
             }
             guard token.revokedAt == nil else { return }
             token.revokedAt = now

@@ -86,136 +86,162 @@ enum AccountsAPI {
     static let loginTokenLifetime: TimeInterval = 24 * 3600
 
     static func register(_ routes: any RoutesBuilder) {
-        routes.endpoint(.POST, .apiLogin, .anyone) { req async throws -> LoginResponse in
-            let body = try req.decodeStrict(LoginBody.self)
-            let user = try await Accounts.authenticate(username: body.username, password: body.password, request: req)
-            let actor = AuditActor(id: user.id, name: user.username, sourceAddress: req.sourceAddress)
-            let issued = try await Accounts.issueToken(
-                userID: try user.requireID(), username: user.username, name: Accounts.loginTokenName, lifetime: loginTokenLifetime,
-                login: true, by: actor, app: req.application)
-            return LoginResponse(token: issued.token, user: UserDTO(user))
-        }
-        routes.endpoint(.POST, .apiLogout, .signedIn) { req async throws -> HTTPStatus in
-            try await Accounts.logOut(req)
-            return .noContent
-        }
-        routes.endpoint(.GET, .apiMe, .signedIn) { req async throws -> MeDTO in
-            let principal = try req.requirePrincipal()
-            guard let user = try await User.find(principal.id, on: req.db) else { throw AppError.unauthenticated }
-            let memberships = try await Membership.query(on: req.db).filter(\.$user.$id == principal.id)
-                .with(\.$team).with(\.$exercise).all()
-            return MeDTO(
-                user: UserDTO(user),
-                memberships: memberships.map {
-                    MembershipDTO(exercise: $0.exercise.slug, team: $0.team.slug, kind: $0.team.kind, judge: $0.judge)
-                })
-        }
-        routes.endpoint(.GET, .apiTokens, .signedIn) { req async throws -> [TokenDTO] in
-            let principal = try req.requirePrincipal()
-            return try await APIToken.query(on: req.db).filter(\.$user.$id == principal.id)
-                .sort(\.$createdAt, .descending).all().map(TokenDTO.init)
-        }
-        routes.endpoint(.POST, .apiTokens, .signedIn) { req async throws -> Response in
-            struct Body: StrictDecodable {
-                var name: String
-                var expiresInDays: Int?
-                enum CodingKeys: String, CodingKey, CaseIterable {
-                    case name
-                    case expiresInDays = "expires_in_days"
-                }
-            }
-            struct Created: Content {
-                var token: String
-                var info: TokenDTO
-            }
-            let body = try req.decodeStrict(Body.self)
-            if let days = body.expiresInDays, !(1...3650).contains(days) {
-                throw AppError.invalid("expires_in_days", "must be from 1 to 3650")
-            }
-            let principal = try req.requirePrincipal()
-            let issued = try await Accounts.issueToken(
-                userID: principal.id, username: principal.username, name: body.name,
-                lifetime: body.expiresInDays.map { Double($0) * 86400 }, by: req.auditActor, app: req.application)
-            let response = Response(status: .created)
-            try response.content.encode(Created(token: issued.token, info: TokenDTO(issued.record)))
-            return response
-        }
-        routes.endpoint(.DELETE, .apiToken(AppRoute.param.token), .signedIn) { req async throws -> HTTPStatus in
-            let principal = try req.requirePrincipal()
-            guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound("Token", ko: "토큰") }
-            try await Accounts.revokeToken(id: id, ownerID: principal.id, username: principal.username, by: req.auditActor, app: req.application)
-            return .noContent
-        }
-        routes.endpoint(.POST, .apiJoin, .signedIn) { req async throws -> MembershipDTO in
-            struct Body: StrictDecodable {
-                var code: String
-                enum CodingKeys: String, CodingKey, CaseIterable { case code }
-            }
-            let body = try req.decodeStrict(Body.self)
-            let (exercise, team) = try await Teams.join(
-                code: body.code, principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
-            return MembershipDTO(exercise: exercise.slug, team: team.slug, kind: team.kind, judge: false)
-        }
-
+        routes.endpoint(.POST, .apiLogin, .anyone, use: logIn)
+        routes.endpoint(.POST, .apiLogout, .signedIn, use: logOut)
+        routes.endpoint(.GET, .apiMe, .signedIn, use: me)
+        routes.endpoint(.GET, .apiTokens, .signedIn, use: listTokens)
+        routes.endpoint(.POST, .apiTokens, .signedIn, use: createToken)
+        routes.endpoint(.DELETE, .apiToken(AppRoute.param.token), .signedIn, use: revokeToken)
+        routes.endpoint(.POST, .apiJoin, .signedIn, use: join)
         // Users: administrators only.
-        routes.endpoint(.GET, .apiUsers, .admin) { req async throws -> [UserDTO] in
-            try await User.query(on: req.db).sort(\.$username).all().map(UserDTO.init)
+        routes.endpoint(.GET, .apiUsers, .admin, use: listUsers)
+        routes.endpoint(.POST, .apiUsers, .admin, use: createUser)
+        routes.endpoint(.GET, .apiUser(AppRoute.param.username), .admin, use: user)
+        routes.endpoint(.PATCH, .apiUser(AppRoute.param.username), .admin, use: updateUser)
+    }
+
+    // MARK: The caller's own account
+
+    @Sendable static func logIn(_ req: Request) async throws -> LoginResponse {
+        let body = try req.decodeStrict(LoginBody.self)
+        let user = try await Accounts.authenticate(username: body.username, password: body.password, request: req)
+        let actor = AuditActor(id: user.id, name: user.username, sourceAddress: req.sourceAddress)
+        let issued = try await Accounts.issueToken(
+            userID: try user.requireID(), username: user.username, name: Accounts.loginTokenName, lifetime: loginTokenLifetime,
+            login: true, by: actor, app: req.application)
+        return LoginResponse(token: issued.token, user: UserDTO(user))
+    }
+
+    @Sendable static func logOut(_ req: Request) async throws -> HTTPStatus {
+        try await Accounts.logOut(req)
+        return .noContent
+    }
+
+    @Sendable static func me(_ req: Request) async throws -> MeDTO {
+        let principal = try req.requirePrincipal()
+        guard let user = try await User.find(principal.id, on: req.db) else { throw AppError.unauthenticated }
+        let memberships = try await Membership.query(on: req.db).filter(\.$user.$id == principal.id)
+            .with(\.$team).with(\.$exercise).all()
+        return MeDTO(
+            user: UserDTO(user),
+            memberships: memberships.map {
+                MembershipDTO(exercise: $0.exercise.slug, team: $0.team.slug, kind: $0.team.kind, judge: $0.judge)
+            })
+    }
+
+    @Sendable static func listTokens(_ req: Request) async throws -> [TokenDTO] {
+        let principal = try req.requirePrincipal()
+        return try await APIToken.query(on: req.db).filter(\.$user.$id == principal.id)
+            .sort(\.$createdAt, .descending).all().map(TokenDTO.init)
+    }
+
+    struct TokenBody: StrictDecodable {
+        var name: String
+        var expiresInDays: Int?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name
+            case expiresInDays = "expires_in_days"
         }
-        routes.endpoint(.POST, .apiUsers, .admin) { req async throws -> Response in
-            struct Body: StrictDecodable {
-                var username: String
-                var displayName: String?
-                var password: String?
-                var admin: Bool?
-                var locale: UILocale?
-                var timeZone: String?
-                enum CodingKeys: String, CodingKey, CaseIterable {
-                    case username, password, admin, locale
-                    case displayName = "display_name"
-                    case timeZone = "time_zone"
-                }
-            }
-            let body = try req.decodeStrict(Body.self)
-            let user = try await Accounts.createUser(
-                .init(
-                    username: body.username, displayName: body.displayName ?? body.username, password: body.password,
-                    isAdmin: body.admin ?? false, locale: body.locale ?? .en, timeZone: body.timeZone),
-                by: req.auditActor, app: req.application)
-            let response = Response(status: .created)
-            try response.content.encode(UserDTO(user))
-            return response
+    }
+
+    struct CreatedToken: Content {
+        var token: String
+        var info: TokenDTO
+    }
+
+    @Sendable static func createToken(_ req: Request) async throws -> Response {
+        let body = try req.decodeStrict(TokenBody.self)
+        if let days = body.expiresInDays, !(1...3650).contains(days) {
+            throw AppError.invalid("expires_in_days", "must be from 1 to 3650")
         }
-        routes.endpoint(.GET, .apiUser(AppRoute.param.username), .admin) { req async throws -> UserDTO in
-            let username = try req.parameters.require("username")
-            guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
-                throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
-            }
-            return UserDTO(user)
+        let principal = try req.requirePrincipal()
+        let issued = try await Accounts.issueToken(
+            userID: principal.id, username: principal.username, name: body.name,
+            lifetime: body.expiresInDays.map { Double($0) * 86400 }, by: req.auditActor, app: req.application)
+        return try created(CreatedToken(token: issued.token, info: TokenDTO(issued.record)))
+    }
+
+    @Sendable static func revokeToken(_ req: Request) async throws -> HTTPStatus {
+        let principal = try req.requirePrincipal()
+        guard let id = req.parameters.get("token", as: UUID.self) else { throw AppError.notFound(.token) }
+        try await Accounts.revokeToken(id: id, ownerID: principal.id, username: principal.username, by: req.auditActor, app: req.application)
+        return .noContent
+    }
+
+    struct JoinBody: StrictDecodable {
+        var code: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case code }
+    }
+
+    @Sendable static func join(_ req: Request) async throws -> MembershipDTO {
+        let body = try req.decodeStrict(JoinBody.self)
+        let (exercise, team) = try await Teams.join(
+            code: body.code, principal: try req.requirePrincipal(), by: req.auditActor, app: req.application)
+        return MembershipDTO(exercise: exercise.slug, team: team.slug, kind: team.kind, judge: false)
+    }
+
+    // MARK: Users (administrators)
+
+    @Sendable static func listUsers(_ req: Request) async throws -> [UserDTO] {
+        try await User.query(on: req.db).sort(\.$username).all().map(UserDTO.init)
+    }
+
+    struct NewUserBody: StrictDecodable {
+        var username: String
+        var displayName: String?
+        var password: String?
+        var admin: Bool?
+        var locale: UILocale?
+        var timeZone: String?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case username, password, admin, locale
+            case displayName = "display_name"
+            case timeZone = "time_zone"
         }
-        routes.endpoint(.PATCH, .apiUser(AppRoute.param.username), .admin) { req async throws -> UserDTO in
-            struct Body: StrictDecodable {
-                var displayName: String?
-                var password: String?
-                var admin: Bool?
-                var locale: UILocale?
-                var timeZone: String?
-                var disabled: Bool?
-                enum CodingKeys: String, CodingKey, CaseIterable {
-                    case password, admin, locale, disabled
-                    case displayName = "display_name"
-                    case timeZone = "time_zone"
-                }
-            }
-            let body = try req.decodeStrict(Body.self)
-            let username = try req.parameters.require("username")
-            let user = try await Accounts.updateUser(
-                username,
-                .init(
-                    displayName: body.displayName, isAdmin: body.admin, locale: body.locale,
-                    timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password,
-                    keeping: req.principal.flatMap { $0.username == username ? $0.credential : nil }),
-                by: req.auditActor, app: req.application)
-            return UserDTO(user)
+    }
+
+    @Sendable static func createUser(_ req: Request) async throws -> Response {
+        let body = try req.decodeStrict(NewUserBody.self)
+        let user = try await Accounts.createUser(
+            .init(
+                username: body.username, displayName: body.displayName ?? body.username, password: body.password,
+                isAdmin: body.admin ?? false, locale: body.locale ?? .en, timeZone: body.timeZone),
+            by: req.auditActor, app: req.application)
+        return try created(UserDTO(user))
+    }
+
+    @Sendable static func user(_ req: Request) async throws -> UserDTO {
+        let username = try req.parameters.require("username")
+        guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
+            throw AppError.notFound(.user(username))
         }
+        return UserDTO(user)
+    }
+
+    struct UserChangeBody: StrictDecodable {
+        var displayName: String?
+        var password: String?
+        var admin: Bool?
+        var locale: UILocale?
+        var timeZone: String?
+        var disabled: Bool?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case password, admin, locale, disabled
+            case displayName = "display_name"
+            case timeZone = "time_zone"
+        }
+    }
+
+    @Sendable static func updateUser(_ req: Request) async throws -> UserDTO {
+        let body = try req.decodeStrict(UserChangeBody.self)
+        let username = try req.parameters.require("username")
+        let user = try await Accounts.updateUser(
+            username,
+            .init(
+                displayName: body.displayName, isAdmin: body.admin, locale: body.locale,
+                timeZone: body.timeZone.map { $0.isEmpty ? nil : $0 }, disabled: body.disabled, password: body.password,
+                keeping: req.principal.flatMap { $0.username == username ? $0.credential : nil }),
+            by: req.auditActor, app: req.application)
+        return UserDTO(user)
     }
 }

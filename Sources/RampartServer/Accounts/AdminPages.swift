@@ -90,7 +90,7 @@ enum AdminPages {
                     UI.field(
                         page.t(.password), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password",
                         maxLength: TextLimit.password.max),
-                    UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: "en"),
+                    UI.select(page.t(.language), name: "locale", options: UILocale.allCases.map { ($0.rawValue, Phrase.languageName($0)) }, selected: "en"),
                     UI.field(page.t(.timeZone), name: "time_zone", hint: page.t(.timeZoneHint), maxLength: 64),
                     UI.checkbox(page.t(.administrator), name: "admin", checked: false)
                 )
@@ -102,7 +102,7 @@ enum AdminPages {
         let page = PageContext(req)
         let username = try req.parameters.require("username")
         guard let user = try await User.query(on: req.db).filter(\.$username == username).first() else {
-            throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
+            throw AppError.notFound(.user(username))
         }
         return Layout.render(
             page, title: user.username, crumbs: [.init(title: page.t(.users), href: AppRoute.users.path)],
@@ -111,7 +111,7 @@ enum AdminPages {
             UI.form(
                 page, action: AppRoute.user(user.username).path, submit: page.t(.save),
                 UI.field(page.t(.displayName), name: "display_name", value: user.displayName, required: true),
-                UI.select(page.t(.language), name: "locale", options: [("en", "English"), ("ko", "한국어")], selected: user.locale),
+                UI.select(page.t(.language), name: "locale", options: UILocale.allCases.map { ($0.rawValue, Phrase.languageName($0)) }, selected: user.locale),
                 UI.field(page.t(.timeZone), name: "time_zone", value: user.timeZone, hint: page.t(.timeZoneHint), maxLength: 64),
                 UI.field(
                     page.t(.setPassword), name: "password", type: .password, hint: page.t(.passwordRule), autocomplete: "new-password",

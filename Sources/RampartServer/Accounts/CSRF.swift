@@ -44,9 +44,7 @@ enum CSRF {
         }
         let sent = request.headers.first(name: header) ?? submitted ?? ""
         guard !expected.isEmpty, constantTimeEquals(sent, expected) else {
-            throw AppError(
-                status: .forbidden, code: "csrf", message: "This form has expired or came from another site; reload the page and try again",
-                korean: "이 양식이 만료되었거나 다른 사이트에서 왔습니다. 페이지를 새로 고친 뒤 다시 시도하십시오")
+            throw AppError(status: .forbidden, code: "csrf", .formExpired)
         }
     }
 

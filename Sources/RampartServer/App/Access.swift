@@ -72,12 +72,12 @@ extension Request {
         case .signedIn:
             _ = try requirePrincipal()
         case .admin:
-            guard try requirePrincipal().isAdmin else { throw AppError.forbidden("Only administrators may do this", ko: "관리자만 할 수 있습니다") }
+            guard try requirePrincipal().isAdmin else { throw AppError.forbidden(.onlyAdministrators) }
         case .exercise(let kinds):
             let principal = try requirePrincipal()
             let context = try await loadExerciseContext(for: principal)
             guard kinds.contains(context.role) else {
-                throw AppError.forbidden("The \(context.role.rawValue) team may not do this", ko: "\(S.kind(context.role).ko)은(는) 할 수 없습니다")
+                throw AppError.forbidden(.teamMayNotDoThis(context.role.rawValue, S.kind(context.role).ko))
             }
             storage[ExerciseContextKey.self] = context
         case .scoreboard:

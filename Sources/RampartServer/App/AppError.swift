@@ -14,6 +14,22 @@ struct AppError: AbortError, DebuggableError {
 
     var reason: String { message }
 
+    init(
+        status: HTTPResponseStatus, code: String, message: String, headers: HTTPHeaders = [:], details: [String] = [], korean: String? = nil
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+        self.details = details
+        self.korean = korean
+    }
+
+    /// An error whose sentence comes from a string catalogue.
+    init(status: HTTPResponseStatus, code: String, _ phrase: Phrase, headers: HTTPHeaders = [:], details: [String] = []) {
+        self.init(status: status, code: code, message: phrase.en, headers: headers, details: details, korean: phrase.ko)
+    }
+
     func text(_ locale: UILocale) -> String {
         locale == .ko ? (korean ?? message) : message
     }
@@ -30,26 +46,31 @@ struct AppError: AbortError, DebuggableError {
             korean: ko.map { "\(FieldNames.korean(field)): \($0)" })
     }
 
-    static func notFound(_ what: String, ko: String? = nil) -> AppError {
-        AppError(status: .notFound, code: "not_found", message: "\(what) was not found", korean: ko.map { "\($0)을(를) 찾을 수 없습니다" })
+    static func invalid(_ field: String, _ phrase: Phrase) -> AppError {
+        invalid(field, phrase.en, ko: phrase.ko)
     }
 
-    static let unauthenticated = AppError(
-        status: .unauthorized, code: "unauthenticated", message: "Log in to continue", korean: "계속하려면 로그인하십시오")
-
-    static func forbidden(_ message: String = "Your role does not allow this", ko: String = "이 역할로는 할 수 없습니다") -> AppError {
-        AppError(status: .forbidden, code: "forbidden", message: message, korean: ko)
+    /// `what` was not found; without a phrase, pages in Korean show the English.
+    static func notFound(_ what: String) -> AppError {
+        AppError(status: .notFound, code: "not_found", message: Phrase.notFound(what).en)
     }
 
-    static func conflict(_ code: String = "conflict", _ message: String, ko: String? = nil) -> AppError {
-        AppError(status: .conflict, code: code, message: message, korean: ko)
+    static func notFound(_ what: Phrase) -> AppError {
+        AppError(status: .notFound, code: "not_found", message: Phrase.notFound(what.en).en, korean: Phrase.notFound(what.ko).ko)
+    }
+
+    static let unauthenticated = AppError(status: .unauthorized, code: "unauthenticated", .logInToContinue)
+
+    static func forbidden(_ phrase: Phrase = .roleNotAllowed) -> AppError {
+        AppError(status: .forbidden, code: "forbidden", phrase)
+    }
+
+    static func conflict(_ code: String = "conflict", _ phrase: Phrase) -> AppError {
+        AppError(status: .conflict, code: code, phrase)
     }
 
     static func tooManyAttempts(retryAfter seconds: Int) -> AppError {
-        AppError(
-            status: .tooManyRequests, code: "rate_limited",
-            message: "Too many attempts; try again in \(seconds) seconds",
-            headers: ["Retry-After": String(seconds)], korean: "시도가 너무 많습니다. \(seconds)초 뒤에 다시 시도하십시오")
+        AppError(status: .tooManyRequests, code: "rate_limited", .tooManyAttempts(seconds), headers: ["Retry-After": String(seconds)])
     }
 }
 

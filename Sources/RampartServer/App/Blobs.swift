@@ -117,9 +117,7 @@ final class BlobWriter {
         var buffer = buffer
         size += buffer.readableBytes
         guard size <= maxBytes else {
-            throw AppError(
-                status: .payloadTooLarge, code: "payload_too_large", message: "The file is larger than \(maxBytes) bytes",
-                korean: "파일이 \(maxBytes)바이트보다 큽니다")
+            throw AppError(status: .payloadTooLarge, code: "payload_too_large", .fileTooLarge(maxBytes))
         }
         buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
         pending.writeBuffer(&buffer)
@@ -132,7 +130,7 @@ final class BlobWriter {
     /// Stores what is left and the blob's size and digest; refuses an empty file (422).
     func finish() async throws -> Blobs.Stored {
         if pending.readableBytes > 0 { try await store(pending) }
-        guard size > 0 else { throw AppError.invalid("file", "is empty", ko: "비어 있습니다") }
+        guard size > 0 else { throw AppError.invalid("file", .isEmpty) }
         let stored = Blobs.Stored(id: id, size: size, sha256: Blobs.hex(hasher.finalize()))
         let (id, chunks) = (id, seq)
         try await app.write(clearingCaches: false) { db in

@@ -35,7 +35,7 @@ struct RampartErrorMiddleware: AsyncMiddleware {
                 details: error.issues.map(\.description))
         case let error as DecodingError:
             var appError = AppError.badRequest("invalid_body", "The request body could not be read: \(Self.describe(error))")
-            appError.korean = "요청 본문을 읽을 수 없습니다"
+            appError.korean = Phrase.unreadableBody.ko
             return appError
         case let error as any AbortError:
             let code: String
@@ -47,26 +47,21 @@ struct RampartErrorMiddleware: AsyncMiddleware {
             case .badRequest: code = "bad_request"
             default: code = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
             }
-            let message =
-                error.status == .payloadTooLarge
-                ? "The request body is larger than \(request.application.rampart.maxBodyBytes) bytes"
-                : error.reason
-            let korean: String? =
+            let phrase: Phrase? =
                 switch error.status {
-                case .payloadTooLarge: "요청 본문이 \(request.application.rampart.maxBodyBytes)바이트보다 큽니다"
-                case .notFound: "페이지를 찾을 수 없습니다"
+                case .payloadTooLarge: .bodyTooLarge(request.application.rampart.maxBodyBytes)
+                case .notFound: .pageNotFound
                 default: nil
                 }
-            return AppError(status: error.status, code: code, message: message, headers: error.headers, korean: korean)
+            let message = error.status == .payloadTooLarge ? phrase?.en ?? error.reason : error.reason
+            return AppError(status: error.status, code: code, message: message, headers: error.headers, korean: phrase?.ko)
         case let error where AppError.isBusy(error):
             // A lock or connection waited its bounded time: nothing was written, and the client may retry.
             request.logger.notice("write refused as busy: \(String(reflecting: error))")
             return .busy
         default:
             request.logger.report(error: error)
-            return AppError(
-                status: .internalServerError, code: "internal", message: "Something went wrong on our side; it has been logged",
-                korean: "서버에서 문제가 발생했습니다. 기록해 두었습니다")
+            return AppError(status: .internalServerError, code: "internal", .somethingWentWrong)
         }
     }
 

@@ -97,15 +97,11 @@ struct InputHygieneMiddleware: AsyncMiddleware {
 
     static func forbidden(_ scalar: Unicode.Scalar, field: String) -> AppError {
         let code = "U+" + String(format: "%04X", scalar.value)
-        return AppError(
-            status: .badRequest, code: "invalid_text", message: "\(field): contains the control character \(code), which no field may hold",
-            details: [field], korean: "\(field): 어떤 필드에도 넣을 수 없는 제어 문자(\(code))가 있습니다")
+        return AppError(status: .badRequest, code: "invalid_text", .controlCharacter(field, code), details: [field])
     }
 
     static func notUTF8(_ field: String) -> AppError {
-        AppError(
-            status: .badRequest, code: "invalid_text", message: "\(field): is not UTF-8 text", details: [field],
-            korean: "\(field): UTF-8 텍스트가 아닙니다")
+        AppError(status: .badRequest, code: "invalid_text", .notUTF8(field), details: [field])
     }
 }
 

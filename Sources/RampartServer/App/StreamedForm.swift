@@ -19,9 +19,7 @@ enum StreamedForm {
         guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data",
             let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.utf8.count <= 70
         else {
-            throw AppError(
-                status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the file as multipart/form-data",
-                korean: "파일은 multipart/form-data로 보내십시오")
+            throw AppError(status: .unsupportedMediaType, code: "unsupported_media_type", .sendMultipart)
         }
         let parser = MultipartParser(boundary: boundary)
         var headers: [String: String] = [:]

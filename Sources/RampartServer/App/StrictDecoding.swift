@@ -80,3 +80,10 @@ extension URLQueryContainer {
         return value
     }
 }
+
+/// `201 Created` with the new thing as its JSON body.
+func created(_ value: some Content) throws -> Response {
+    let response = Response(status: .created)
+    try response.content.encode(value)
+    return response
+}

@@ -50,9 +50,7 @@ actor WriteGate {
 
 extension AppError {
     /// A write that could not start within the bounded wait: nothing was written; try again.
-    static let busy = AppError(
-        status: .serviceUnavailable, code: "busy", message: "Rampart is busy with other writes; nothing was changed, try again in a moment",
-        headers: ["Retry-After": "2"], korean: "다른 쓰기 작업으로 바쁩니다. 아무것도 바뀌지 않았으니 잠시 후 다시 시도하십시오")
+    static let busy = AppError(status: .serviceUnavailable, code: "busy", .busy, headers: ["Retry-After": "2"])
 
     /// Whether `error` says a write waited its bounded time for a lock or a connection (this node's
     /// gate, another process's SQLite lock, a PostgreSQL lock or the connection pool): the write did

@@ -61,18 +61,44 @@ enum Attempts {
     static func submit(
         _ flag: String, challengeID: UUID, context: ExerciseContext, user: UUID, source: String?, app: Application
     ) async throws -> AttemptResult {
+        let flag = try trimmedFlag(flag)
+        let now = app.dependencies.now()
+        let state = try await app.scores.state(context.exerciseID, on: app.db, now: now)
+        guard let entry = state.catalog.byID[challengeID] else { throw AppError.notFound(.challenge) }
+        let attempt = Attempt(flag: flag, entry: entry, context: context, user: user, source: source, now: now, app: app)
+        // The white team tries flags at any time; nothing scores.
+        guard !context.isWhite, let teamID = context.team?.id else { return try await attempt.tryOutForTheWhiteTeam() }
+        // The cheap checks first; the flag is matched only once the guess holds a slot.
+        if let refusal = try attempt.refusalBeforeJudging(team: teamID, state: state) {
+            return try await attempt.store(refusal)
+        }
+        return try await attempt.judgeHoldingALimiterSlot(team: teamID)
+    }
+
+    private static func trimmedFlag(_ flag: String) throws -> String {
         let flag = flag.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !flag.isEmpty, flag.unicodeScalars.count <= maxFlagLength else {
-            throw AppError.invalid("flag", "must be 1 to \(maxFlagLength) characters", ko: "1자에서 \(maxFlagLength)자 사이여야 합니다")
+            throw AppError.invalid("flag", .flagLength(maxFlagLength))
         }
-        let now = app.dependencies.now()
-        let exercise = context.exercise
-        let exerciseID = context.exerciseID
-        let state = try await app.scores.state(exerciseID, on: app.db, now: now)
-        guard let entry = state.catalog.byID[challengeID] else { throw AppError.notFound("Challenge", ko: "문제") }
+        return flag
+    }
+
+    /// One submission of one flag to one challenge, on its way to being judged and stored.
+    private struct Attempt: Sendable {
+        let flag: String
+        let entry: ChallengeEntry
+        let context: ExerciseContext
+        let user: UUID
+        let source: String?
+        let now: Date
+        let app: Application
+
+        var challengeID: UUID { entry.id }
+        var exerciseID: UUID { context.exerciseID }
+        var scores: ScoreEngine { app.scores }
 
         /// Queues the submission for the write's group commit; returns its id.
-        @discardableResult @Sendable
+        @discardableResult
         func record(_ status: AttemptResult.Status, scored: Bool, matched: Int? = nil, in state: inout ScoreEngine.State) -> UUID {
             let row = SubmissionRow(
                 exerciseID: exerciseID, challengeID: challengeID, teamID: context.team?.id, userID: user, at: now, sourceAddress: source,
@@ -80,79 +106,100 @@ enum Attempts {
             state.newSubmissions.append(row)
             return row.id
         }
+
         /// An attempt that cannot score: stored, then answered.
-        func refuse(_ status: AttemptResult.Status, _ message: String, retryAfter: Int? = nil) async throws -> AttemptResult {
-            try await app.scores.batched(exerciseID, app: app) { _, state in record(status, scored: false, in: &state) }
-            return AttemptResult(status: status, message: message, retryAfter: retryAfter)
+        func store(_ refusal: AttemptResult) async throws -> AttemptResult {
+            try await scores.batched(exerciseID, app: app) { _, state in record(refusal.status, scored: false, in: &state) }
+            return refusal
         }
 
-        // The white team tries flags at any time; nothing scores.
-        guard !context.isWhite, let teamID = context.team?.id else {
+        func tryOutForTheWhiteTeam() async throws -> AttemptResult {
             let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
             let status: AttemptResult.Status = matched == nil ? .incorrect : .correct
-            try await app.scores.batched(exerciseID, app: app) { _, state in record(status, scored: false, matched: matched, in: &state) }
+            try await scores.batched(exerciseID, app: app) { _, state in record(status, scored: false, matched: matched, in: &state) }
             return AttemptResult(
                 status: status, message: matched == nil ? "Incorrect (white-team test, not scored)" : "Correct (white-team test, not scored)")
         }
-        // The cheap checks first; the flag is matched only once the guess holds a slot.
-        let availability = state.catalog.availability(
-            entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
-        switch availability {
-        case .hidden: throw AppError.notFound("Challenge", ko: "문제")
-        case .locked: return try await refuse(.locked, "Solve this challenge's prerequisites first")
-        case .open: break
-        }
-        guard exercise.state == .running else {
-            return try await refuse(.notRunning, "The exercise is \(exercise.state.rawValue); flags score only while it runs")
-        }
-        if state.projection.hasSolved(team: teamID, challenge: challengeID) {
-            return try await refuse(.alreadySolved, "Your team has solved this challenge already")
-        }
-        // The slot is taken before the flag is judged, so guesses in flight cannot outrun the limit;
-        // only a wrong flag keeps it.
-        let limiter = app.limiters.flags
-        let reservation: Limiter.Reservation
-        switch limiter.reserve("\(teamID)|\(challengeID)", limit: exercise.attemptsPerMinute, now: now) {
-        case .success(let taken): reservation = taken
-        case .failure(let refusal):
-            return try await refuse(
-                .rateLimited, "Too many incorrect flags; try again in \(refusal.retryAfter) seconds", retryAfter: refusal.retryAfter)
-        }
-        let result: AttemptResult
-        do {
-            result = try await judge()
-        } catch {
-            limiter.release(reservation)
-            throw error
-        }
-        if result.status != .incorrect { limiter.release(reservation) }
-        return result
 
-        /// Matches the flag and stores the outcome: wrong, used up, partly right, or a solve.
-        func judge() async throws -> AttemptResult {
-            let matched = entry.spec.flags.firstIndex { $0.matches(flag) }
+        /// Why the team's guess cannot count, from what is already known: the challenge is locked,
+        /// the exercise is not running, or the team has solved it; nil when it may be judged.
+        func refusalBeforeJudging(team teamID: UUID, state: ScoreEngine.State) throws -> AttemptResult? {
+            let availability = state.catalog.availability(
+                entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
+            switch availability {
+            case .hidden: throw AppError.notFound(.challenge)
+            case .locked: return AttemptResult(status: .locked, message: "Solve this challenge's prerequisites first")
+            case .open: break
+            }
+            let exercise = context.exercise
+            guard exercise.state == .running else {
+                return AttemptResult(
+                    status: .notRunning, message: "The exercise is \(exercise.state.rawValue); flags score only while it runs")
+            }
+            if state.projection.hasSolved(team: teamID, challenge: challengeID) {
+                return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
+            }
+            return nil
+        }
+
+        /// The slot is taken before the flag is judged, so guesses in flight cannot outrun the limit;
+        /// only a wrong flag keeps it.
+        func judgeHoldingALimiterSlot(team teamID: UUID) async throws -> AttemptResult {
+            let limiter = app.limiters.flags
+            let reservation: Limiter.Reservation
+            switch limiter.reserve("\(teamID)|\(challengeID)", limit: context.exercise.attemptsPerMinute, now: now) {
+            case .success(let taken): reservation = taken
+            case .failure(let refusal):
+                return try await store(
+                    AttemptResult(
+                        status: .rateLimited, message: "Too many incorrect flags; try again in \(refusal.retryAfter) seconds",
+                        retryAfter: refusal.retryAfter))
+            }
+            let result: AttemptResult
+            do {
+                if let matched = entry.spec.flags.firstIndex(where: { $0.matches(flag) }) {
+                    result = try await storeRightFlag(matched, team: teamID)
+                } else {
+                    result = try await storeWrongFlag(team: teamID)
+                }
+            } catch {
+                limiter.release(reservation)
+                throw error
+            }
+            if result.status != .incorrect { limiter.release(reservation) }
+            return result
+        }
+
+        private var usedUp: AttemptResult {
+            AttemptResult(
+                status: .locked, message: "Your team has used all \(entry.spec.maxAttempts ?? 0) attempts for this challenge",
+                attemptsLeft: 0)
+        }
+
+        /// A wrong flag, or the attempt past the challenge's limit.
+        func storeWrongFlag(team teamID: UUID) async throws -> AttemptResult {
+            let maxAttempts = entry.spec.maxAttempts
+            // nil: locked out; .some(nil): no limit; .some(n): n attempts left.
+            let left: Int?? = try await scores.batched(exerciseID, app: app) { db, state in
+                let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db)
+                if let maxAttempts, used >= maxAttempts {
+                    record(.locked, scored: false, in: &state)
+                    return nil
+                }
+                record(.incorrect, scored: true, in: &state)
+                return .some(maxAttempts.map { $0 - used - 1 })
+            }
+            guard let left else { return usedUp }
+            return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left)
+        }
+
+        /// A right flag: a solve, one more of several flags needed, or too late (solved meanwhile,
+        /// attempts used up), decided again under the exercise's lock.
+        func storeRightFlag(_ matched: Int, team teamID: UUID) async throws -> AttemptResult {
             let maxAttempts = entry.spec.maxAttempts
             let needed = entry.spec.logic == .all ? entry.spec.flags.count : 1
-            let usedUp = AttemptResult(
-                status: .locked, message: "Your team has used all \(maxAttempts ?? 0) attempts for this challenge", attemptsLeft: 0)
-
-            guard let matched else {
-                // nil: locked out; .some(nil): no limit; .some(n): n attempts left.
-                let left: Int?? = try await app.scores.batched(exerciseID, app: app) { db, state in
-                    let used = try await incorrectAttempts(team: teamID, challenge: challengeID, limit: maxAttempts, state: state, on: db)
-                    if let maxAttempts, used >= maxAttempts {
-                        record(.locked, scored: false, in: &state)
-                        return nil
-                    }
-                    record(.incorrect, scored: true, in: &state)
-                    return .some(maxAttempts.map { $0 - used - 1 })
-                }
-                guard let left else { return usedUp }
-                return AttemptResult(status: .incorrect, message: "Incorrect", attemptsLeft: left)
-            }
-
-            return try await app.scores.batched(exerciseID, app: app) { db, state in
-                // Decided again under the exercise's lock: another member may have just solved it.
+            return try await scores.batched(exerciseID, app: app) { db, state in
+                // Another member may have just solved it.
                 if state.projection.hasSolved(team: teamID, challenge: challengeID) {
                     record(.alreadySolved, scored: false, in: &state)
                     return AttemptResult(status: .alreadySolved, message: "Your team has solved this challenge already")
@@ -163,35 +210,46 @@ enum Attempts {
                     record(.locked, scored: false, in: &state)
                     return usedUp
                 }
-                var found: Set<Int> = [matched]
-                if needed > 1 {
-                    let earlier = try await Submission.query(on: db)
-                        .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
-                    found.formUnion(earlier.compactMap(\.matched))
-                    found.formUnion(
-                        state.newSubmissions.filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
-                            .compactMap(\.matched))
-                }
-                guard found.count >= needed else {
+                let found = try await flagsFound(adding: matched, team: teamID, needed: needed, state: state, on: db)
+                guard found >= needed else {
                     record(.partial, scored: true, matched: matched, in: &state)
                     return AttemptResult(
-                        status: .partial, message: "Correct, \(found.count) of \(needed) flags found",
-                        progress: .init(found: found.count, total: needed))
+                        status: .partial, message: "Correct, \(found) of \(needed) flags found", progress: .init(found: found, total: needed))
                 }
-                let submissionID = record(.correct, scored: true, matched: matched, in: &state)
-                let fact = ScoreFactRecord(
-                    team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
-                    actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
-                state.append(fact)
-                let progress: AttemptResult.Progress? = needed > 1 ? .init(found: needed, total: needed) : nil
-                // During the freeze the price would tell how many others solved it since.
-                guard context.frozenAt(now: now) == nil else {
-                    return AttemptResult(status: .correct, message: "Correct: \(entry.name) solved", progress: progress)
-                }
-                let points = state.projection.points(ofSolve: fact.seq) ?? 0
-                return AttemptResult(
-                    status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points, progress: progress)
+                return solve(matched, team: teamID, needed: needed, in: &state)
             }
+        }
+
+        /// How many of the challenge's flags the team has found with this one.
+        private func flagsFound(
+            adding matched: Int, team teamID: UUID, needed: Int, state: ScoreEngine.State, on db: any Database
+        ) async throws -> Int {
+            var found: Set<Int> = [matched]
+            guard needed > 1 else { return found.count }
+            let earlier = try await Submission.query(on: db)
+                .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
+            found.formUnion(earlier.compactMap(\.matched))
+            found.formUnion(
+                state.newSubmissions.filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
+                    .compactMap(\.matched))
+            return found.count
+        }
+
+        /// Stores the solve and its score fact; the answer names its price unless the board is frozen.
+        private func solve(_ matched: Int, team teamID: UUID, needed: Int, in state: inout ScoreEngine.State) -> AttemptResult {
+            let submissionID = record(.correct, scored: true, matched: matched, in: &state)
+            let fact = ScoreFactRecord(
+                team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
+                actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
+            state.append(fact)
+            let progress: AttemptResult.Progress? = needed > 1 ? .init(found: needed, total: needed) : nil
+            // During the freeze the price would tell how many others solved it since.
+            guard context.frozenAt(now: now) == nil else {
+                return AttemptResult(status: .correct, message: "Correct: \(entry.name) solved", progress: progress)
+            }
+            let points = state.projection.points(ofSolve: fact.seq) ?? 0
+            return AttemptResult(
+                status: .correct, message: "Correct: \(entry.name) solved for \(points) points", points: points, progress: progress)
         }
     }
 
@@ -201,7 +259,7 @@ enum Attempts {
         _ key: String, challengeID: UUID, context: ExerciseContext, user: UUID, app: Application
     ) async throws -> HintDTO {
         guard let team = context.team, let teamID = team.id, !context.isWhite else {
-            throw AppError.forbidden("Only a competing team unlocks hints; the white team sees them all", ko: "경쟁 팀만 힌트를 열 수 있습니다. 백팀은 모두 볼 수 있습니다")
+            throw AppError.forbidden(.onlyCompetingTeamsUnlockHints)
         }
         let now = app.dependencies.now()
         let exercise = context.exercise
@@ -209,25 +267,23 @@ enum Attempts {
             guard let entry = state.catalog.byID[challengeID],
                 state.catalog.availability(entry, solved: { state.projection.hasSolved(team: teamID, challenge: $0) }, white: false, now: now)
                     == .open
-            else { throw AppError.notFound("Challenge", ko: "문제") }
+            else { throw AppError.notFound(.challenge) }
             guard let index = entry.spec.hints.indices.first(where: { entry.spec.hintKey($0) == key }) else {
-                throw AppError.notFound("Hint '\(key)'", ko: "힌트 '\(key)'")
+                throw AppError.notFound(.hint(key))
             }
             let hint = entry.spec.hints[index]
             let unlocked = try await unlockedHints(team: teamID, challenge: challengeID, on: db)
             if unlocked.contains(key) { return HintDTO(entry, index, unlocked: true) }
             for required in hint.prerequisites where !unlocked.contains(required) {
-                throw AppError.conflict("hint_locked", "Unlock hint '\(required)' first", ko: "먼저 힌트 '\(required)'를 여십시오")
+                throw AppError.conflict("hint_locked", .unlockHintFirst(required))
             }
             if hint.cost > 0 {
                 guard exercise.state == .running else {
-                    throw AppError.forbidden("Hints that cost points unlock only while the exercise runs", ko: "점수가 드는 힌트는 훈련 진행 중에만 열 수 있습니다")
+                    throw AppError.forbidden(.costlyHintsOnlyWhileRunning)
                 }
                 let score = state.projection.scores[teamID]?.total ?? 0
                 guard score >= hint.cost else {
-                    throw AppError.conflict(
-                        "cannot_afford", "The hint costs \(hint.cost) points and your team has \(score)",
-                        ko: "힌트는 \(hint.cost)점이 들고 팀 점수는 \(score)점입니다")
+                    throw AppError.conflict("cannot_afford", .cannotAffordHint(hint.cost, score))
                 }
             }
             state.append(

@@ -6,107 +6,116 @@ import Vapor
 /// The challenge board, one challenge, and the white team's challenge editor.
 enum ChallengePages {
     static func register(_ routes: any RoutesBuilder) {
-        routes.endpoint(.GET, .challenges(AppRoute.param.slug), .everyMember) { req async throws -> Response in
-            try await boardPage(req)
+        let (slug, challenge) = (AppRoute.param.slug, AppRoute.param.challenge)
+        routes.endpoint(.GET, .challenges(slug), .everyMember) { req in try await boardPage(req) }
+        routes.endpoint(.GET, .challengeNew(slug), .white) { req in try newPage(req, source: template, error: nil) }
+        routes.endpoint(.POST, .challengeNew(slug), .white, use: create)
+        routes.endpoint(.GET, .challenge(slug, challenge), .everyMember) { req in try await challengePage(req, result: nil, error: nil) }
+        routes.endpoint(.POST, .challengeEdit(slug, challenge), .white, use: edit)
+        routes.endpoint(.POST, .challengeDelete(slug, challenge), .white, use: delete)
+        routes.endpoint(.POST, .challengeAttempt(slug, challenge), ChallengesAPI.players, use: attempt)
+        routes.endpoint(.POST, .challengeHint(slug, challenge, AppRoute.param.hint), .exercise([.blue]), use: unlockHint)
+        routes.endpoint(.POST, .challengeFiles(slug, challenge), .white, body: .stream, formInStream: true, use: upload)
+        routes.endpoint(.POST, .challengeFileDelete(slug, challenge, AppRoute.param.file), .white, use: deleteFile)
+        routes.endpoint(.GET, .submissions(slug), .white) { req in try await submissionsPage(req) }
+    }
+
+    /// The error a form shows beside what was sent, in the page's language.
+    private static func formError(_ error: AppError, _ req: Request) -> String {
+        error.text(PageContext(req).locale)
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        let source = req.formField("source") ?? ""
+        let context = try req.exerciseContext
+        do {
+            let id = try await ChallengesAPI.save(req, source: source, id: nil).id
+            return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .created)
+        } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
+            return try newPage(req, source: source, error: formError(error, req))
         }
-        routes.endpoint(.GET, .challengeNew(AppRoute.param.slug), .white) { req async throws -> Response in
-            try newPage(req, source: template, error: nil)
+    }
+
+    @Sendable static func edit(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let source = req.formField("source") ?? ""
+        do {
+            let id = try await ChallengesAPI.save(req, source: source, id: challenge.requireID()).id
+            return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, id.uuidString), notice: .saved)
+        } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
+            return try await challengePage(req, result: nil, error: formError(error, req), source: source)
         }
-        routes.endpoint(.POST, .challengeNew(AppRoute.param.slug), .white) { req async throws -> Response in
-            let source = req.formField("source") ?? ""
-            let context = try req.exerciseContext
-            do {
-                let id = try await ChallengesAPI.save(req, source: source, id: nil).id
-                return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .created)
-            } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
-                return try newPage(req, source: source, error: error.text(PageContext(req).locale))
+    }
+
+    @Sendable static func delete(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let actor = req.auditActor
+        let now = req.now
+        do {
+            try await req.application.scores.changeCatalog(challenge.$exercise.id, app: req.application) { write in
+                try await Challenges.delete(challenge, by: actor, at: now, in: write)
             }
+        } catch let error as AppError where error.status == .conflict {
+            return try await challengePage(req, result: nil, error: formError(error, req))
         }
-        routes.endpoint(.GET, .challenge(AppRoute.param.slug, AppRoute.param.challenge), .everyMember) { req async throws -> Response in
-            try await challengePage(req, result: nil, error: nil)
+        return req.seeOther(.challenges(try req.exerciseContext.exercise.slug), notice: .deleted)
+    }
+
+    @Sendable static func attempt(_ req: Request) async throws -> Response {
+        let context = try req.exerciseContext
+        let id = try req.challengeID
+        do {
+            let result = try await Attempts.submit(
+                req.formField("flag") ?? "", challengeID: id, context: context, user: try req.requirePrincipal().id,
+                source: req.sourceAddress, app: req.application)
+            return try await challengePage(req, result: result, error: nil)
+        } catch let error as AppError where error.status == .unprocessableEntity {
+            return try await challengePage(req, result: nil, error: formError(error, req))
         }
-        routes.endpoint(.POST, .challengeEdit(AppRoute.param.slug, AppRoute.param.challenge), .white) { req async throws -> Response in
-            let challenge = try await ChallengesAPI.find(req)
-            let source = req.formField("source") ?? ""
-            do {
-                let id = try await ChallengesAPI.save(req, source: source, id: challenge.requireID()).id
-                return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, id.uuidString), notice: .saved)
-            } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
-                return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale), source: source)
+    }
+
+    @Sendable static func unlockHint(_ req: Request) async throws -> Response {
+        let context = try req.exerciseContext
+        let id = try req.challengeID
+        do {
+            _ = try await Attempts.unlockHint(
+                try req.parameters.require("hint"), challengeID: id, context: context, user: try req.requirePrincipal().id,
+                app: req.application)
+        } catch let error as AppError where [.conflict, .forbidden].contains(error.status) {
+            return try await challengePage(req, result: nil, error: formError(error, req))
+        }
+        return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .hintUnlocked)
+    }
+
+    /// The editor's attachment form, streamed into stored chunks; a refused name leaves no chunks.
+    @Sendable static func upload(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let slug = try req.exerciseContext.exercise.slug
+        do {
+            let form = try await StreamedForm.read(req, fileField: "file", maxBytes: req.application.rampart.maxUploadBytes)
+            guard let blob = form.blob, let name = form.fileName else {
+                throw AppError.invalid("file", .chooseAFile)
             }
-        }
-        routes.endpoint(.POST, .challengeDelete(AppRoute.param.slug, AppRoute.param.challenge), .white) { req async throws -> Response in
-            let challenge = try await ChallengesAPI.find(req)
-            let actor = req.auditActor
-            let now = req.now
             do {
-                try await req.application.scores.changeCatalog(challenge.$exercise.id, app: req.application) { write in
-                    try await Challenges.delete(challenge, by: actor, at: now, in: write)
-                }
-            } catch let error as AppError where error.status == .conflict {
-                return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale))
+                _ = try Challenges.validateFileName(name)
+            } catch {
+                try? await req.application.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) }
+                throw error
             }
-            return req.seeOther(.challenges(try req.exerciseContext.exercise.slug), notice: .deleted)
+            try await ChallengesAPI.attach(blob, named: name, to: challenge, req: req)
+        } catch let error as AppError where [.unprocessableEntity, .payloadTooLarge].contains(error.status) {
+            return try await challengePage(req, result: nil, error: formError(error, req))
         }
-        routes.endpoint(.POST, .challengeAttempt(AppRoute.param.slug, AppRoute.param.challenge), ChallengesAPI.players) {
-            req async throws -> Response in
-            let context = try req.exerciseContext
-            let id = try req.challengeID
-            do {
-                let result = try await Attempts.submit(
-                    req.formField("flag") ?? "", challengeID: id, context: context, user: try req.requirePrincipal().id,
-                    source: req.sourceAddress, app: req.application)
-                return try await challengePage(req, result: result, error: nil)
-            } catch let error as AppError where error.status == .unprocessableEntity {
-                return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale))
-            }
-        }
-        routes.endpoint(.POST, .challengeHint(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.hint), .exercise([.blue])) {
-            req async throws -> Response in
-            let context = try req.exerciseContext
-            let id = try req.challengeID
-            do {
-                _ = try await Attempts.unlockHint(
-                    try req.parameters.require("hint"), challengeID: id, context: context, user: try req.requirePrincipal().id,
-                    app: req.application)
-            } catch let error as AppError where [.conflict, .forbidden].contains(error.status) {
-                return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale))
-            }
-            return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .hintUnlocked)
-        }
-        routes.endpoint(.POST, .challengeFiles(AppRoute.param.slug, AppRoute.param.challenge), .white, body: .stream, formInStream: true) {
-            req async throws -> Response in
-            let challenge = try await ChallengesAPI.find(req)
-            let slug = try req.exerciseContext.exercise.slug
-            do {
-                let form = try await StreamedForm.read(req, fileField: "file", maxBytes: req.application.rampart.maxUploadBytes)
-                guard let blob = form.blob, let name = form.fileName else {
-                    throw AppError.invalid("file", "choose a file to upload", ko: "올릴 파일을 고르십시오")
-                }
-                do {
-                    _ = try Challenges.validateFileName(name)
-                } catch {
-                    try? await req.application.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) }
-                    throw error
-                }
-                try await ChallengesAPI.attach(blob, named: name, to: challenge, req: req)
-            } catch let error as AppError where [.unprocessableEntity, .payloadTooLarge].contains(error.status) {
-                return try await challengePage(req, result: nil, error: error.text(PageContext(req).locale))
-            }
-            return req.seeOther(.challenge(slug, try challenge.requireID().uuidString), notice: .saved)
-        }
-        routes.endpoint(.POST, .challengeFileDelete(AppRoute.param.slug, AppRoute.param.challenge, AppRoute.param.file), .white) {
-            req async throws -> Response in
-            let challenge = try await ChallengesAPI.find(req)
-            let name = try req.parameters.require("file")
-            let actor = req.auditActor
-            let now = req.now
-            try await req.write { db in try await Challenges.detach(name, from: challenge, by: actor, at: now, on: db) }
-            return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, try challenge.requireID().uuidString), notice: .saved)
-        }
-        routes.endpoint(.GET, .submissions(AppRoute.param.slug), .white) { req async throws -> Response in
-            try await submissionsPage(req)
-        }
+        return req.seeOther(.challenge(slug, try challenge.requireID().uuidString), notice: .saved)
+    }
+
+    @Sendable static func deleteFile(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let name = try req.parameters.require("file")
+        let actor = req.auditActor
+        let now = req.now
+        try await req.write { db in try await Challenges.detach(name, from: challenge, by: actor, at: now, on: db) }
+        return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, try challenge.requireID().uuidString), notice: .saved)
     }
 
     static let template = """

@@ -15,10 +15,9 @@ enum Challenges {
             let (spec, warnings) = try ChallengeSpec.read(yaml: text)
             return (spec, warnings.map(\.description))
         } catch {
+            let list = error.issues.map(\.description)
             throw AppError(
-                status: .unprocessableEntity, code: "invalid_challenge",
-                message: "The challenge has problems: " + error.issues.map(\.description).joined(separator: "; "),
-                details: error.issues.map(\.description), korean: "문제 정의에 오류가 있습니다: " + error.issues.map(\.description).joined(separator: "; "))
+                status: .unprocessableEntity, code: "invalid_challenge", .challengeHasProblems(list.joined(separator: "; ")), details: list)
         }
     }
 
@@ -33,17 +32,17 @@ enum Challenges {
         let existing = try await Challenge.query(on: db).filter(\.$exercise.$id == exerciseID).all()
         let names = Set(existing.map(\.name)).union(alsoNamed).union([spec.name])
         for missing in spec.prerequisites where !names.contains(missing) {
-            throw AppError.invalid("requirements", "no challenge is called '\(missing)'", ko: "'\(missing)' 문제가 없습니다")
+            throw AppError.invalid("requirements", .noChallengeCalled(missing))
         }
         if let next = spec.next, !names.contains(next) {
-            throw AppError.invalid("next", "no challenge is called '\(next)'", ko: "'\(next)' 문제가 없습니다")
+            throw AppError.invalid("next", .noChallengeCalled(next))
         }
         let challenge: Challenge
         var outcome = Outcome.updated
         if let id {
-            guard let found = existing.first(where: { $0.id == id }) else { throw AppError.notFound("Challenge", ko: "문제") }
+            guard let found = existing.first(where: { $0.id == id }) else { throw AppError.notFound(.challenge) }
             if found.name != spec.name, existing.contains(where: { $0.name == spec.name }) {
-                throw AppError.conflict("name_taken", "Another challenge is called '\(spec.name)'", ko: "'\(spec.name)' 문제가 이미 있습니다")
+                throw AppError.conflict("name_taken", .challengeNameTaken(spec.name))
             }
             challenge = found
         } else if let found = existing.first(where: { $0.name == spec.name }) {
@@ -88,8 +87,7 @@ enum Challenges {
         let facts = try await ScoreFactRecord.query(on: db).filter(\.$challengeID == id).count()
         guard facts == 0 else {
             throw AppError.conflict(
-                "has_score_facts", "'\(challenge.name)' has score facts; hide it instead (state: hidden)",
-                ko: "'\(challenge.name)'에 점수 기록이 있습니다. 대신 숨기십시오 (state: hidden)")
+                "has_score_facts", .hasScoreFactsHideInstead(challenge.name))
         }
         try await challenge.delete(on: db)
         try await Audit.record(
@@ -106,8 +104,7 @@ enum Challenges {
             trimmed.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) && !"/\\\"".unicodeScalars.contains($0) })
         else {
             throw AppError.invalid(
-                "name", "must be a file name without slashes, quotes or a leading dot, at most 200 characters",
-                ko: "슬래시, 따옴표, 앞의 점이 없는 200자 이하의 파일 이름이어야 합니다")
+                "name", .fileNameRules)
         }
         return trimmed
     }
@@ -144,7 +141,7 @@ enum Challenges {
     static func detach(_ name: String, from challenge: Challenge, by actor: AuditActor, at now: Date, on db: any Database) async throws {
         let id = try challenge.requireID()
         guard let file = try await ChallengeFile.query(on: db).filter(\.$challenge.$id == id).filter(\.$name == name).first() else {
-            throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'")
+            throw AppError.notFound(.file(name))
         }
         try await file.delete(on: db)
         if let blob = file.blobID { try await Blobs.delete(blob, on: db) }

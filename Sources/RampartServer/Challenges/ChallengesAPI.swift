@@ -36,7 +36,7 @@ extension ChallengeView {
     static func one(_ rawID: String, _ context: ExerciseContext, app: Application) async throws -> (state: ScoreEngine.State, view: ChallengeView) {
         let (state, views) = try await board(context, app: app)
         guard let id = UUID(uuidString: rawID), let view = views.first(where: { $0.entry.id == id }) else {
-            throw AppError.notFound("Challenge", ko: "문제")
+            throw AppError.notFound(.challenge)
         }
         return (state, view)
     }
@@ -46,7 +46,7 @@ extension Request {
     /// The `:challenge` path parameter; a malformed id is a challenge that does not exist.
     var challengeID: UUID {
         get throws {
-            guard let id = UUID(uuidString: try parameters.require("challenge")) else { throw AppError.notFound("Challenge", ko: "문제") }
+            guard let id = UUID(uuidString: try parameters.require("challenge")) else { throw AppError.notFound(.challenge) }
             return id
         }
     }
@@ -208,7 +208,7 @@ enum ChallengesAPI {
             req async throws -> ChallengeDTO in
             let challenge = try await find(req)
             guard let name = req.query[String.self, at: "name"] else {
-                throw AppError.invalid("name", "is required: POST …/files?name=FILE with the file as the body", ko: "필수입니다")
+                throw AppError.invalid("name", .fileNameRequired)
             }
             _ = try Challenges.validateFileName(name)
             let blob = try await Blobs.store(req.body, maxBytes: req.application.rampart.maxUploadBytes, app: req.application)
@@ -265,7 +265,7 @@ enum ChallengesAPI {
         guard
             let challenge = try await Challenge.query(on: req.db).filter(\.$id == req.challengeID)
                 .filter(\.$exercise.$id == context.exerciseID).first()
-        else { throw AppError.notFound("Challenge", ko: "문제") }
+        else { throw AppError.notFound(.challenge) }
         return challenge
     }
 
@@ -294,12 +294,12 @@ enum ChallengesAPI {
     static func download(_ req: Request) async throws -> Response {
         let context = try req.exerciseContext
         let (_, view) = try await ChallengeView.one(try req.parameters.require("challenge"), context, app: req.application)
-        guard view.availability == .open else { throw AppError.notFound("File", ko: "파일") }
+        guard view.availability == .open else { throw AppError.notFound(.file) }
         let name = try req.parameters.require("file")
         guard
             let file = try await ChallengeFile.query(on: req.db).filter(\.$challenge.$id == view.entry.id).filter(\.$name == name).first(),
             let blob = file.blobID
-        else { throw AppError.notFound("File '\(name)'", ko: "파일 '\(name)'") }
+        else { throw AppError.notFound(.file(name)) }
         let response = Response(status: .ok, body: Blobs.body(blob, size: file.size, app: req.application))
         Self.asDownload(response, named: name)
         response.headers.replaceOrAdd(name: .eTag, value: "\"\(file.sha256)\"")

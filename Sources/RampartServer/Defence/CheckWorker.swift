@@ -64,7 +64,7 @@ final class CheckWorker: Sendable {
     /// Claims up to `limit` jobs of this worker's zones due by `horizon`, or whose lease lapsed by `now`.
     func claim(limit: Int, now: Date, horizon: Date) async throws -> [Claimed] {
         let postgres = app.db is any PostgresDatabase
-        let query: @Sendable (any Database) async throws -> [any SQLRow] = { [name, zones] db in
+        let query: @Sendable (any Database) async throws -> [CheckJobRow] = { [name, zones] db in
             guard let sql = db as? any SQLDatabase else { return [] }
             return try await sql.raw(
                 """
@@ -77,44 +77,33 @@ final class CheckWorker: Sendable {
                   ORDER BY due_at LIMIT \(bind: limit)
                   \(unsafeRaw: postgres ? "FOR UPDATE SKIP LOCKED" : "")
                 )
-                RETURNING id, due_at, target, check_type, parameters, username, password, timeout, tick, team_id, service_id, flag_ids,
-                  flag_lifetime
+                RETURNING \(unsafeRaw: CheckJobRow.returning)
                 """
-            ).all()
+            ).all(decoding: CheckJobRow.self)
         }
         // SQLite: the write gate, as for every write; PostgreSQL: one statement, its own transaction.
-        let rows = postgres ? try await query(app.db) : try await app.write(clearingCaches: false) { db in try await query(db) }
-        let teams = try await contexts(rows)
+        let jobs = postgres ? try await query(app.db) : try await app.write(clearingCaches: false) { db in try await query(db) }
+        let teams = try await contexts(jobs)
         let rounds = try await ServiceFlags.rounds(
-            for: rows.compactMap { row in
-                guard let raw = try? row.decode(column: "flag_ids", as: String?.self), let mode = FlagRounds.IDMode(rawValue: raw),
-                    let job = try? row.decode(column: "id", as: UUID.self), let service = try? row.decode(column: "service_id", as: UUID.self),
-                    let team = try? row.decode(column: "team_id", as: UUID.self), let tick = try? row.decode(column: "tick", as: Int.self)
-                else { return nil }
-                return (job, service, team, tick, mode, (try? row.decode(column: "flag_lifetime", as: Int?.self)).flatMap { $0 } ?? 1)
+            for: jobs.compactMap { job in
+                guard let raw = job.flagIDs, let mode = FlagRounds.IDMode(rawValue: raw) else { return nil }
+                return (job.id, job.serviceID, job.teamID, job.tick, mode, job.flagLifetime ?? 1)
             }, random: app.dependencies.randomBytes, on: app.db)
-        return try rows.map { row in
-            let id = try row.decode(column: "id", as: UUID.self)
-            let parameters = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "parameters", as: String.self).utf8))
-            let username = try row.decode(column: "username", as: String?.self)
-            let password = try row.decode(column: "password", as: String?.self)
-            return Claimed(
-                id: id, dueAt: try row.decode(column: "due_at", as: Date.self),
-                target: try row.decode(column: "target", as: String.self), checkType: try row.decode(column: "check_type", as: String.self),
-                parameters: parameters, account: username.map { Check.Account(username: $0, password: password ?? "") },
-                timeout: try row.decode(column: "timeout", as: Double.self),
-                context: teams[try row.decode(column: "team_id", as: UUID.self)].map { team in
-                    Check.Context(
-                        teamNumber: team.number, teamSlug: team.slug, tick: (try? row.decode(column: "tick", as: Int.self)) ?? 0,
-                        tickSeconds: team.tickSeconds)
-                }, round: rounds[id]?.round, flagRecord: rounds[id]?.record)
+        return try jobs.map { job in
+            Claimed(
+                id: job.id, dueAt: job.dueAt, target: job.target, checkType: job.checkType,
+                parameters: try JSONDecoder().decode([String: String].self, from: Data(job.parameters.utf8)),
+                account: job.username.map { Check.Account(username: $0, password: job.password ?? "") },
+                timeout: job.timeout,
+                context: teams[job.teamID].map { team in
+                    Check.Context(teamNumber: team.number, teamSlug: team.slug, tick: job.tick, tickSeconds: team.tickSeconds)
+                }, round: rounds[job.id]?.round, flagRecord: rounds[job.id]?.record)
         }
     }
 
     /// Team numbers, slugs and tick lengths, only for checks that want them (one query per claim).
-    private func contexts(_ rows: [any SQLRow]) async throws -> [UUID: (number: Int, slug: String, tickSeconds: Int)] {
-        let wanted = try rows.filter { Check.contextual.contains(try $0.decode(column: "check_type", as: String.self)) }
-            .map { try $0.decode(column: "team_id", as: UUID.self) }
+    private func contexts(_ jobs: [CheckJobRow]) async throws -> [UUID: (number: Int, slug: String, tickSeconds: Int)] {
+        let wanted = jobs.filter { Check.contextual.contains($0.checkType) }.map(\.teamID)
         guard !wanted.isEmpty, let sql = app.db as? any SQLDatabase else { return [:] }
         var result: [UUID: (number: Int, slug: String, tickSeconds: Int)] = [:]
         for row in try await sql.raw(

@@ -385,9 +385,7 @@ enum DefenceAPI {
             let body = try req.decodeStrict(Body.self)
             let (team, context) = try await ScoresAPI.ownTeam(req)
             let change = try await changePassword(req, team: team, service: body.service, username: body.username, password: body.password)
-            let response = Response(status: .created)
-            try response.content.encode(PasswordChangeDTO(change, team: team.slug, service: body.service, white: context.isWhite))
-            return response
+            return try created(PasswordChangeDTO(change, team: team.slug, service: body.service, white: context.isWhite))
         }
         routes.endpoint(.GET, .apiWorkers(AppRoute.param.slug), Defence.operators) { req async throws -> [WorkerDTO] in
             try await Defence.workers(now: req.now, on: req.db)

@@ -41,6 +41,64 @@ final class TickRecord: Model, @unchecked Sendable {
     init() {}
 }
 
+/// A `check_jobs` row as a tick writes it and a worker claims it, in bulk SQL: the one place, beside
+/// the model, where its columns are named.
+struct CheckJobRow: Codable, Sendable {
+    var id = UUID()
+    var exerciseID: UUID
+    var tick: Int
+    var teamID: UUID
+    var serviceID: UUID
+    var zone: String
+    var dueAt: Date
+    var target: String
+    var checkType: String
+    /// JSON of the check's parameters.
+    var parameters: String
+    var username: String?
+    var password: String?
+    var timeout: Double
+    var flagIDs: String?
+    var flagLifetime: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, tick, zone, target, parameters, username, password, timeout
+        case exerciseID = "exercise_id"
+        case teamID = "team_id"
+        case serviceID = "service_id"
+        case dueAt = "due_at"
+        case checkType = "check_type"
+        case flagIDs = "flag_ids"
+        case flagLifetime = "flag_lifetime"
+    }
+
+    /// A new job: queued, not tried yet.
+    static let insertColumns = CodingKeys.allCases.map(\.rawValue) + ["state", "attempts"]
+    var insertValues: [any Encodable & Sendable] {
+        CodingKeys.allCases.map { key -> any Encodable & Sendable in
+            switch key {
+            case .id: id
+            case .exerciseID: exerciseID
+            case .tick: tick
+            case .teamID: teamID
+            case .serviceID: serviceID
+            case .zone: zone
+            case .dueAt: dueAt
+            case .target: target
+            case .checkType: checkType
+            case .parameters: parameters
+            case .username: username
+            case .password: password
+            case .timeout: timeout
+            case .flagIDs: flagIDs
+            case .flagLifetime: flagLifetime
+            }
+        } + [CheckJob.State.queued.rawValue, 0]
+    }
+    /// What a claim's `RETURNING` lists, to decode the row with `SQLRow.decode(model:)`.
+    static let returning = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+}
+
 /// One check of one team's service in one tick: unique by (service, team, tick), so neither a crash
 /// nor a second node makes it twice. Carries everything a worker needs (target, parameters, account),
 /// fixed when the tick was created.

@@ -103,7 +103,7 @@ final class DemoTargets: Sendable {
     /// Takes a team's service down (closes its listener) or brings it back.
     func set(_ slug: String, _ service: String, up: Bool) async throws -> State {
         guard let number = teams[slug], let kind = Self.kinds.first(where: { $0.service == service }) else {
-            throw AppError.notFound("Demo target \(service) of \(slug)", ko: "시연 대상 \(slug)/\(service)")
+            throw AppError.notFound(.demoTarget(service, slug))
         }
         let address = "\(Self.host(number)):\(kind.port + portOffset)"
         if up {
@@ -112,8 +112,7 @@ final class DemoTargets: Sendable {
             } catch {
                 // another program (another `rampart demo`, say) holds the address
                 throw AppError.conflict(
-                    "target_unavailable", "Demo target \(service) of \(slug) cannot listen on \(address): \(error)",
-                    ko: "시연 대상 \(slug)/\(service)이(가) \(address)에서 대기할 수 없습니다: \(error)")
+                    "target_unavailable", .demoTargetCannotListen(service, slug, address, error))
             }
         } else if let channel = listeners.withLockedValue({ $0.removeValue(forKey: key(slug, service)) }) {
             try? await channel.close()
@@ -132,7 +131,7 @@ final class DemoTargets: Sendable {
     /// The request route: only under `rampart demo`, and for a service the demo runs.
     static func set(_ req: Request, up: Bool) async throws -> State {
         guard let targets = req.application.demoTargets else {
-            throw AppError.notFound("Demo targets (they run only under rampart demo)", ko: "시연 대상 (rampart demo에서만 실행)")
+            throw AppError.notFound(.demoTargets)
         }
         let context = try req.exerciseContext
         let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)

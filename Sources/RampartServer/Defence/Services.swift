@@ -18,9 +18,7 @@ enum Services {
             return try ServiceSpec.read(yaml: text)
         } catch {
             let list = error.issues.map(\.description)
-            throw AppError(
-                status: .unprocessableEntity, code: "invalid_service", message: "The service has problems: " + list.joined(separator: "; "),
-                details: list, korean: "서비스 정의에 오류가 있습니다: " + list.joined(separator: "; "))
+            throw AppError(status: .unprocessableEntity, code: "invalid_service", .serviceHasProblems(list.joined(separator: "; ")), details: list)
         }
     }
 
@@ -33,13 +31,12 @@ enum Services {
             check = try Check(
                 type: spec.check, parameters: parameters ?? spec.parameters, local: spec.zone == ServiceSpec.defaultZone, host: host)
         } catch {
-            throw AppError.invalid("check", error.message, ko: "점검 설정 오류: \(error.message)")
+            throw AppError.invalid("check", .checkSettings(error.message))
         }
         if spec.flags != nil, !check.runsFlagRounds {
             let types = Check.flagTypes.joined(separator: ", ")
             throw AppError.invalid(
-                "flags", "only checkers that plant flags run flag rounds (check: \(types)), not '\(spec.check)'",
-                ko: "플래그 라운드는 플래그를 심는 점검(\(types))에서만 쓸 수 있습니다")
+                "flags", .flagRoundsNeedAPlantingCheck(types, spec.check))
         }
         return check
     }
@@ -49,22 +46,22 @@ enum Services {
         _ spec: ServiceSpec, exerciseID: UUID, id: UUID? = nil, host: CheckHost, by actor: AuditActor, at now: Date, on db: any Database
     ) async throws -> (service: Service, outcome: Outcome) {
         guard !reservedNames.contains(spec.name) else {
-            throw AppError.invalid("name", "'\(spec.name)' is reserved; choose another name", ko: "'\(spec.name)'은(는) 쓸 수 없는 이름입니다")
+            throw AppError.invalid("name", .reservedName(spec.name))
         }
         _ = try check(spec, host: host)
         if !spec.overrides.isEmpty {
             let slugs = Set(try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).all().map(\.slug))
             if let unknown = spec.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {
-                throw AppError.invalid("overrides", "no team is called '\(unknown)'", ko: "'\(unknown)' 팀이 없습니다")
+                throw AppError.invalid("overrides", .noTeamCalled(unknown))
             }
         }
         let existing = try await Service.query(on: db).filter(\.$exerciseID == exerciseID).all()
         let service: Service
         var outcome = Outcome.updated
         if let id {
-            guard let found = existing.first(where: { $0.id == id }) else { throw AppError.notFound("Service", ko: "서비스") }
+            guard let found = existing.first(where: { $0.id == id }) else { throw AppError.notFound(.service) }
             if found.name != spec.name, existing.contains(where: { $0.name == spec.name }) {
-                throw AppError.conflict("name_taken", "Another service is called '\(spec.name)'", ko: "'\(spec.name)' 서비스가 이미 있습니다")
+                throw AppError.conflict("name_taken", .serviceNameTaken(spec.name))
             }
             service = found
         } else if let found = existing.first(where: { $0.name == spec.name }) {
@@ -114,7 +111,7 @@ enum Services {
 
     static func find(_ name: String, in exerciseID: UUID, on db: any Database) async throws -> Service {
         guard let service = try await Service.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$name == name).first() else {
-            throw AppError.notFound("Service '\(name)'", ko: "서비스 '\(name)'")
+            throw AppError.notFound(.service(name))
         }
         return service
     }
@@ -128,12 +125,10 @@ enum Services {
         let spec = try service.spec
         guard spec.credentials.contains(where: { $0.username == username }) else {
             let known = spec.credentials.map(\.username).joined(separator: ", ")
-            throw AppError.invalid(
-                "username", spec.credentials.isEmpty ? "service \(service.name) checks no account" : "expected one of: \(known)",
-                ko: spec.credentials.isEmpty ? "이 서비스는 계정을 점검하지 않습니다" : "다음 중 하나여야 합니다: \(known)")
+            throw AppError.invalid("username", spec.credentials.isEmpty ? .checksNoAccount(service.name) : .expectedOneOf(known))
         }
         guard !password.isEmpty, password.count <= 1_000, !password.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else {
-            throw AppError.invalid("password", "must be 1–1,000 characters on one line", ko: "한 줄에 1–1,000자여야 합니다")
+            throw AppError.invalid("password", .passwordOneLine)
         }
         let change = PasswordChange()
         change.exerciseID = service.exerciseID

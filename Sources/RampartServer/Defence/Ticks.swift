@@ -110,24 +110,19 @@ enum Ticks {
                             service: service.spec.name, rule, tick: number, random: Array(flagBytes[offset..<offset + PlantedFlag.randomBytes]))
                         flagRows.append(ServiceFlags.row(exerciseID: exerciseID, serviceID: service.id, teamID: teamID, flag))
                     }
-                    rows.append([
-                        UUID(), exerciseID, number, teamID, service.id, service.zone, due, service.spec.address(number: team.number, slug: team.slug),
-                        service.spec.check, ScoreEngine.json(service.spec.parameters(number: team.number, slug: team.slug)), account?.username,
-                        account?.password,
-                        service.spec.timeout,
-                        CheckJob.State.queued.rawValue, 0, service.spec.flags?.flagIDs.rawValue, service.spec.flags?.lifetime,
-                    ])
+                    let job = CheckJobRow(
+                        exerciseID: exerciseID, tick: number, teamID: teamID, serviceID: service.id, zone: service.zone, dueAt: due,
+                        target: service.spec.address(number: team.number, slug: team.slug), checkType: service.spec.check,
+                        parameters: ScoreEngine.json(service.spec.parameters(number: team.number, slug: team.slug)),
+                        username: account?.username, password: account?.password, timeout: service.spec.timeout,
+                        flagIDs: service.spec.flags?.flagIDs.rawValue, flagLifetime: service.spec.flags?.lifetime)
+                    rows.append(job.insertValues)
                 }
             }
             try await sql.insert(into: TickRecord.schema)
                 .columns("id", "exercise_id", "number", "starts_at", "created_at", "jobs")
                 .values(UUID(), exerciseID, number, startsAt, now, count).run()
-            try await ScoreEngine.insert(
-                into: CheckJob.schema,
-                [
-                    "id", "exercise_id", "tick", "team_id", "service_id", "zone", "due_at", "target", "check_type", "parameters", "username",
-                    "password", "timeout", "state", "attempts", "flag_ids", "flag_lifetime",
-                ], rows, on: sql)
+            try await ScoreEngine.insert(into: CheckJob.schema, CheckJobRow.insertColumns, rows, on: sql)
             try await ScoreEngine.insert(into: ServiceFlagRecord.schema, ServiceFlags.columns, flagRows, on: sql)
             return true
         }

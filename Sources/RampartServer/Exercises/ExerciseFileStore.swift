@@ -95,295 +95,374 @@ enum ExerciseFileStore {
     /// Decides every step, reading only.
     static func plan(_ file: ExerciseFile, attachments: [String: [ChallengeSync.LocalFile]], app: Application) async throws -> Plan {
         let db = app.db
-        var plan = Plan(report: Report(exercise: file.exercise.slug))
-        var issues: [ExerciseFileIssue] = []
-        var report: [String] = []
-
-        // Users first: teams refer to them.
-        let users = try await User.query(on: db).filter(\.$username ~~ file.users.map(\.username)).all()
-        for spec in file.users {
-            if let user = users.first(where: { $0.username == spec.username }) {
-                var changes = ChangeSet()
-                changes.note("display_name", user.displayName, spec.displayName)
-                changes.note("admin", String(user.isAdmin), String(spec.admin))
-                changes.note("locale", user.locale, spec.locale.rawValue)
-                changes.note("time_zone", user.timeZone, spec.timeZone)
-                guard !changes.isEmpty else { continue }
-                plan.users.append((spec, true, "updated user \(spec.username): \(changes.summary)"))
-            } else {
-                plan.users.append((spec, false, "created user \(spec.username) (no password yet: set one with 'rampart user create' or in Users)"))
-            }
-        }
-        report += plan.users.map(\.summary)
-
-        // The exercise itself, and its windows.
-        let spec = file.exercise
-        let exercise = try await Exercise.query(on: db).filter(\.$slug == spec.slug).first()
-        if let exercise {
-            var changes = ChangeSet()
-            let zone = TimeZone.iana(spec.timeZone) ?? .gmt
-            func stamp(_ date: Date?) -> String? { date.map { ExerciseTime.format($0, timeZone: zone) } }
-            changes.note("name", exercise.name, spec.name)
-            changes.note("name_ko", exercise.nameKo, spec.nameKo)
-            changes.note("description", exercise.description, spec.description)
-            changes.note("time_zone", exercise.timeZone, spec.timeZone)
-            changes.note("starts_at", stamp(exercise.startsAt), stamp(spec.schedule.startsAt))
-            changes.note("ends_at", stamp(exercise.endsAt), stamp(spec.schedule.endsAt))
-            changes.note("freeze_at", stamp(exercise.freezeAt), stamp(spec.schedule.freezeAt))
-            changes.note("first_blood", exercise.firstBloodText, Exercise.firstBloodText(spec.firstBlood))
-            changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(spec.attemptsPerMinute))
-            changes.note("public_scoreboard", String(exercise.publicScoreboard), String(spec.publicScoreboard))
-            changes.note("tick_seconds", String(exercise.tickSeconds), String(spec.tickSeconds))
-            changes.note("jitter_seconds", String(exercise.jitterSeconds), String(spec.jitterSeconds))
-            plan.exercise = (true, changes.changes["first_blood"] != nil, changes.isEmpty ? nil : "updated exercise \(spec.slug): \(changes.summary)")
-        } else {
-            plan.exercise = (false, false, "created exercise \(spec.slug)")
-        }
-        if let summary = plan.exercise.summary { report.append(summary) }
-        let stored = if let exercise { try await Exercises.windows(of: exercise, on: db) } else { [ScheduleWindow]() }
-        if !sameWindows(stored.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }, spec.schedule.windows) {
-            plan.windows = spec.schedule.windows
-            report.append("replaced schedule windows: \(spec.schedule.windows.map(\.name).joined(separator: ", "))")
-        }
-
-        // Teams, then their members.
+        let exercise = try await Exercise.query(on: db).filter(\.$slug == file.exercise.slug).first()
         let existingTeams = if let exercise { try await Teams.all(in: exercise, on: db) } else { [Team]() }
-        var usedNumbers = Set(existingTeams.map(\.number)).union(file.teams.compactMap(\.number))
-        for (index, teamSpec) in file.teams.enumerated() {
-            let path = "teams[\(index)]"
-            if let number = teamSpec.number, let holder = existingTeams.first(where: { $0.number == number && $0.slug != teamSpec.slug }),
-                !file.teams.contains(where: { $0.slug == holder.slug && $0.number != number })
-            {
-                issues.append(
-                    ExerciseFileIssue(
-                        line: file.lines["\(path).number"], field: "\(path).number",
-                        message: "number \(number) is held by team '\(holder.slug)', which the file does not renumber"))
-                continue
-            }
-            if let team = existingTeams.first(where: { $0.slug == teamSpec.slug }) {
-                var changes = ChangeSet()
-                changes.note("kind", team.kind.rawValue, teamSpec.kind.rawValue)
-                changes.note("name", team.name, teamSpec.name)
-                changes.note("name_ko", team.nameKo, teamSpec.nameKo)
-                changes.note("nation", team.nation, teamSpec.nation?.code)
-                if let number = teamSpec.number { changes.note("number", String(team.number), String(number)) }
-                guard !changes.isEmpty else { continue }
-                plan.teams.append((teamSpec, teamSpec.number ?? team.number, true, "updated team \(teamSpec.slug): \(changes.summary)"))
-            } else {
-                var number = teamSpec.number ?? 1
-                if teamSpec.number == nil {
-                    while usedNumbers.contains(number) { number += 1 }
-                    usedNumbers.insert(number)
-                }
-                plan.teams.append((teamSpec, number, false, "created \(teamSpec.kind.rawValue) team \(teamSpec.slug) (number \(number))"))
-            }
-        }
-        report += plan.teams.map(\.summary)
-
         let memberships =
             if let exercise {
                 try await Membership.query(on: db).filter(\.$exercise.$id == exercise.requireID()).with(\.$user).with(\.$team).all()
             } else { [Membership]() }
-        let memberNames = file.teams.flatMap { $0.members.map(\.username) }
-        let known = Set(try await User.query(on: db).filter(\.$username ~~ memberNames).all(\.$username)).union(file.users.map(\.username))
-        var placed: Set<String> = []
-        for (index, teamSpec) in file.teams.enumerated() {
-            for (memberIndex, member) in teamSpec.members.enumerated() {
-                placed.insert(member.username)
-                guard known.contains(member.username) else {
-                    let path = "teams[\(index)].members[\(memberIndex)].user"
-                    issues.append(
-                        ExerciseFileIssue(
-                            line: file.lines[path], field: path, message: "no user '\(member.username)': list them under users: or create them first"))
+        var planner = Planner(file: file, app: app, exercise: exercise, existingTeams: existingTeams, memberships: memberships)
+        // Users first: teams refer to them.
+        try await planner.planUsers()
+        try await planner.planExercise()
+        planner.planTeams()
+        try await planner.planPlacements()
+        try await planner.planChallenges(attachments: attachments)
+        try await planner.planServices()
+        return try planner.finished()
+    }
+
+    /// Builds a plan one part of the file at a time, collecting every problem before any is reported.
+    private struct Planner {
+        let file: ExerciseFile
+        let app: Application
+        let exercise: Exercise?
+        let existingTeams: [Team]
+        let memberships: [Membership]
+        var plan: Plan
+        var issues: [ExerciseFileIssue] = []
+        /// The changes in the order they will be made.
+        var changes: [String] = []
+
+        init(file: ExerciseFile, app: Application, exercise: Exercise?, existingTeams: [Team], memberships: [Membership]) {
+            self.file = file
+            self.app = app
+            self.exercise = exercise
+            self.existingTeams = existingTeams
+            self.memberships = memberships
+            plan = Plan(report: Report(exercise: file.exercise.slug))
+        }
+
+        var db: any Database { app.db }
+
+        mutating func issue(_ path: String, _ message: String) {
+            issues.append(ExerciseFileIssue(line: file.lines[path], field: path, message: message))
+        }
+
+        mutating func planUsers() async throws {
+            let users = try await User.query(on: db).filter(\.$username ~~ file.users.map(\.username)).all()
+            for spec in file.users {
+                if let user = users.first(where: { $0.username == spec.username }) {
+                    var changes = ChangeSet()
+                    changes.note("display_name", user.displayName, spec.displayName)
+                    changes.note("admin", String(user.isAdmin), String(spec.admin))
+                    changes.note("locale", user.locale, spec.locale.rawValue)
+                    changes.note("time_zone", user.timeZone, spec.timeZone)
+                    guard !changes.isEmpty else { continue }
+                    plan.users.append((spec, true, "updated user \(spec.username): \(changes.summary)"))
+                } else {
+                    plan.users.append(
+                        (spec, false, "created user \(spec.username) (no password yet: set one with 'rampart user create' or in Users)"))
+                }
+            }
+            changes += plan.users.map(\.summary)
+        }
+
+        /// The exercise itself, and its windows.
+        mutating func planExercise() async throws {
+            let spec = file.exercise
+            if let exercise {
+                var changes = ChangeSet()
+                let zone = TimeZone.iana(spec.timeZone) ?? .gmt
+                func stamp(_ date: Date?) -> String? { date.map { ExerciseTime.format($0, timeZone: zone) } }
+                changes.note("name", exercise.name, spec.name)
+                changes.note("name_ko", exercise.nameKo, spec.nameKo)
+                changes.note("description", exercise.description, spec.description)
+                changes.note("time_zone", exercise.timeZone, spec.timeZone)
+                changes.note("starts_at", stamp(exercise.startsAt), stamp(spec.schedule.startsAt))
+                changes.note("ends_at", stamp(exercise.endsAt), stamp(spec.schedule.endsAt))
+                changes.note("freeze_at", stamp(exercise.freezeAt), stamp(spec.schedule.freezeAt))
+                changes.note("first_blood", exercise.firstBloodText, Exercise.firstBloodText(spec.firstBlood))
+                changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(spec.attemptsPerMinute))
+                changes.note("public_scoreboard", String(exercise.publicScoreboard), String(spec.publicScoreboard))
+                changes.note("tick_seconds", String(exercise.tickSeconds), String(spec.tickSeconds))
+                changes.note("jitter_seconds", String(exercise.jitterSeconds), String(spec.jitterSeconds))
+                plan.exercise = (
+                    true, changes.changes["first_blood"] != nil, changes.isEmpty ? nil : "updated exercise \(spec.slug): \(changes.summary)"
+                )
+            } else {
+                plan.exercise = (false, false, "created exercise \(spec.slug)")
+            }
+            if let summary = plan.exercise.summary { changes.append(summary) }
+            let stored = if let exercise { try await Exercises.windows(of: exercise, on: db) } else { [ScheduleWindow]() }
+            if !sameWindows(stored.map { WindowSpec(name: $0.name, startsAt: $0.startsAt, endsAt: $0.endsAt) }, spec.schedule.windows) {
+                plan.windows = spec.schedule.windows
+                changes.append("replaced schedule windows: \(spec.schedule.windows.map(\.name).joined(separator: ", "))")
+            }
+        }
+
+        /// Teams: changed, created with the next free number, or refused when their number is held.
+        mutating func planTeams() {
+            var usedNumbers = Set(existingTeams.map(\.number)).union(file.teams.compactMap(\.number))
+            for (index, teamSpec) in file.teams.enumerated() {
+                if let number = teamSpec.number,
+                    let holder = existingTeams.first(where: { $0.number == number && $0.slug != teamSpec.slug }),
+                    !file.teams.contains(where: { $0.slug == holder.slug && $0.number != number })
+                {
+                    issue("teams[\(index)].number", "number \(number) is held by team '\(holder.slug)', which the file does not renumber")
                     continue
                 }
-                let current = memberships.first { $0.user.username == member.username }
-                if let current, current.team.slug == teamSpec.slug, current.judge == member.judge { continue }
-                let summary =
-                    if let current {
-                        current.team.slug == teamSpec.slug
-                            ? "\(member.username) in \(teamSpec.slug): judge \(current.judge) → \(member.judge)"
-                            : "moved \(member.username) from \(current.team.slug) to \(teamSpec.slug)"
-                    } else {
-                        "added \(member.username) to \(teamSpec.slug)\(member.judge ? " as judge" : "")"
+                if let team = existingTeams.first(where: { $0.slug == teamSpec.slug }) {
+                    var changes = ChangeSet()
+                    changes.note("kind", team.kind.rawValue, teamSpec.kind.rawValue)
+                    changes.note("name", team.name, teamSpec.name)
+                    changes.note("name_ko", team.nameKo, teamSpec.nameKo)
+                    changes.note("nation", team.nation, teamSpec.nation?.code)
+                    if let number = teamSpec.number { changes.note("number", String(team.number), String(number)) }
+                    guard !changes.isEmpty else { continue }
+                    plan.teams.append((teamSpec, teamSpec.number ?? team.number, true, "updated team \(teamSpec.slug): \(changes.summary)"))
+                } else {
+                    var number = teamSpec.number ?? 1
+                    if teamSpec.number == nil {
+                        while usedNumbers.contains(number) { number += 1 }
+                        usedNumbers.insert(number)
                     }
-                plan.placements.append((member.username, teamSpec.slug, member.judge, summary))
-            }
-        }
-        report += plan.placements.map(\.summary)
-
-        // Challenges, each with its attachments when the file came with its folder.
-        let exerciseID = try exercise?.requireID() ?? UUID()
-        let items = file.challenges.enumerated().map { index, challenge in
-            ChallengeSync.Item(spec: challenge, files: attachments[challenge.name], origin: nil, label: "challenges[\(index)]")
-        }
-        plan.challenges = ChallengeSync.ordered(try await ChallengeSync.plan(items, exerciseID: exerciseID, replace: true, on: db))
-        report += plan.challenges.filter { $0.outcome != .unchanged }.map { plan in
-            "\(plan.outcome.rawValue) challenge \(plan.item.spec.name)" + (plan.files.isEmpty ? "" : " (files \(plan.files.map(\.description).joined(separator: " ")))")
-        }
-        let storedChallenges =
-            if let exercise { try await Challenge.query(on: db).filter(\.$exercise.$id == exercise.requireID()).all() } else { [Challenge]() }
-        let storedFiles = try await ChallengeFile.query(on: db).filter(\.$challenge.$id ~~ storedChallenges.compactMap(\.id)).all()
-        for challenge in file.challenges where attachments[challenge.name] == nil {
-            let id = storedChallenges.first { $0.name == challenge.name }?.id
-            for name in challenge.files.map({ URL(fileURLWithPath: $0).lastPathComponent })
-            where !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == id }) {
-                plan.report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
-            }
-        }
-        let fileChallenges = Set(file.challenges.map(\.name))
-        plan.report.untouched += storedChallenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
-
-        // Services: checked now, so a bad one stops nothing half-way.
-        let storedServices = if let exercise { try await Services.all(exercise.requireID(), on: db) } else { [Service]() }
-        let slugs = Set(existingTeams.map(\.slug)).union(file.teams.map(\.slug))
-        for (index, service) in file.services.enumerated() {
-            let path = "services[\(index)]"
-            do {
-                _ = try Services.check(service, host: app.checkHost)
-                if let unknown = service.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {
-                    throw AppError.invalid("overrides", "no team is called '\(unknown)'")
+                    plan.teams.append((teamSpec, number, false, "created \(teamSpec.kind.rawValue) team \(teamSpec.slug) (number \(number))"))
                 }
-            } catch let error as AppError {
-                issues.append(ExerciseFileIssue(line: file.lines[path], field: path, message: error.message))
-                continue
             }
-            let existing = storedServices.first { $0.name == service.name }
-            let outcome: Services.Outcome = existing == nil ? .created : (existing?.source == service.yaml() ? .unchanged : .updated)
-            plan.services.append((service, outcome))
-            if outcome != .unchanged { report.append("\(outcome.rawValue) service \(service.name)") }
+            changes += plan.teams.map(\.summary)
         }
-        let fileServices = Set(file.services.map(\.name))
-        plan.report.untouched += storedServices.filter { !fileServices.contains($0.name) }.map { "service \($0.name)" }
 
-        let fileTeams = Set(file.teams.map(\.slug))
-        plan.report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }
-        plan.report.untouched += memberships.filter { !placed.contains($0.user.username) }.map { "member \($0.user.username) of \($0.team.slug)" }
-        guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
-        plan.report.changes = report
-        return plan
+        /// Members: added, moved between teams, made or unmade judges; each must have an account.
+        mutating func planPlacements() async throws {
+            let memberNames = file.teams.flatMap { $0.members.map(\.username) }
+            let known = Set(try await User.query(on: db).filter(\.$username ~~ memberNames).all(\.$username)).union(file.users.map(\.username))
+            for (index, teamSpec) in file.teams.enumerated() {
+                for (memberIndex, member) in teamSpec.members.enumerated() {
+                    guard known.contains(member.username) else {
+                        issue(
+                            "teams[\(index)].members[\(memberIndex)].user",
+                            "no user '\(member.username)': list them under users: or create them first")
+                        continue
+                    }
+                    let current = memberships.first { $0.user.username == member.username }
+                    if let current, current.team.slug == teamSpec.slug, current.judge == member.judge { continue }
+                    let summary =
+                        if let current {
+                            current.team.slug == teamSpec.slug
+                                ? "\(member.username) in \(teamSpec.slug): judge \(current.judge) → \(member.judge)"
+                                : "moved \(member.username) from \(current.team.slug) to \(teamSpec.slug)"
+                        } else {
+                            "added \(member.username) to \(teamSpec.slug)\(member.judge ? " as judge" : "")"
+                        }
+                    plan.placements.append((member.username, teamSpec.slug, member.judge, summary))
+                }
+            }
+            changes += plan.placements.map(\.summary)
+        }
+
+        /// Challenges, each with its attachments when the file came with its folder.
+        mutating func planChallenges(attachments: [String: [ChallengeSync.LocalFile]]) async throws {
+            let exerciseID = try exercise?.requireID() ?? UUID()
+            let items = file.challenges.enumerated().map { index, challenge in
+                ChallengeSync.Item(spec: challenge, files: attachments[challenge.name], origin: nil, label: "challenges[\(index)]")
+            }
+            plan.challenges = ChallengeSync.ordered(try await ChallengeSync.plan(items, exerciseID: exerciseID, replace: true, on: db))
+            changes += plan.challenges.filter { $0.outcome != .unchanged }.map { plan in
+                "\(plan.outcome.rawValue) challenge \(plan.item.spec.name)"
+                    + (plan.files.isEmpty ? "" : " (files \(plan.files.map(\.description).joined(separator: " ")))")
+            }
+            let storedChallenges =
+                if let exercise { try await Challenge.query(on: db).filter(\.$exercise.$id == exercise.requireID()).all() } else { [Challenge]() }
+            let storedFiles = try await ChallengeFile.query(on: db).filter(\.$challenge.$id ~~ storedChallenges.compactMap(\.id)).all()
+            for challenge in file.challenges where attachments[challenge.name] == nil {
+                let id = storedChallenges.first { $0.name == challenge.name }?.id
+                for name in challenge.files.map({ URL(fileURLWithPath: $0).lastPathComponent })
+                where !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == id }) {
+                    plan.report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
+                }
+            }
+            let fileChallenges = Set(file.challenges.map(\.name))
+            plan.report.untouched += storedChallenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
+        }
+
+        /// Services: checked now, so a bad one stops nothing half-way.
+        mutating func planServices() async throws {
+            let storedServices = if let exercise { try await Services.all(exercise.requireID(), on: db) } else { [Service]() }
+            let slugs = Set(existingTeams.map(\.slug)).union(file.teams.map(\.slug))
+            for (index, service) in file.services.enumerated() {
+                do {
+                    _ = try Services.check(service, host: app.checkHost)
+                    if let unknown = service.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {
+                        throw AppError.invalid("overrides", "no team is called '\(unknown)'")
+                    }
+                } catch let error as AppError {
+                    issue("services[\(index)]", error.message)
+                    continue
+                }
+                let existing = storedServices.first { $0.name == service.name }
+                let outcome: Services.Outcome = existing == nil ? .created : (existing?.source == service.yaml() ? .unchanged : .updated)
+                plan.services.append((service, outcome))
+                if outcome != .unchanged { changes.append("\(outcome.rawValue) service \(service.name)") }
+            }
+            let fileServices = Set(file.services.map(\.name))
+            plan.report.untouched += storedServices.filter { !fileServices.contains($0.name) }.map { "service \($0.name)" }
+        }
+
+        /// The plan, with what the file leaves alone; or every problem found.
+        func finished() throws -> Plan {
+            guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
+            var plan = plan
+            let fileTeams = Set(file.teams.map(\.slug))
+            let placed = Set(file.teams.flatMap { $0.members.map(\.username) })
+            plan.report.untouched += existingTeams.filter { !fileTeams.contains($0.slug) }.map { "team \($0.slug)" }
+            plan.report.untouched += memberships.filter { !placed.contains($0.user.username) }.map { "member \($0.user.username) of \($0.team.slug)" }
+            plan.report.changes = changes
+            return plan
+        }
     }
 
     /// Takes the plan's steps, each in short transactions with its audit record.
     private static func carryOut(_ plan: Plan, file: ExerciseFile, by actor: AuditActor, app: Application) async throws {
-        let now = app.dependencies.now()
-        let slug = file.exercise.slug
+        var steps = Steps(plan: plan, spec: file.exercise, actor: actor, now: app.dependencies.now(), app: app)
+        try await steps.saveExercise()
+        try await steps.saveUsers()
+        try await steps.saveTeams()
+        try await steps.savePlacements()
+        try await steps.saveChallenges()
+        try await steps.saveServices()
+    }
+
+    private struct Steps: Sendable {
+        let plan: Plan
+        let spec: ExerciseSpec
+        let actor: AuditActor
+        let now: Date
+        let app: Application
+        /// Known once the exercise is saved, the first step.
+        var exerciseID = UUID()
+
+        /// The audit record of one step.
+        func audit(_ summaries: [String], exerciseID: UUID?, on db: any Database) async throws {
+            try await Audit.record(
+                AuditEvent(
+                    exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: spec.slug,
+                    summary: "applied exercise file: " + summaries.joined(separator: "; ")),
+                by: actor, at: now, on: db)
+        }
+
         /// One transaction with the audit record of what it did.
-        func step(_ exerciseID: UUID, _ summaries: [String], _ body: @escaping @Sendable (any Database) async throws -> Void) async throws {
+        func step(_ summaries: [String], _ body: @escaping @Sendable (any Database) async throws -> Void) async throws {
             guard !summaries.isEmpty else { return }
+            let exerciseID = exerciseID
             try await app.write(bulk: true) { db in
                 try await body(db)
-                try await Audit.record(
-                    AuditEvent(
-                        exerciseID: exerciseID, action: "exercise.apply", subjectType: "exercise", subject: slug,
-                        summary: "applied exercise file: " + summaries.joined(separator: "; ")),
-                    by: actor, at: now, on: db)
+                try await audit(summaries, exerciseID: exerciseID, on: db)
             }
         }
 
-        // The exercise and its schedule; a new first-blood bonus re-prices under the scoring lock.
-        let spec = file.exercise
-        let exerciseSummaries = [plan.exercise.summary].compactMap { $0 } + (plan.windows == nil ? [] : ["replaced schedule windows"])
-        let saveExercise: @Sendable (any Database) async throws -> Exercise = { db in
-            let exercise = try await Exercise.query(on: db).filter(\.$slug == spec.slug).first() ?? Exercise(slug: spec.slug, name: spec.name)
-            copy(spec, to: exercise)
-            try await exercise.save(on: db)
-            if let windows = plan.windows {
-                for window in try await Exercises.windows(of: exercise, on: db) { try await window.delete(on: db) }
-                for window in windows {
-                    try await ScheduleWindow(exerciseID: try exercise.requireID(), name: window.name, startsAt: window.startsAt, endsAt: window.endsAt)
-                        .create(on: db)
+        /// The exercise and its schedule; a new first-blood bonus re-prices under the scoring lock.
+        mutating func saveExercise() async throws {
+            let spec = spec
+            let plan = plan
+            let summaries = [plan.exercise.summary].compactMap { $0 } + (plan.windows == nil ? [] : ["replaced schedule windows"])
+            let save: @Sendable (any Database) async throws -> Exercise = { db in
+                let exercise = try await Exercise.query(on: db).filter(\.$slug == spec.slug).first() ?? Exercise(slug: spec.slug, name: spec.name)
+                copy(spec, to: exercise)
+                try await exercise.save(on: db)
+                if let windows = plan.windows {
+                    for window in try await Exercises.windows(of: exercise, on: db) { try await window.delete(on: db) }
+                    for window in windows {
+                        try await ScheduleWindow(
+                            exerciseID: try exercise.requireID(), name: window.name, startsAt: window.startsAt, endsAt: window.endsAt
+                        ).create(on: db)
+                    }
+                }
+                return exercise
+            }
+            if plan.exercise.firstBloodChanged, let existing = try await Exercise.query(on: app.db).filter(\.$slug == spec.slug).first() {
+                try await app.scores.write(try existing.requireID(), app: app, clearingCaches: true) { [self] db, state in
+                    let exercise = try await save(db)
+                    try await ScoreEngine.reloadCatalog(try exercise.requireID(), into: &state, on: db)
+                    try await audit(summaries, exerciseID: exercise.id, on: db)
+                }
+            } else if !summaries.isEmpty {
+                try await app.write(bulk: true) { [self] db in
+                    let exercise = try await save(db)
+                    try await audit(summaries, exerciseID: exercise.id, on: db)
                 }
             }
-            return exercise
+            exerciseID = try await Exercises.find(spec.slug, on: app.db).requireID()
         }
-        if plan.exercise.firstBloodChanged, let existing = try await Exercise.query(on: app.db).filter(\.$slug == spec.slug).first() {
-            try await app.scores.write(try existing.requireID(), app: app, clearingCaches: true) { db, state in
-                let exercise = try await saveExercise(db)
-                try await ScoreEngine.reloadCatalog(try exercise.requireID(), into: &state, on: db)
-                try await Audit.record(
-                    AuditEvent(
-                        exerciseID: exercise.id, action: "exercise.apply", subjectType: "exercise", subject: slug,
-                        summary: "applied exercise file: " + exerciseSummaries.joined(separator: "; ")),
-                    by: actor, at: now, on: db)
-            }
-        } else if !exerciseSummaries.isEmpty {
-            try await app.write(bulk: true) { db in
-                let exercise = try await saveExercise(db)
-                try await Audit.record(
-                    AuditEvent(
-                        exerciseID: exercise.id, action: "exercise.apply", subjectType: "exercise", subject: slug,
-                        summary: "applied exercise file: " + exerciseSummaries.joined(separator: "; ")),
-                    by: actor, at: now, on: db)
-            }
-        }
-        let exercise = try await Exercises.find(spec.slug, on: app.db)
-        let exerciseID = try exercise.requireID()
 
-        for batch in plan.users.chunked(into: batchSize) {
-            try await step(exerciseID, batch.map(\.summary)) { db in
-                for (spec, exists, _) in batch {
-                    if exists, let user = try await User.query(on: db).filter(\.$username == spec.username).first() {
-                        user.displayName = spec.displayName
-                        user.isAdmin = spec.admin
-                        user.locale = spec.locale.rawValue
-                        user.timeZone = spec.timeZone
-                        try await user.save(on: db)
-                    } else {
-                        try await User(
-                            username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale, timeZone: spec.timeZone
-                        ).create(on: db)
+        func saveUsers() async throws {
+            for batch in plan.users.chunked(into: batchSize) {
+                try await step(batch.map(\.summary)) { db in
+                    for (spec, exists, _) in batch {
+                        if exists, let user = try await User.query(on: db).filter(\.$username == spec.username).first() {
+                            user.displayName = spec.displayName
+                            user.isAdmin = spec.admin
+                            user.locale = spec.locale.rawValue
+                            user.timeZone = spec.timeZone
+                            try await user.save(on: db)
+                        } else {
+                            try await User(
+                                username: spec.username, displayName: spec.displayName, isAdmin: spec.admin, locale: spec.locale,
+                                timeZone: spec.timeZone
+                            ).create(on: db)
+                        }
                     }
                 }
             }
         }
 
-
-        for batch in plan.teams.chunked(into: batchSize) {
-            try await step(exerciseID, batch.map(\.summary)) { db in
-                for (teamSpec, number, exists, _) in batch {
-                    if exists, let team = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSpec.slug).first() {
-                        team.kind = teamSpec.kind
-                        team.name = teamSpec.name
-                        team.nameKo = teamSpec.nameKo
-                        team.nation = teamSpec.nation?.code
-                        team.number = number
-                        try await team.save(on: db)
-                    } else {
-                        try await Team(
-                            exerciseID: exerciseID, slug: teamSpec.slug, kind: teamSpec.kind, name: teamSpec.name, nameKo: teamSpec.nameKo,
-                            nation: teamSpec.nation?.code, number: number, joinCode: try await Teams.uniqueJoinCode(app: app, on: db)
-                        ).create(on: db)
+        func saveTeams() async throws {
+            let (exerciseID, app) = (exerciseID, app)
+            for batch in plan.teams.chunked(into: batchSize) {
+                try await step(batch.map(\.summary)) { db in
+                    for (teamSpec, number, exists, _) in batch {
+                        if exists,
+                            let team = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSpec.slug).first()
+                        {
+                            team.kind = teamSpec.kind
+                            team.name = teamSpec.name
+                            team.nameKo = teamSpec.nameKo
+                            team.nation = teamSpec.nation?.code
+                            team.number = number
+                            try await team.save(on: db)
+                        } else {
+                            try await Team(
+                                exerciseID: exerciseID, slug: teamSpec.slug, kind: teamSpec.kind, name: teamSpec.name, nameKo: teamSpec.nameKo,
+                                nation: teamSpec.nation?.code, number: number, joinCode: try await Teams.uniqueJoinCode(app: app, on: db)
+                            ).create(on: db)
+                        }
                     }
                 }
             }
         }
 
-        for batch in plan.placements.chunked(into: batchSize) {
-            try await step(exerciseID, batch.map(\.summary)) { db in
-                for (username, teamSlug, judge, _) in batch {
-                    guard let user = try await User.query(on: db).filter(\.$username == username).first(),
-                        let team = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSlug).first()
-                    else { continue }
-                    _ = try await Teams.place(user, in: team, judge: judge, exerciseID: exerciseID, on: db)
+        func savePlacements() async throws {
+            let exerciseID = exerciseID
+            for batch in plan.placements.chunked(into: batchSize) {
+                try await step(batch.map(\.summary)) { db in
+                    for (username, teamSlug, judge, _) in batch {
+                        guard let user = try await User.query(on: db).filter(\.$username == username).first(),
+                            let team = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSlug).first()
+                        else { continue }
+                        _ = try await Teams.place(user, in: team, judge: judge, exerciseID: exerciseID, on: db)
+                    }
                 }
             }
         }
 
-        let names = Set(plan.challenges.map(\.item.spec.name))
-        for batch in plan.challenges.chunked(into: ChallengeSync.batchSize) {
-            let batch = batch.map { challenge in
-                var challenge = challenge
-                challenge.exerciseID = exerciseID
-                return challenge
+        func saveChallenges() async throws {
+            let names = Set(plan.challenges.map(\.item.spec.name))
+            for batch in plan.challenges.chunked(into: ChallengeSync.batchSize) {
+                let batch = batch.map { challenge in
+                    var challenge = challenge
+                    challenge.exerciseID = exerciseID
+                    return challenge
+                }
+                try await ChallengeSync.apply(batch, names: names, by: actor, at: now, app: app)
             }
-            try await ChallengeSync.apply(batch, names: names, by: actor, at: now, app: app)
         }
 
-        let host = app.checkHost
-        for (service, outcome) in plan.services where outcome != .unchanged {
-            _ = try await app.write(bulk: true) { db in
-                try await Services.save(service, exerciseID: exerciseID, host: host, by: actor, at: now, on: db)
+        func saveServices() async throws {
+            let (exerciseID, host, actor, now) = (exerciseID, app.checkHost, actor, now)
+            for (service, outcome) in plan.services where outcome != .unchanged {
+                _ = try await app.write(bulk: true) { db in
+                    try await Services.save(service, exerciseID: exerciseID, host: host, by: actor, at: now, on: db)
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ enum ExercisePages {
         }
         routes.endpoint(.POST, .exerciseState(AppRoute.param.slug), .white) { req async throws -> Response in
             guard let state = req.formField("state").flatMap(ExerciseState.init(rawValue:)) else {
-                throw AppError.invalid("state", "expected running, paused or finished", ko: "running, paused, finished 중 하나여야 합니다")
+                throw AppError.invalid("state", .expectedControlState)
             }
             let slug = try req.parameters.require("slug")
             try await Exercises.move(slug, to: state, by: req.auditActor, app: req.application)
@@ -65,10 +65,10 @@ enum ExercisePages {
             let slug = context.exercise.slug
             do {
                 guard let startsAt = try formDate(req, "starts_at", context.exercise.zone) else {
-                    throw AppError.invalid("starts_at", "is required", ko: "필수입니다")
+                    throw AppError.invalid("starts_at", .isRequired)
                 }
                 guard let endsAt = try formDate(req, "ends_at", context.exercise.zone) else {
-                    throw AppError.invalid("ends_at", "is required", ko: "필수입니다")
+                    throw AppError.invalid("ends_at", .isRequired)
                 }
                 try await Exercises.addWindow(
                     slug, name: req.formField("name") ?? "", startsAt: startsAt, endsAt: endsAt, by: req.auditActor, app: req.application)
@@ -79,7 +79,7 @@ enum ExercisePages {
         }
         routes.endpoint(.POST, .exerciseWindowDelete(AppRoute.param.slug, AppRoute.param.window), .white) { req async throws -> Response in
             let slug = try req.parameters.require("slug")
-            guard let id = req.parameters.get("window", as: UUID.self) else { throw AppError.notFound("Window", ko: "진행 구간") }
+            guard let id = req.parameters.get("window", as: UUID.self) else { throw AppError.notFound(.window) }
             try await Exercises.removeWindow(slug, windowID: id, by: req.auditActor, app: req.application)
             return req.seeOther(.exerciseSettings(slug), notice: .saved)
         }
@@ -92,7 +92,7 @@ enum ExercisePages {
     static func formDate(_ req: Request, _ name: String, _ zone: TimeZone) throws -> Date? {
         guard let raw = req.formField(name) else { return nil }
         guard let date = ExerciseTime.parse(raw, timeZone: zone) else {
-            throw AppError.invalid(name, "expected a time like 2026-02-02 09:00", ko: "2026-02-02 09:00 같은 시각이어야 합니다")
+            throw AppError.invalid(name, .expectedATime)
         }
         return date
     }
@@ -102,7 +102,7 @@ enum ExercisePages {
         let parts = (req.formField(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         return try parts.filter { !$0.isEmpty }.map { part in
             guard let value = Double(part) else {
-                throw AppError.invalid(name, "must be percentages separated by commas, like 10, 5, 2", ko: "10, 5, 2처럼 쉼표로 구분한 백분율이어야 합니다")
+                throw AppError.invalid(name, .expectedPercentages)
             }
             return value
         }

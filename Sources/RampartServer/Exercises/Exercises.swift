@@ -6,7 +6,7 @@ import Vapor
 enum Exercises {
     static func find(_ slug: String, on db: any Database) async throws -> Exercise {
         guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first() else {
-            throw AppError.notFound("Exercise '\(slug)'", ko: "훈련 '\(slug)'")
+            throw AppError.notFound(.exercise(slug))
         }
         return exercise
     }
@@ -37,7 +37,7 @@ enum Exercises {
         let now = app.dependencies.now()
         try await app.write { db in
             guard try await Exercise.query(on: db).filter(\.$slug == slug).first() == nil else {
-                throw AppError.conflict("slug_taken", "An exercise called '\(slug)' exists already", ko: "'\(slug)' 훈련이 이미 있습니다")
+                throw AppError.conflict("slug_taken", .exerciseSlugTaken(slug))
             }
             try await exercise.create(on: db)
             try await Audit.record(
@@ -58,7 +58,7 @@ enum Exercises {
             let exercise = try await find(slug, on: db)
             let changes = try apply(fields, to: exercise, requireName: false)
             if fields.slug != nil, fields.slug != slug {
-                throw AppError.invalid("slug", "cannot be changed; links and files refer to it", ko: "바꿀 수 없습니다. 링크와 파일이 이 이름을 가리킵니다")
+                throw AppError.invalid("slug", .slugCannotChange)
             }
             guard !changes.isEmpty else { return exercise }
             try await checkWindowsFit(exercise, on: db)
@@ -81,7 +81,7 @@ enum Exercises {
             changes.note("name", exercise.name.isEmpty ? nil : exercise.name, name)
             exercise.name = name
         } else if requireName {
-            throw AppError.invalid("name", "is required", ko: "필수입니다")
+            throw AppError.invalid("name", .isRequired)
         }
         if let nameKo = fields.nameKo {
             let value = try nameKo.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) }
@@ -90,7 +90,7 @@ enum Exercises {
         }
         if let description = fields.description {
             guard description.unicodeScalars.count <= TextLimit.description else {
-                throw AppError.invalid("description", "must be at most \(TextLimit.description) characters", ko: "\(TextLimit.description)자 이하여야 합니다")
+                throw AppError.invalid("description", .atMostCharacters(TextLimit.description))
             }
             changes.note("description", exercise.description, description)
             exercise.description = description
@@ -98,8 +98,7 @@ enum Exercises {
         if let timeZone = fields.timeZone {
             guard TimeZone.iana(timeZone) != nil else {
                 throw AppError.invalid(
-                    "time_zone", "unknown time zone '\(timeZone)'; use an IANA name such as Europe/London or Asia/Seoul",
-                    ko: "알 수 없는 시간대 '\(timeZone)'입니다. Europe/London, Asia/Seoul 같은 IANA 이름을 쓰십시오")
+                    "time_zone", .unknownTimeZone(timeZone))
             }
             changes.note("time_zone", exercise.timeZone, timeZone)
             exercise.timeZone = timeZone
@@ -120,7 +119,7 @@ enum Exercises {
         }
         if let percents = fields.firstBlood {
             guard percents.count <= 100, percents.allSatisfy({ (0...1000).contains($0) }) else {
-                throw AppError.invalid("first_blood", "must be up to 100 percentages from 0 to 1000", ko: "0에서 1000 사이의 백분율 100개 이하여야 합니다")
+                throw AppError.invalid("first_blood", .firstBloodRange)
             }
             let text = Exercise.firstBloodText(FirstBloodBonus(percents: percents))
             changes.note("first_blood", exercise.firstBloodText, text)
@@ -128,7 +127,7 @@ enum Exercises {
         }
         if let attempts = fields.attemptsPerMinute {
             guard (1...1_000_000).contains(attempts) else {
-                throw AppError.invalid("attempts_per_minute", "must be from 1 to 1000000", ko: "1에서 1000000 사이여야 합니다")
+                throw AppError.invalid("attempts_per_minute", .attemptsRange)
             }
             changes.note("attempts_per_minute", String(exercise.attemptsPerMinute), String(attempts))
             exercise.attemptsPerMinute = attempts
@@ -138,7 +137,7 @@ enum Exercises {
             exercise.publicScoreboard = publicScoreboard
         }
         if let tick = fields.tickSeconds {
-            guard (5...86_400).contains(tick) else { throw AppError.invalid("tick_seconds", "must be from 5 to 86400", ko: "5에서 86400 사이여야 합니다") }
+            guard (5...86_400).contains(tick) else { throw AppError.invalid("tick_seconds", .tickRange) }
             changes.note("tick_seconds", String(exercise.tickSeconds), String(tick))
             exercise.tickSeconds = tick
         }
@@ -147,7 +146,7 @@ enum Exercises {
             exercise.jitterSeconds = jitter
         }
         guard exercise.jitterSeconds >= 0, exercise.jitterSeconds < exercise.tickSeconds else {
-            throw AppError.invalid("jitter_seconds", "must be from 0 to less than tick_seconds", ko: "0 이상, 틱 길이 미만이어야 합니다")
+            throw AppError.invalid("jitter_seconds", .jitterRange)
         }
         let schedule = ScheduleSpec(startsAt: exercise.startsAt, endsAt: exercise.endsAt, freezeAt: exercise.freezeAt)
         if let problem = schedule.problems().first {
@@ -179,8 +178,7 @@ enum Exercises {
                 try clock.move(to: state, at: now)
             } catch let error as InvalidStateTransition {
                 throw AppError.conflict(
-                    "invalid_transition", "The exercise is \(error.from.rawValue); it cannot become \(error.to.rawValue)",
-                    ko: "훈련이 '\(S.state(error.from).ko)' 상태여서 '\(S.state(error.to).ko)' 상태가 될 수 없습니다")
+                    "invalid_transition", .cannotBecome(error.from.rawValue, error.to.rawValue, S.state(error.from).ko, S.state(error.to).ko))
             }
             exercise.clock = clock
             try await exercise.save(on: db)
@@ -221,7 +219,7 @@ enum Exercises {
             guard
                 let window = try await ScheduleWindow.query(on: db)
                     .filter(\.$id == windowID).filter(\.$exercise.$id == exercise.requireID()).first()
-            else { throw AppError.notFound("Window", ko: "진행 구간") }
+            else { throw AppError.notFound(.window) }
             try await window.delete(on: db)
             try await Audit.record(
                 AuditEvent(

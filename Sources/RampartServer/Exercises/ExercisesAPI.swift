@@ -236,9 +236,7 @@ enum ExercisesAPI {
         routes.endpoint(.POST, .apiExercises, .admin) { req async throws -> Response in
             let body = try req.decodeStrict(ExerciseBody.self)
             let exercise = try await Exercises.create(body.fields, by: req.auditActor, app: req.application)
-            let response = Response(status: .created)
-            try response.content.encode(ExerciseDTO(exercise, now: req.now, windows: []))
-            return response
+            return try created(ExerciseDTO(exercise, now: req.now, windows: []))
         }
         routes.endpoint(.GET, .apiExercise(AppRoute.param.slug), .everyMember) { req async throws -> ExerciseDTO in
             let exercise = try req.exerciseContext.exercise
@@ -285,9 +283,7 @@ enum ExercisesAPI {
         routes.endpoint(.POST, .apiTeams(AppRoute.param.slug), .white) { req async throws -> Response in
             let body = try req.decodeStrict(TeamBody.self)
             let team = try await Teams.create(in: try req.parameters.require("slug"), body.fields, by: req.auditActor, app: req.application)
-            let response = Response(status: .created)
-            try response.content.encode(TeamDTO(team, members: [], showJoinCode: true))
-            return response
+            return try created(TeamDTO(team, members: [], showJoinCode: true))
         }
         routes.endpoint(.GET, .apiTeam(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> TeamDTO in
             let context = try req.exerciseContext

@@ -21,7 +21,7 @@ enum Teams {
         guard
             let team = try await Team.query(on: db)
                 .filter(\.$exercise.$id == exercise.requireID()).filter(\.$slug == slug).first()
-        else { throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'") }
+        else { throw AppError.notFound(.team(slug)) }
         return team
     }
 
@@ -49,8 +49,7 @@ enum Teams {
         guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         guard let nation = Nation(raw) else {
             throw AppError.invalid(
-                "nation", "'\(raw)' is not an ISO 3166-1 alpha-2 code (such as GB, KR, EE) or XX",
-                ko: "'\(raw)'은(는) ISO 3166-1 두 글자 코드(GB, KR, EE 등)나 XX가 아닙니다")
+                "nation", .notANationCode(raw))
         }
         return nation.code
     }
@@ -59,13 +58,13 @@ enum Teams {
         guard let teamSlug = fields.slug, Identifier.isValidSlug(teamSlug) else {
             throw AppError.invalid("slug", "must use \(Identifier.slugRule)", ko: S.slugRule.ko)
         }
-        guard let kind = fields.kind else { throw AppError.invalid("kind", "is required: white, red, blue, green or yellow", ko: "필수입니다") }
-        guard let rawName = fields.name else { throw AppError.invalid("name", "is required", ko: "필수입니다") }
+        guard let kind = fields.kind else { throw AppError.invalid("kind", .kindRequired) }
+        guard let rawName = fields.name else { throw AppError.invalid("name", .isRequired) }
         let name = try Accounts.validateName("name", rawName)
         let nameKo = try fields.nameKo.flatMap { $0 }.flatMap { $0.isEmpty ? nil : try Accounts.validateName("name_ko", $0) }
         let nation = try validatedNation(fields.nation.flatMap { $0 })
         if let number = fields.number, !(1...65_535).contains(number) {
-            throw AppError.invalid("number", "must be from 1 to 65535", ko: "1에서 65535 사이여야 합니다")
+            throw AppError.invalid("number", .teamNumberRange)
         }
         let now = app.dependencies.now()
         return try await app.write { db in
@@ -73,13 +72,13 @@ enum Teams {
             let exerciseID = try exercise.requireID()
             if try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$slug == teamSlug).first() != nil {
                 throw AppError.conflict(
-                    "slug_taken", "A team called '\(teamSlug)' exists already in this exercise", ko: "이 훈련에 '\(teamSlug)' 팀이 이미 있습니다")
+                    "slug_taken", .teamSlugTaken(teamSlug))
             }
             var number = try await nextNumber(in: exerciseID, on: db)
             if let wanted = fields.number {
                 if try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$number == wanted).first() != nil {
                     throw AppError.conflict(
-                        "number_taken", "Team number \(wanted) is taken in this exercise", ko: "팀 번호 \(wanted)은(는) 이 훈련에서 이미 쓰이고 있습니다")
+                        "number_taken", .teamNumberTaken(wanted))
                 }
                 number = wanted
             }
@@ -117,15 +116,15 @@ enum Teams {
                 }
             }
             if let number = fields.number, number != team.number {
-                guard (1...65_535).contains(number) else { throw AppError.invalid("number", "must be from 1 to 65535", ko: "1에서 65535 사이여야 합니다") }
+                guard (1...65_535).contains(number) else { throw AppError.invalid("number", .teamNumberRange) }
                 if try await Team.query(on: db).filter(\.$exercise.$id == exercise.requireID()).filter(\.$number == number).first() != nil {
                     throw AppError.conflict(
-                        "number_taken", "Team number \(number) is taken in this exercise", ko: "팀 번호 \(number)은(는) 이 훈련에서 이미 쓰이고 있습니다")
+                        "number_taken", .teamNumberTaken(number))
                 }
                 changes.note("number", String(team.number), String(number))
                 team.number = number
             }
-            if fields.slug != nil, fields.slug != teamSlug { throw AppError.invalid("slug", "cannot be changed", ko: "바꿀 수 없습니다") }
+            if fields.slug != nil, fields.slug != teamSlug { throw AppError.invalid("slug", .cannotBeChanged) }
             guard !changes.isEmpty else { return team }
             try await team.save(on: db)
             try await Audit.record(
@@ -164,10 +163,10 @@ enum Teams {
             let exercise = try await Exercises.find(slug, on: db)
             let team = try await find(teamSlug, in: exercise, on: db)
             guard let user = try await User.query(on: db).filter(\.$username == username).first() else {
-                throw AppError.notFound("User '\(username)'", ko: "사용자 '\(username)'")
+                throw AppError.notFound(.user(username))
             }
             if judge, team.kind != .white {
-                throw AppError.invalid("judge", "only white-team members can be judges", ko: "화이트팀 구성원만 심판이 될 수 있습니다")
+                throw AppError.invalid("judge", .onlyWhiteTeamJudges)
             }
             guard let summary = try await place(user, in: team, judge: judge, exerciseID: exercise.requireID(), on: db) else { return }
             try await Audit.record(
@@ -204,7 +203,7 @@ enum Teams {
             guard let user = try await User.query(on: db).filter(\.$username == username).first(),
                 let membership = try await Membership.query(on: db)
                     .filter(\.$team.$id == team.requireID()).filter(\.$user.$id == user.requireID()).first()
-            else { throw AppError.notFound("Member '\(username)' of team '\(teamSlug)'", ko: "'\(teamSlug)' 팀의 구성원 '\(username)'") }
+            else { throw AppError.notFound(.memberOfTeam(username, teamSlug)) }
             try await membership.delete(on: db)
             try await Audit.record(
                 AuditEvent(
@@ -224,16 +223,14 @@ enum Teams {
             let members = try await Membership.query(on: db).filter(\.$team.$id == team.requireID()).count()
             guard members == 0 else {
                 throw AppError.conflict(
-                    "team_not_empty", "Team '\(teamSlug)' has \(members) member(s); move or remove them first",
-                    ko: "'\(teamSlug)' 팀에 구성원이 \(members)명 있습니다. 먼저 옮기거나 제거하십시오")
+                    "team_not_empty", .teamHasMembers(teamSlug, members))
             }
             // Score facts are never deleted, so neither is a team they are about.
             let facts = try await ScoreFactRecord.query(on: db)
                 .filter(\.$exerciseID == exercise.requireID()).filter(\.$teamID == team.requireID()).count()
             guard facts == 0 else {
                 throw AppError.conflict(
-                    "team_has_score_facts", "Team '\(teamSlug)' has \(facts) score fact(s); score facts are never deleted",
-                    ko: "'\(teamSlug)' 팀에 점수 기록이 \(facts)개 있습니다. 점수 기록은 삭제되지 않습니다")
+                    "team_has_score_facts", .teamHasScoreFacts(teamSlug, facts))
             }
             try await team.delete(on: db)
             try await Audit.record(
@@ -272,8 +269,7 @@ enum Teams {
         }
     }
 
-    static let invalidJoinCode = AppError(
-        status: .notFound, code: "invalid_join_code", message: "No team has that join code", korean: "그 참가 코드를 가진 팀이 없습니다")
+    static let invalidJoinCode = AppError(status: .notFound, code: "invalid_join_code", .noTeamHasThatJoinCode)
 
     private static func join(code: String, principal: Principal, by actor: AuditActor, now: Date, app: Application) async throws -> (Exercise, Team) {
         try await app.write { db in
@@ -281,15 +277,14 @@ enum Teams {
                 team.kind.acceptsJoinCodes
             else { throw invalidJoinCode }
             if team.exercise.state == .finished {
-                throw AppError.conflict("exercise_finished", "The exercise has finished; teams are closed", ko: "훈련이 끝나 팀에 참가할 수 없습니다")
+                throw AppError.conflict("exercise_finished", .teamsClosed)
             }
             if let existing = try await Membership.query(on: db)
                 .filter(\.$exercise.$id == team.$exercise.id).filter(\.$user.$id == principal.id).with(\.$team).first()
             {
                 if existing.$team.id == team.id { return (team.exercise, team) }
                 throw AppError.conflict(
-                    "already_member", "You are already in team '\(existing.team.name)' of this exercise; ask the white team to move you",
-                    ko: "이미 이 훈련의 '\(existing.team.displayName(.ko))' 팀에 속해 있습니다. 화이트팀에 이동을 요청하십시오")
+                    "already_member", .alreadyInTeam(existing.team.name, existing.team.displayName(.ko)))
             }
             try await Membership(exerciseID: team.$exercise.id, teamID: team.requireID(), userID: principal.id).create(on: db)
             try await Audit.record(

@@ -99,7 +99,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// the challenges changed (`scoring_version`), which re-prices only the challenges that changed.
     /// Only a node without a copy reads every fact.
     private func sync(_ exerciseID: UUID, on db: any Database, now: Date) async throws -> State {
-        guard let sql = db as? any SQLDatabase else { throw AppError.notFound("Exercise", ko: "훈련") }
+        guard let sql = db as? any SQLDatabase else { throw AppError.notFound(.exercise) }
         // One statement when nothing changed elsewhere: the version and the last fact's `seq`.
         guard
             let exercise = try await sql.raw(
@@ -109,7 +109,7 @@ final class ScoreEngine: @unchecked Sendable {
                 FROM exercises WHERE id = \(bind: exerciseID)
                 """
             ).first()
-        else { throw AppError.notFound("Exercise", ko: "훈련") }
+        else { throw AppError.notFound(.exercise) }
         let version = try exercise.decode(column: "scoring_version", as: Int.self)
         let cached = lock.withLock { states[exerciseID] }
         var state: State
@@ -211,7 +211,7 @@ final class ScoreEngine: @unchecked Sendable {
     static func reloadCatalog(_ exerciseID: UUID, into state: inout State, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.raw("UPDATE exercises SET scoring_version = scoring_version + 1 WHERE id = \(bind: exerciseID)").run()
-        guard let exercise = try await Exercise.find(exerciseID, on: db) else { throw AppError.notFound("Exercise", ko: "훈련") }
+        guard let exercise = try await Exercise.find(exerciseID, on: db) else { throw AppError.notFound(.exercise) }
         state.refresh(
             catalog: try await ChallengeCatalog.load(
                 exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db))

@@ -74,7 +74,7 @@ enum ScoreFacts {
     private static func validReason(_ reason: String) throws -> String {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
-            throw AppError.invalid("reason", "is required, at most 500 characters", ko: "필수이며 500자 이하여야 합니다")
+            throw AppError.invalid("reason", .reasonRequired)
         }
         return reason
     }
@@ -84,10 +84,10 @@ enum ScoreFacts {
     ) async throws -> ScoreFactDTO {
         let reason = try validReason(reason)
         guard points != 0, abs(points) <= 1_000_000 else {
-            throw AppError.invalid("points", "must be a non-zero number of points up to 1,000,000 either way", ko: "0이 아닌 ±1,000,000 이내의 점수여야 합니다")
+            throw AppError.invalid("points", .pointsRange)
         }
         let category = (category?.trimmingCharacters(in: .whitespaces)).flatMap { $0.isEmpty ? nil : $0 } ?? adjustmentCategory
-        guard category.unicodeScalars.count <= 100 else { throw AppError.invalid("category", "must be at most 100 characters", ko: "100자 이하여야 합니다") }
+        guard category.unicodeScalars.count <= 100 else { throw AppError.invalid("category", .atMost100Characters) }
         let teamID = try team.requireID()
         let now = app.dependencies.now()
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
@@ -117,9 +117,9 @@ enum ScoreFacts {
             guard
                 let solve = try await ScoreFactRecord.query(on: db)
                     .filter(\.$exerciseID == context.exerciseID).filter(\.$seq == seq).first()
-            else { throw AppError.notFound("Score fact \(seq)", ko: "점수 기록 \(seq)") }
+            else { throw AppError.notFound(.scoreFact(seq)) }
             guard solve.kind == .solve, state.projection.challenge(ofSolve: seq) != nil else {
-                throw AppError.conflict("not_withdrawable", "Fact \(seq) is not a standing solve", ko: "기록 \(seq)은(는) 유효한 풀이가 아닙니다")
+                throw AppError.conflict("not_withdrawable", .notAStandingSolve(seq))
             }
             let name = solve.challengeID.flatMap { state.catalog.byID[$0]?.name } ?? "a challenge"
             let fact = ScoreFactRecord(

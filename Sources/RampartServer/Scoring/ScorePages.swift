@@ -18,7 +18,7 @@ enum ScorePages {
             let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)
             do {
                 guard let points = req.formField("points").flatMap(Int.init) else {
-                    throw AppError.invalid("points", "must be a whole number", ko: "정수여야 합니다")
+                    throw AppError.invalid("points", .wholeNumber)
                 }
                 _ = try await ScoreFacts.adjust(
                     team: team, points: points, reason: req.formField("reason") ?? "", category: req.formField("category"), context: context,
@@ -30,7 +30,7 @@ enum ScorePages {
         }
         routes.endpoint(.POST, .scoreWithdraw(AppRoute.param.slug, AppRoute.param.seq), .white) { req async throws -> Response in
             let context = try req.exerciseContext
-            guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound("Score fact", ko: "점수 기록") }
+            guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound(.scoreFact) }
             let team = try await ScoreFacts.withdraw(
                 seq: seq, reason: req.formField("reason") ?? "", context: context, by: req.auditActor, app: req.application
             ).team

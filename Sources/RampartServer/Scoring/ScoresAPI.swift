@@ -29,9 +29,7 @@ enum ScoresAPI {
             let fact = try await ScoreFacts.adjust(
                 team: team, points: body.points, reason: body.reason, category: body.category, context: context, by: req.auditActor,
                 app: req.application)
-            let response = Response(status: .created)
-            try response.content.encode(fact)
-            return response
+            return try created(fact)
         }
         routes.endpoint(.POST, .apiWithdraw(AppRoute.param.slug, AppRoute.param.seq), .white) { req async throws -> Response in
             struct Body: StrictDecodable {
@@ -39,13 +37,11 @@ enum ScoresAPI {
                 enum CodingKeys: String, CodingKey, CaseIterable { case reason }
             }
             let body = try req.decodeStrict(Body.self)
-            guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound("Score fact", ko: "점수 기록") }
+            guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound(.scoreFact) }
             let fact = try await ScoreFacts.withdraw(
                 seq: seq, reason: body.reason, context: try req.exerciseContext, by: req.auditActor, app: req.application
             ).fact
-            let response = Response(status: .created)
-            try response.content.encode(fact)
-            return response
+            return try created(fact)
         }
     }
 
@@ -61,7 +57,7 @@ enum ScoresAPI {
     static func ownTeam(_ req: Request, allSeenBy: Set<TeamKind> = [.white]) async throws -> (Team, ExerciseContext) {
         let context = try req.exerciseContext
         let slug = try req.parameters.require("team")
-        guard allSeenBy.contains(context.role) || context.team?.slug == slug else { throw AppError.notFound("Team '\(slug)'", ko: "팀 '\(slug)'") }
+        guard allSeenBy.contains(context.role) || context.team?.slug == slug else { throw AppError.notFound(.team(slug)) }
         return (try await Teams.find(slug, in: context.exercise, on: req.db), context)
     }
 }

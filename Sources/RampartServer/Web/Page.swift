@@ -73,7 +73,7 @@ struct PageContext {
         let total = Int(seconds)
         let (days, hours, minutes, secs) = (total / 86400, (total % 86400) / 3600, (total % 3600) / 60, total % 60)
         let clock = String(format: "%02d:%02d:%02d", hours, minutes, secs)
-        return days > 0 ? "\(days)\(locale == .ko ? "일" : "d") \(clock)" : clock
+        return days > 0 ? "\(Phrase.days(days).text(locale)) \(clock)" : clock
     }
 }
 
@@ -191,7 +191,7 @@ enum Layout {
                 .button(
                     .type(.submit), .name("locale"), .value(page.locale == .en ? "ko" : "en"),
                     .attribute(named: "lang", value: page.locale == .en ? "ko" : "en"),
-                    .text(page.locale == .en ? "한국어" : "English")
+                    .text(Phrase.languageName(page.locale == .en ? .ko : .en))
                 )
             ),
             .unwrap(page.principal) { _ in
