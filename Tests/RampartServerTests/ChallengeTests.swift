@@ -177,7 +177,7 @@ enum TestChallenges {
     }
 
     @Test(arguments: TestDatabase.all)
-    func editingASolvedChallengeRepricesTheStoredStandings(_ database: TestDatabase) async throws {
+    func editingASolvedChallengeOrTheFirstBloodBonusRepricesTheStoredStandings(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in
             // setup: a solve of a 100-point challenge
             let fixture = try await Fixture.make(app)
@@ -199,6 +199,16 @@ enum TestChallenges {
             let board = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/scoreboard", headers: blue)
             let standings = ((try board.json() as? [String: Any])?["standings"] as? [[String: Any]]) ?? []
             #expect(standings.first?["score"] as? Int == 300)
+            #expect(try await app.scores.rebuild(fixture.exercise.requireID(), app: app) == 0)
+
+            // act: the exercise's first-blood bonus changes (settings go through scoring's hook)
+            let bonus = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["first_blood": [10]]))
+            // check: the first solve earns it at once, and the board still agrees with a rebuild
+            #expect(bonus.status == .ok)
+            let repriced = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/scoreboard", headers: blue)
+            let after = ((try repriced.json() as? [String: Any])?["standings"] as? [[String: Any]]) ?? []
+            #expect(after.first?["score"] as? Int == 330)
             #expect(try await app.scores.rebuild(fixture.exercise.requireID(), app: app) == 0)
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import RampartServer
+
 /// Rules about the source tree itself, so that they survive later edits.
 @Suite struct SourceRulesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -32,5 +34,18 @@ import Testing
             #expect(lines.isEmpty, "\(path) has Korean outside a string catalogue, on line(s) \(lines.map { $0.offset + 1 })")
         }
         #expect(files.count > 80 && catalogues >= 7, "\(files.count) sources, \(catalogues) catalogues")
+    }
+
+    /// A database remembers the migrations it ran by name, and a migration's default name is its type's
+    /// full name, module included: moving one into another target must not make it new (and run again).
+    @Test func migrationsKeepTheNamesDatabasesRememberThemBy() {
+        let names = Migrations.all.map(\.name)
+        #expect(
+            names == [
+                "RampartServer.M001CreateUsers", "RampartServer.M002CreateExercises", "RampartServer.M003CreateTeamsAndMemberships",
+                "RampartServer.M004CreateCredentials", "RampartServer.M005CreateAuditRecords", "RampartServer.M006CreateChallengesAndScores",
+                "RampartServer.M007AddPublicScoreboard", "RampartServer.M008CreateDefence", "RampartServer.M009CreateServiceFlags",
+                "RampartServer.M010ChunkedFiles", "RampartServer.M011ChallengeOrigins",
+            ])
     }
 }

@@ -3,7 +3,7 @@ import Plot
 import RampartCore
 import Vapor
 
-/// Administrator pages: users, the whole audit trail, importing exercise files.
+/// Administrator pages: users and the whole audit trail.
 enum AdminPages {
     static func register(_ routes: any RoutesBuilder) {
         routes.endpoint(.GET, .users, .admin) { req async throws -> Response in
@@ -49,19 +49,6 @@ enum AdminPages {
             let page = PageContext(req)
             return Layout.render(
                 page, title: page.t(.auditTrail), AuditPages.view(page, records: records, filter: filter, path: AppRoute.adminAudit.path, zone: nil))
-        }
-        routes.endpoint(.GET, .importFile, .admin) { req async throws -> Response in
-            importPage(req, yaml: "", report: nil, error: nil)
-        }
-        routes.endpoint(.POST, .importFile, .admin) { req async throws -> Response in
-            let yaml = (try? req.content.get(String.self, at: "file")) ?? ""
-            do {
-                let file = try ExerciseFile.read(yaml: yaml)
-                let report = try await ExerciseFileStore.apply(file, dryRun: req.formFlag("dry_run"), by: req.auditActor, app: req.application)
-                return importPage(req, yaml: yaml, report: report, error: nil)
-            } catch let error as ExerciseFileError {
-                return importPage(req, yaml: yaml, report: nil, error: error.issues.map(\.description).joined(separator: "\n"))
-            }
         }
     }
 
@@ -122,27 +109,4 @@ enum AdminPages {
         )
     }
 
-    static func importPage(_ req: Request, yaml: String, report: ExerciseFileStore.Report?, error: String?) -> Response {
-        let page = PageContext(req)
-        return Layout.render(
-            page, title: page.t(.importExerciseFile),
-            .p(.text(page.t(.importExplain))),
-            UI.notice(error, error: true),
-            .unwrap(report) { report in
-                .div(
-                    .class("notice"), .attribute(named: "role", value: "status"),
-                    .p(
-                        .text(report.dryRun ? page.t(.dryRunResult) : page.t(.applied)), .text(" "),
-                        .a(.href(AppRoute.exercise(report.exercise).path), .text(report.exercise))),
-                    report.changes.isEmpty ? .p(.text(page.t(.noChanges))) : .ul(.forEach(report.changes) { .li(.text($0)) }),
-                    .if(!report.untouched.isEmpty, .group(.p(.text(page.t(.untouched))), .ul(.forEach(report.untouched) { .li(.text($0)) })))
-                )
-            },
-            UI.form(
-                page, action: AppRoute.importFile.path, submit: page.t(.apply),
-                UI.textArea(page.t(.exerciseFile), name: "file", value: yaml, rows: 20),
-                UI.checkbox(page.t(.dryRun), name: "dry_run", checked: false)
-            )
-        )
-    }
 }

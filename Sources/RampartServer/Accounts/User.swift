@@ -77,6 +77,11 @@ final class Team: Model, @unchecked Sendable {
     func displayName(_ locale: UILocale) -> String {
         locale == .ko ? (nameKo ?? name) : name
     }
+
+    /// The team's name after its nation's flag, as boards and titles show it.
+    func flagged(_ locale: UILocale) -> String {
+        (nation.flatMap(Nation.init).map { $0.flag + " " } ?? "") + displayName(locale)
+    }
 }
 
 /// A user's place in one exercise: one team per exercise.

@@ -75,18 +75,25 @@ enum Blobs {
     @discardableResult
     static func sweep(olderThan age: TimeInterval = 3600, app: Application) async throws -> Int {
         let cutoff = app.dependencies.now().addingTimeInterval(-age)
-        guard let sql = app.db as? any SQLDatabase else { return 0 }
+        // Without the links, every blob would look unlinked.
+        guard let sql = app.db as? any SQLDatabase, !app.blobLinks.isEmpty else { return 0 }
+        let kept = app.blobLinks.map { link in
+            SQLRaw("AND id NOT IN (SELECT \(link.column) FROM \(link.table) WHERE \(link.column) IS NOT NULL)")
+        }
         let rows = try await sql.raw(
-            """
-            SELECT id FROM file_blobs WHERE created_at < \(bind: cutoff)
-              AND id NOT IN (SELECT blob_id FROM challenge_files WHERE blob_id IS NOT NULL)
-            """
+            "SELECT id FROM file_blobs WHERE created_at < \(bind: cutoff) \(SQLList(kept, separator: SQLRaw(" ")))"
         ).all()
         for row in rows {
             let id = try row.decode(column: "id", as: UUID.self)
             try await app.write(clearingCaches: false) { db in try await delete(id, on: db) }
         }
         return rows.count
+    }
+
+    /// A column of blob ids in a feature's table (names from code, never from a request).
+    struct Link: Sendable {
+        var table: String
+        var column: String
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
@@ -192,55 +199,15 @@ final class FileChunk: Model, @unchecked Sendable {
     }
 }
 
-/// Attachments move from one `data` column to chunked blobs; the column stays, empty, for the revert.
-struct M010ChunkedFiles: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(FileBlob.schema)
-            .id()
-            .field("created_at", .datetime, .required)
-            .field("size", .int64, .required)
-            .field("sha256", .string, .required)
-            .field("chunks", .int, .required)
-            .create()
-        try await database.schema(FileChunk.schema)
-            .id()
-            .field("blob_id", .uuid, .required, .references(FileBlob.schema, "id", onDelete: .cascade))
-            .field("seq", .int, .required)
-            .field("data", .data, .required)
-            .unique(on: "blob_id", "seq")
-            .create()
-        try await database.schema(ChallengeFile.schema).field("blob_id", .uuid).update()
-        // Existing attachments move into blobs, one at a time.
-        for file in try await ChallengeFile.query(on: database).all() {
-            let id = UUID()
-            let blob = FileBlob(id: id, createdAt: Date())
-            blob.size = file.data.count
-            blob.sha256 = file.sha256
-            try await blob.create(on: database)
-            var seq = 0
-            var offset = 0
-            while offset < file.data.count {
-                let end = min(offset + Blobs.chunkSize, file.data.count)
-                try await FileChunk(blobID: id, seq: seq, data: file.data.subdata(in: offset..<end)).create(on: database)
-                seq += 1
-                offset = end
-            }
-            blob.chunks = seq
-            try await blob.save(on: database)
-            file.blobID = id
-            file.data = Data()
-            try await file.save(on: database)
-        }
+extension Application {
+    private struct BlobLinksKey: StorageKey {
+        typealias Value = [Blobs.Link]
     }
 
-    func revert(on database: any Database) async throws {
-        for file in try await ChallengeFile.query(on: database).all() {
-            guard let blob = file.blobID else { continue }
-            file.data = try await Blobs.data(blob, on: database)
-            try await file.save(on: database)
-        }
-        try await database.schema(ChallengeFile.schema).deleteField("blob_id").update()
-        try await database.schema(FileChunk.schema).delete()
-        try await database.schema(FileBlob.schema).delete()
+    /// The columns that link blobs, each registered by the feature that owns the table; the sweep keeps
+    /// every blob one of them links.
+    var blobLinks: [Blobs.Link] {
+        get { storage[BlobLinksKey.self] ?? [] }
+        set { storage[BlobLinksKey.self] = newValue }
     }
 }

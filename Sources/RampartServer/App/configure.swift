@@ -16,6 +16,8 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.credentialCache = CredentialCache()
     app.contextCache = ExerciseContextCache()
     app.scores = ScoreEngine()
+    ScoreEngine.installHooks(app)
+    app.blobLinks.append(.init(table: ChallengeFile.schema, column: "blob_id"))
     app.events = EventBus()
     app.defence = DefenceNode()
     await ProcessSlots.shared.setLimit(configuration.checkerProcesses)
@@ -130,6 +132,7 @@ func routes(_ app: Application) throws {
         ExercisePages.register(app)
         TeamPages.register(app)
         ExercisesAPI.register(app)
+        ExerciseFileRoutes.register(app)
     }
     do {  // challenges and scores
         ChallengesAPI.register(app)

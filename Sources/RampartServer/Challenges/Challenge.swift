@@ -200,3 +200,57 @@ struct M006CreateChallengesAndScores: AsyncMigration {
         }
     }
 }
+
+/// Attachments move from one `data` column to chunked blobs; the column stays, empty, for the revert.
+/// (The blob tables, used by any feature since, were created here, so this migration stays whole.)
+struct M010ChunkedFiles: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(FileBlob.schema)
+            .id()
+            .field("created_at", .datetime, .required)
+            .field("size", .int64, .required)
+            .field("sha256", .string, .required)
+            .field("chunks", .int, .required)
+            .create()
+        try await database.schema(FileChunk.schema)
+            .id()
+            .field("blob_id", .uuid, .required, .references(FileBlob.schema, "id", onDelete: .cascade))
+            .field("seq", .int, .required)
+            .field("data", .data, .required)
+            .unique(on: "blob_id", "seq")
+            .create()
+        try await database.schema(ChallengeFile.schema).field("blob_id", .uuid).update()
+        // Existing attachments move into blobs, one at a time.
+        for file in try await ChallengeFile.query(on: database).all() {
+            let id = UUID()
+            let blob = FileBlob(id: id, createdAt: Date())
+            blob.size = file.data.count
+            blob.sha256 = file.sha256
+            try await blob.create(on: database)
+            var seq = 0
+            var offset = 0
+            while offset < file.data.count {
+                let end = min(offset + Blobs.chunkSize, file.data.count)
+                try await FileChunk(blobID: id, seq: seq, data: file.data.subdata(in: offset..<end)).create(on: database)
+                seq += 1
+                offset = end
+            }
+            blob.chunks = seq
+            try await blob.save(on: database)
+            file.blobID = id
+            file.data = Data()
+            try await file.save(on: database)
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for file in try await ChallengeFile.query(on: database).all() {
+            guard let blob = file.blobID else { continue }
+            file.data = try await Blobs.data(blob, on: database)
+            try await file.save(on: database)
+        }
+        try await database.schema(ChallengeFile.schema).deleteField("blob_id").update()
+        try await database.schema(FileChunk.schema).delete()
+        try await database.schema(FileBlob.schema).delete()
+    }
+}

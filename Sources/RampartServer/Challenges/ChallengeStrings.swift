@@ -17,3 +17,17 @@ extension Phrase {
     static let onlyCompetingTeamsUnlockHints = Phrase("Only a competing team unlocks hints; the white team sees them all", ko: "경쟁 팀만 힌트를 열 수 있습니다. 백팀은 모두 볼 수 있습니다")
     static func unlockHintFirst(_ a: Any) -> Phrase { Phrase("Unlock hint '\(a)' first", ko: "먼저 힌트 '\(a)'를 여십시오") }
 }
+
+extension S {
+    static func attempt(_ status: AttemptResult.Status) -> S {
+        switch status {
+        case .correct: .attemptCorrect
+        case .incorrect: .attemptIncorrect
+        case .partial: .attemptPartial
+        case .alreadySolved: .attemptAlreadySolved
+        case .locked: .attemptLocked
+        case .rateLimited: .attemptRateLimited
+        case .notRunning: .attemptNotRunning
+        }
+    }
+}

@@ -236,7 +236,7 @@ enum DefencePages {
         let demo = context.isWhite ? req.application.demoTargets : nil
         let now = req.now
         return Layout.render(
-            page, title: page.t(.ourServices) + " · " + ExercisePages.flagged(team, page.locale), crumbs: crumbs(page, exercise),
+            page, title: page.t(.ourServices) + " · " + team.flagged(page.locale), crumbs: crumbs(page, exercise),
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             .p(.text("\(page.t(.tickUnderWay)): \(status.currentTick) · \(page.t(.lastScoredTick)): \(status.tick)")),

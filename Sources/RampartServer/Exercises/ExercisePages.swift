@@ -83,9 +83,6 @@ enum ExercisePages {
             try await Exercises.removeWindow(slug, windowID: id, by: req.auditActor, app: req.application)
             return req.seeOther(.exerciseSettings(slug), notice: .saved)
         }
-        routes.endpoint(.GET, .exerciseFile(AppRoute.param.slug), .white) { req async throws -> Response in
-            try await ExercisesAPI.exportResponse(req)
-        }
     }
 
     /// A time from a form: `datetime-local` gives `2026-02-02T09:00`, read in the exercise's zone.
@@ -196,7 +193,7 @@ enum ExercisePages {
                     .class("my-team"),
                     .h2(.text(page.t(.yourTeam))),
                     .p(
-                        UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), .text(" " + flagged(team, page.locale)),
+                        UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), .text(" " + team.flagged(page.locale)),
                         .if(context.judge, .group(.text(" · "), .strong(.text(page.t(.judge)))))),
                     .if(
                         team.kind.acceptsJoinCodes,
@@ -232,10 +229,6 @@ enum ExercisePages {
                     empty: page.t(.noTeams))
             )
         )
-    }
-
-    static func flagged(_ team: Team, _ locale: UILocale) -> String {
-        (team.nation.flatMap(Nation.init).map { $0.flag + " " } ?? "") + team.displayName(locale)
     }
 
     private static func controls(_ page: PageContext, _ exercise: Exercise) -> Node<HTML.BodyContext> {

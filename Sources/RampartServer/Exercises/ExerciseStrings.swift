@@ -19,7 +19,6 @@ extension Phrase {
     static let onlyWhiteTeamJudges = Phrase("only white-team members can be judges", ko: "화이트팀 구성원만 심판이 될 수 있습니다")
     static let slugCannotChange = Phrase("cannot be changed; links and files refer to it", ko: "바꿀 수 없습니다. 링크와 파일이 이 이름을 가리킵니다")
     static func teamHasMembers(_ a: Any, _ b: Any) -> Phrase { Phrase("Team '\(a)' has \(b) member(s); move or remove them first", ko: "'\(a)' 팀에 구성원이 \(b)명 있습니다. 먼저 옮기거나 제거하십시오") }
-    static func teamHasScoreFacts(_ a: Any, _ b: Any) -> Phrase { Phrase("Team '\(a)' has \(b) score fact(s); score facts are never deleted", ko: "'\(a)' 팀에 점수 기록이 \(b)개 있습니다. 점수 기록은 삭제되지 않습니다") }
     static let teamNumberRange = Phrase("must be from 1 to 65535", ko: "1에서 65535 사이여야 합니다")
     static func teamNumberTaken(_ a: Any) -> Phrase { Phrase("Team number \(a) is taken in this exercise", ko: "팀 번호 \(a)은(는) 이 훈련에서 이미 쓰이고 있습니다") }
     static func teamSlugTaken(_ a: Any) -> Phrase { Phrase("A team called '\(a)' exists already in this exercise", ko: "이 훈련에 '\(a)' 팀이 이미 있습니다") }

@@ -52,24 +52,23 @@ enum Exercises {
     @discardableResult
     static func update(_ slug: String, _ fields: Fields, by actor: AuditActor, app: Application) async throws -> Exercise {
         let now = app.dependencies.now()
-        // Under the exercise's scoring lock: a new first-blood bonus re-prices the stored standings with it.
+        // A new first-blood bonus re-prices the stored standings (under scoring's lock, through its hook).
         let exerciseID = try await find(slug, on: app.db).requireID()
-        return try await app.scores.write(exerciseID, app: app, clearingCaches: true) { db, state in
+        return try await app.exerciseHooks.writeSettings(exerciseID, app) { db in
             let exercise = try await find(slug, on: db)
             let changes = try apply(fields, to: exercise, requireName: false)
             if fields.slug != nil, fields.slug != slug {
                 throw AppError.invalid("slug", .slugCannotChange)
             }
-            guard !changes.isEmpty else { return exercise }
+            guard !changes.isEmpty else { return (exercise, false) }
             try await checkWindowsFit(exercise, on: db)
             try await exercise.save(on: db)
-            if changes.changes["first_blood"] != nil { try await ScoreEngine.reloadCatalog(exerciseID, into: &state, on: db) }
             try await Audit.record(
                 AuditEvent(
                     exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,
                     summary: changes.summary, changes: changes.changes),
                 by: actor, at: now, on: db)
-            return exercise
+            return (exercise, changes.changes["first_blood"] != nil)
         }
     }
 

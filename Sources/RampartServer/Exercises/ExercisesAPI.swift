@@ -217,18 +217,6 @@ enum ExercisesAPI {
         }
     }
 
-    struct ApplyReportDTO: Content {
-        var exercise: String
-        var dryRun: Bool
-        var changes: [String]
-        var untouched: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case exercise, changes, untouched
-            case dryRun = "dry_run"
-        }
-    }
-
     static func register(_ routes: any RoutesBuilder) {
         routes.endpoint(.GET, .apiExercises, .signedIn) { req async throws -> [ExerciseDTO] in
             try await Exercises.visible(to: try req.requirePrincipal(), on: req.db).map { ExerciseDTO($0, now: req.now) }
@@ -255,18 +243,6 @@ enum ExercisesAPI {
             let body = try req.decodeStrict(Body.self)
             let exercise = try await Exercises.move(try req.parameters.require("slug"), to: body.state, by: req.auditActor, app: req.application)
             return ExerciseDTO(exercise, now: req.now)
-        }
-        routes.endpoint(.GET, .apiExerciseExport(AppRoute.param.slug), .white) { req async throws -> Response in
-            try await exportResponse(req)
-        }
-        routes.endpoint(.PUT, .apiExerciseFile, .admin) { req async throws -> ApplyReportDTO in
-            guard let buffer = req.body.data, buffer.readableBytes > 0 else {
-                throw AppError.badRequest("invalid_body", "Send the exercise file (YAML) as the request body")
-            }
-            let file = try ExerciseFile.read(yaml: String(decoding: buffer.readableBytesView, as: UTF8.self))
-            let dryRun = (try? req.query.get(Bool.self, at: "dry_run")) ?? false
-            let report = try await ExerciseFileStore.apply(file, dryRun: dryRun, by: req.auditActor, app: req.application)
-            return ApplyReportDTO(exercise: report.exercise, dryRun: report.dryRun, changes: report.changes, untouched: report.untouched)
         }
 
         routes.endpoint(.GET, .apiTeams(AppRoute.param.slug), .everyMember) { req async throws -> [TeamDTO] in
@@ -325,13 +301,4 @@ enum ExercisesAPI {
         }
     }
 
-    /// The exercise file as a YAML download.
-    static func exportResponse(_ req: Request) async throws -> Response {
-        let slug = try req.parameters.require("slug")
-        let file = try await ExerciseFileStore.export(slug, on: req.db)
-        let response = Response(status: .ok, body: .init(string: file.yaml()))
-        response.headers.replaceOrAdd(name: .contentType, value: "application/yaml; charset=utf-8")
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(slug).yaml\"")
-        return response
-    }
 }

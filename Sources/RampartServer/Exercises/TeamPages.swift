@@ -98,7 +98,7 @@ enum TeamPages {
                 headers: ["#", page.t(.team), page.t(.kind), page.t(.nation), page.t(.members), page.t(.joinCode)],
                 rows: teams.map { team in
                     [
-                        UI.text(String(team.number)), UI.link(ExercisePages.flagged(team, page.locale), AppRoute.team(exercise.slug, team.slug).path),
+                        UI.text(String(team.number)), UI.link(team.flagged(page.locale), AppRoute.team(exercise.slug, team.slug).path),
                         UI.badge(page.t(S.kind(team.kind)), kind: team.kind.rawValue), UI.text(team.nation ?? ""),
                         UI.text(String((members[team.id!] ?? []).count)),
                         team.kind.acceptsJoinCodes ? .code(.text(team.joinCode)) : UI.text("—"),
@@ -127,7 +127,7 @@ enum TeamPages {
         let members = try await Teams.members(of: [team], on: req.db)[team.id!] ?? []
         let slug = exercise.slug
         return Layout.render(
-            page, title: ExercisePages.flagged(team, page.locale),
+            page, title: team.flagged(page.locale),
             crumbs: Layout.crumbs(page, exercise) + [
                 .init(title: page.t(.teamsAndMembers), href: AppRoute.teams(slug).path)
             ],

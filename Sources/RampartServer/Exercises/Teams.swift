@@ -217,6 +217,7 @@ enum Teams {
     /// deletion never takes anyone's place in the exercise away by accident.
     static func delete(in slug: String, team teamSlug: String, by actor: AuditActor, app: Application) async throws {
         let now = app.dependencies.now()
+        let checks = app.exerciseHooks.teamDeletionChecks
         try await app.write { db in
             let exercise = try await Exercises.find(slug, on: db)
             let team = try await find(teamSlug, in: exercise, on: db)
@@ -225,13 +226,7 @@ enum Teams {
                 throw AppError.conflict(
                     "team_not_empty", .teamHasMembers(teamSlug, members))
             }
-            // Score facts are never deleted, so neither is a team they are about.
-            let facts = try await ScoreFactRecord.query(on: db)
-                .filter(\.$exerciseID == exercise.requireID()).filter(\.$teamID == team.requireID()).count()
-            guard facts == 0 else {
-                throw AppError.conflict(
-                    "team_has_score_facts", .teamHasScoreFacts(teamSlug, facts))
-            }
+            for check in checks { try await check(team, db) }
             try await team.delete(on: db)
             try await Audit.record(
                 AuditEvent(

@@ -120,7 +120,7 @@ enum ScorePages {
         let facts = try await ScoreFacts.list(team: team, context: context, app: req.application)
         let total = facts.reduce(0) { $0 + $1.points }
         return Layout.render(
-            page, title: page.t(.scoreFactsOf) + " " + ExercisePages.flagged(team, page.locale), crumbs: Layout.crumbs(page, exercise),
+            page, title: page.t(.scoreFactsOf) + " " + team.flagged(page.locale), crumbs: Layout.crumbs(page, exercise),
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             .p(

@@ -1,5 +1,6 @@
 /// String catalogue: score facts and adjustments, in English and Korean.
 extension Phrase {
+    static func teamHasScoreFacts(_ a: Any, _ b: Any) -> Phrase { Phrase("Team '\(a)' has \(b) score fact(s); score facts are never deleted", ko: "'\(a)' 팀에 점수 기록이 \(b)개 있습니다. 점수 기록은 삭제되지 않습니다") }
     static let atMost100Characters = Phrase("must be at most 100 characters", ko: "100자 이하여야 합니다")
     static let exercise = Phrase("Exercise", ko: "훈련")
     static func notAStandingSolve(_ a: Any) -> Phrase { Phrase("Fact \(a) is not a standing solve", ko: "기록 \(a)은(는) 유효한 풀이가 아닙니다") }
@@ -8,4 +9,17 @@ extension Phrase {
     static let scoreFact = Phrase("Score fact", ko: "점수 기록")
     static func scoreFact(_ a: Any) -> Phrase { Phrase("Score fact \(a)", ko: "점수 기록 \(a)") }
     static let wholeNumber = Phrase("must be a whole number", ko: "정수여야 합니다")
+}
+
+extension S {
+    static func factKind(_ kind: String) -> S {
+        switch ScoreFactRecord.Kind(rawValue: kind) {
+        case .solve: .factSolve
+        case .withdrawal: .factWithdrawal
+        case .hint: .factHint
+        case .adjustment, nil: .factAdjustment
+        case .availability: .factAvailability
+        case .sla: .factSLA
+        }
+    }
 }

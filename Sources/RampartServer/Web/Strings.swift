@@ -281,29 +281,6 @@ enum S: String, CaseIterable, Sendable {
         locale == .ko ? ko : en
     }
 
-    static func attempt(_ status: AttemptResult.Status) -> S {
-        switch status {
-        case .correct: .attemptCorrect
-        case .incorrect: .attemptIncorrect
-        case .partial: .attemptPartial
-        case .alreadySolved: .attemptAlreadySolved
-        case .locked: .attemptLocked
-        case .rateLimited: .attemptRateLimited
-        case .notRunning: .attemptNotRunning
-        }
-    }
-
-    static func factKind(_ kind: String) -> S {
-        switch ScoreFactRecord.Kind(rawValue: kind) {
-        case .solve: .factSolve
-        case .withdrawal: .factWithdrawal
-        case .hint: .factHint
-        case .adjustment, nil: .factAdjustment
-        case .availability: .factAvailability
-        case .sla: .factSLA
-        }
-    }
-
     static func kind(_ kind: TeamKind) -> S {
         switch kind {
         case .white: .kindWhite
