@@ -8,6 +8,18 @@ var swiftSettings: [SwiftSetting] {
     ]
 }
 
+/// What a target that serves pages and the API builds on.
+var webServer: [Target.Dependency] {
+    [
+        .product(name: "Vapor", package: "vapor"),
+        .product(name: "Fluent", package: "fluent"),
+        .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+        .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+        .product(name: "Plot", package: "Plot"),
+        .product(name: "Ink", package: "Ink"),
+    ]
+}
+
 let package = Package(
     name: "Rampart",
     platforms: [.macOS(.v14)],
@@ -58,25 +70,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every feature stands on: configuration, database helpers and the write gate, access and
+        // principals, accounts, exercises and teams, the audit trail, web layout, components and strings.
+        .target(
+            name: "RampartKernel",
+            dependencies: [
+                "RampartCore",
+                "RampartChecks",
+            ] + webServer,
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RampartServer",
             dependencies: [
                 "RampartCore",
                 "RampartChecks",
-                .product(name: "Vapor", package: "vapor"),
-                .product(name: "Fluent", package: "fluent"),
-                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
-                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
-                .product(name: "Plot", package: "Plot"),
-                .product(name: "Ink", package: "Ink"),
+                "RampartKernel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
+            ] + webServer,
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "rampart",
-            dependencies: ["RampartServer"],
+            dependencies: ["RampartServer", "RampartKernel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -97,6 +114,7 @@ let package = Package(
             name: "RampartServerTests",
             dependencies: [
                 "RampartServer",
+                "RampartKernel",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -1,4 +1,5 @@
 import Logging
+import RampartKernel
 import RampartServer
 import Vapor
 

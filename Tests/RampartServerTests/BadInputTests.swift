@@ -4,6 +4,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 @Suite struct BadInputTests {

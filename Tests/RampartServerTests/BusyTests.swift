@@ -6,6 +6,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// A write that cannot start soon is refused with a clear, retryable answer, never a 500, and a tick

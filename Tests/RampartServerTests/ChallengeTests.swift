@@ -6,6 +6,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 enum TestChallenges {

@@ -5,6 +5,7 @@ import Testing
 import Vapor
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// The command-line tools, run as `rampart …` would run them.

@@ -6,6 +6,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// A new password ends every other way in, and what users type cannot forge a line of the log.

@@ -9,6 +9,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// Services checked every tick against real loopback services, scored as facts; password change

@@ -7,6 +7,7 @@ import VaporTesting
 
 @testable import RampartChecks
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// Flag rounds with real checkers (Tests/Fixtures/flags) against a real note-keeping service: one

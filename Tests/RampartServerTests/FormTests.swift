@@ -4,6 +4,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// The HTML forms, driven like a browser: cookies, CSRF tokens, redirects and form messages.

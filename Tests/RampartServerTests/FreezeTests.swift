@@ -5,6 +5,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// After the scoreboard freezes, nothing a participant can read tells them what other teams did since.

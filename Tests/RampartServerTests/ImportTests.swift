@@ -7,6 +7,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// A console that keeps what a command prints.

@@ -6,6 +6,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// Bad input is refused where it enters, with a clear error, and nothing of it is stored.

@@ -5,6 +5,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// Every limit on guessing holds with hundreds of guesses in flight at once, and none can be used to

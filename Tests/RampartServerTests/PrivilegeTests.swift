@@ -6,6 +6,7 @@ import VaporTesting
 
 @testable import RampartChecks
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// What each role may configure, field by field: the route × role test says who may call a route;

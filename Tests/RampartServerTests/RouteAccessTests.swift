@@ -3,6 +3,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// Every registered route, called by every role: the answer must match the route's declared access.

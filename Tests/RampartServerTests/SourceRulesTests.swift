@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import RampartKernel
 @testable import RampartServer
 
 /// Rules about the source tree itself, so that they survive later edits.
@@ -46,6 +47,95 @@ import Testing
                 "RampartServer.M004CreateCredentials", "RampartServer.M005CreateAuditRecords", "RampartServer.M006CreateChallengesAndScores",
                 "RampartServer.M007AddPublicScoreboard", "RampartServer.M008CreateDefence", "RampartServer.M009CreateServiceFlags",
                 "RampartServer.M010ChunkedFiles", "RampartServer.M011ChallengeOrigins",
+            ])
+    }
+
+    /// Plot writes attribute values as given; `HTMLEscaping` re-declares its string-taking functions
+    /// with escaping ones, and a module's own declarations win over imported ones only inside that
+    /// module. So every target that builds HTML compiles the kernel's one escaping file (a link to it,
+    /// not a copy); a target without it would write user data into attributes unescaped.
+    @Test func everyTargetThatBuildsHTMLCompilesTheOneEscapingFile() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        let kernelFile = sources.appendingPathComponent("RampartKernel/Web/HTMLEscaping.swift").resolvingSymlinksInPath()
+        let files = try Self.swiftSources()
+        let targets = Set(files.map { $0.path.split(separator: "/")[1] })
+        var htmlTargets = 0
+        for target in targets.sorted() {
+            let buildsHTML = files.contains { $0.path.hasPrefix("Sources/\(target)/") && $0.text.contains("import Plot") }
+            guard buildsHTML else { continue }
+            htmlTargets += 1
+            let escaping = sources.appendingPathComponent("\(target)/Web/HTMLEscaping.swift")
+            #expect(FileManager.default.fileExists(atPath: escaping.path), "\(target) imports Plot but does not compile Web/HTMLEscaping.swift")
+            #expect(escaping.resolvingSymlinksInPath() == kernelFile, "\(target)/Web/HTMLEscaping.swift must be a link to the kernel's")
+        }
+        #expect(htmlTargets >= 2)
+    }
+
+    /// The arrows between targets, from `Package.swift` itself so the rule survives later edits: each
+    /// target depends only on lower layers, and a feature never on another feature (what two features
+    /// share moves down). A new target is a feature unless it is named here.
+    static let layers: [String: Int] = [
+        "RampartCore": 0, "RampartChecks": 1, "RampartKernel": 2,
+        // Scoring, Live and Audit will sit here, between the kernel and the features.
+        "RampartServer": 5, "rampart": 6,
+    ]
+    static let featureLayer = 4
+
+    /// Each target's name and the targets (not products) it depends on, read from the manifest.
+    static func targets(inManifest manifest: String) throws -> [(name: String, test: Bool, dependencies: [String])] {
+        let start = try NSRegularExpression(pattern: #"\.(target|executableTarget|testTarget)\(\s*name:\s*"(\w+)""#)
+        let matches = start.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest))
+        let text = manifest as NSString
+        var targets: [(name: String, test: Bool, dependencies: [String])] = []
+        for (index, match) in matches.enumerated() {
+            let kind = text.substring(with: match.range(at: 1))
+            let name = text.substring(with: match.range(at: 2))
+            let end = index + 1 < matches.count ? matches[index + 1].range.location : text.length
+            var body = text.substring(with: NSRange(location: match.range.location, length: end - match.range.location))
+            // Products (`.product(name: …, package: …)`) are other packages, not our targets.
+            body = body.replacingOccurrences(of: #"\.product\([^)]*\)"#, with: "", options: .regularExpression)
+            var dependencies: [String] = []
+            if let list = body.components(separatedBy: "dependencies:").dropFirst().first {
+                let inside = list.components(separatedBy: "]").first ?? ""
+                dependencies = inside.matches(of: /"(\w+)"/).map { String($0.1) }
+            }
+            targets.append((name, kind == "testTarget", dependencies))
+        }
+        return targets
+    }
+
+    static func violations(_ targets: [(name: String, test: Bool, dependencies: [String])]) -> [String] {
+        var found: [String] = []
+        for target in targets where !target.test {
+            let layer = layers[target.name] ?? featureLayer
+            for dependency in target.dependencies {
+                let lower = layers[dependency] ?? featureLayer
+                if lower >= layer {
+                    found.append(
+                        layer == featureLayer && lower == featureLayer
+                            ? "feature \(target.name) depends on feature \(dependency)"
+                            : "\(target.name) depends on \(dependency), which is not below it")
+                }
+            }
+        }
+        return found
+    }
+
+    @Test func targetsDependOnlyOnLowerLayersAndNoFeatureOnAnother() throws {
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let targets = try Self.targets(inManifest: manifest)
+        #expect(Set(targets.map(\.name)).isSuperset(of: ["RampartCore", "RampartKernel", "RampartServer", "rampart"]))
+        #expect(targets.first { $0.name == "RampartServer" }?.dependencies.contains("RampartKernel") == true)
+        #expect(Self.violations(targets).isEmpty, "\(Self.violations(targets))")
+        // The rule itself: a feature that uses another, or the kernel reaching up, is caught.
+        let broken = """
+            .target(name: "Reports", dependencies: ["RampartKernel", "Injects", .product(name: "Vapor", package: "vapor")]),
+            .target(name: "Injects", dependencies: ["RampartKernel"]),
+            .target(name: "RampartKernel", dependencies: ["RampartCore", "Reports"]),
+            """
+        #expect(
+            Self.violations(try Self.targets(inManifest: broken)) == [
+                "feature Reports depends on feature Injects", "RampartKernel depends on Reports, which is not below it",
             ])
     }
 }

@@ -5,6 +5,7 @@ import VaporTesting
 import Yams
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// The API document, the pages, the string catalogue and the operations endpoints.

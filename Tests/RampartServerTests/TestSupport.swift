@@ -7,6 +7,7 @@ import Vapor
 import VaporTesting
 
 @testable import RampartCore
+@testable import RampartKernel
 @testable import RampartServer
 
 /// The databases every server test runs on: SQLite always, PostgreSQL when

@@ -1,5 +1,6 @@
 import Fluent
 import Prometheus
+import RampartKernel
 import SQLKit
 import Vapor
 

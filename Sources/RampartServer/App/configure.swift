@@ -3,6 +3,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import NIOSSL
 import RampartChecks
+import RampartKernel
 import SQLKit
 import Vapor
 
@@ -17,6 +18,7 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.contextCache = ExerciseContextCache()
     app.scores = ScoreEngine()
     ScoreEngine.installHooks(app)
+    app.readCaches.append { [scores = app.scores] in scores.forgetCachedReads() }
     app.blobLinks.append(.init(table: ChallengeFile.schema, column: "blob_id"))
     app.events = EventBus()
     app.defence = DefenceNode()

@@ -2,6 +2,7 @@ import Fluent
 import Plot
 import RampartChecks
 import RampartCore
+import RampartKernel
 import SQLKit
 import Vapor
 

@@ -1,6 +1,7 @@
 import Fluent
 import NIOConcurrencyHelpers
 import RampartCore
+import RampartKernel
 import SQLKit
 import Vapor
 

@@ -1,6 +1,7 @@
 import Fluent
 import Plot
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// The challenge board, one challenge, and the white team's challenge editor.

@@ -1,3 +1,4 @@
+import RampartKernel
 /// String catalogue: challenges, flags, hints and attachments, in English and Korean.
 extension Phrase {
     static func challengeHasProblems(_ list: String) -> Phrase { Phrase("The challenge has problems: \(list)", ko: "문제 정의에 오류가 있습니다: \(list)") }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import NIOCore
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// Challenges written outside Rampart — a ctfcli tree (`rampart challenge import`), an exercise file —

@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// A challenge as one caller sees it.

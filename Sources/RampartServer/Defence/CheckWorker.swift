@@ -4,6 +4,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import RampartChecks
 import RampartCore
+import RampartKernel
 import SQLKit
 import Vapor
 

@@ -1,3 +1,4 @@
+import RampartKernel
 import Vapor
 
 /// Starts the tick loop, the in-process check worker and the sweep of unlinked file chunks when this

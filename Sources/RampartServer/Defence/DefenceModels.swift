@@ -1,6 +1,7 @@
 import Fluent
 import RampartChecks
 import RampartCore
+import RampartKernel
 import SQLKit
 import Vapor
 

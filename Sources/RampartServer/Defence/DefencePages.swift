@@ -1,6 +1,7 @@
 import Fluent
 import Plot
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// The command centre's team × service matrix and workers, the white team's service editor and

@@ -1,3 +1,4 @@
+import RampartKernel
 /// String catalogue: services, checks and demo targets, in English and Korean.
 extension Phrase {
     static func serviceHasProblems(_ list: String) -> Phrase { Phrase("The service has problems: \(list)", ko: "서비스 정의에 오류가 있습니다: \(list)") }

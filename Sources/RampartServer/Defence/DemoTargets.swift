@@ -2,6 +2,7 @@ import Fluent
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RampartKernel
 import Vapor
 
 /// Small real services on loopback for `rampart demo`: for each blue team numbered N, a web shop

@@ -1,6 +1,7 @@
 import Fluent
 import RampartChecks
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// Writing services and password change requests: shared by the pages, the API and the exercise file.

@@ -3,6 +3,7 @@ import FluentPostgresDriver
 import NIOConcurrencyHelpers
 import RampartChecks
 import RampartCore
+import RampartKernel
 import SQLKit
 import Vapor
 

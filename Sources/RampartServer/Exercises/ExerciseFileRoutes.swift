@@ -1,6 +1,7 @@
 import Fluent
 import Plot
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// The exercise file over the web: the administrator's import page, the API's apply, and the export

@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// Applies exercise files to the database and exports the database as exercise files.

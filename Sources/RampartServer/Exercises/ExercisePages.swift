@@ -1,6 +1,7 @@
 import Fluent
 import Plot
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// Exercise list, home, settings and schedule, state control, teams.

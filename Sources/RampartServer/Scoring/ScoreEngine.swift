@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import NIOConcurrencyHelpers
 import RampartCore
+import RampartKernel
 import SQLKit
 import Vapor
 

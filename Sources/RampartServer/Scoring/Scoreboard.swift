@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// The standings of one exercise as a board shows them, built from the stored projection (live) or

@@ -1,4 +1,5 @@
 import Fluent
+import RampartKernel
 import Vapor
 
 extension ScoreEngine {

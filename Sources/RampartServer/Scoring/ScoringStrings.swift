@@ -1,3 +1,4 @@
+import RampartKernel
 /// String catalogue: score facts and adjustments, in English and Korean.
 extension Phrase {
     static func teamHasScoreFacts(_ a: Any, _ b: Any) -> Phrase { Phrase("Team '\(a)' has \(b) score fact(s); score facts are never deleted", ko: "'\(a)' 팀에 점수 기록이 \(b)개 있습니다. 점수 기록은 삭제되지 않습니다") }

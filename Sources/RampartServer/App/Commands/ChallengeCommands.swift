@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// `rampart challenge import --exercise SLUG DIR [--dry-run] [--replace]`

@@ -1,6 +1,7 @@
 import Foundation
 import RampartChecks
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// `rampart check TYPE TARGET [--param KEY=VALUE ...] [--timeout SECONDS]` and

@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// `rampart user create USERNAME [--admin] [--display-name NAME] [--password-stdin]`

@@ -1,5 +1,6 @@
 import Fluent
 import RampartCore
+import RampartKernel
 import Vapor
 
 /// `rampart demo [--port 8080] [--hostname 127.0.0.1]`: load the demo exercise file (the executable has

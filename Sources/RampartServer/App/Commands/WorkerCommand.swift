@@ -1,4 +1,5 @@
 import Foundation
+import RampartKernel
 import Vapor
 
 /// `rampart worker --zone NAME [--zone NAME ...] [--name NAME] [--concurrency N]`: runs checks for

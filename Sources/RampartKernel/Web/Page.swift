@@ -1,0 +1,215 @@
+import Plot
+import RampartCore
+import Vapor
+
+/// What every page needs to know about who is looking: language, time zone, login, CSRF token.
+package struct PageContext {
+    package let request: Request
+    package let locale: UILocale
+    package let principal: Principal?
+    package let viewerZone: TimeZone
+
+    package init(_ request: Request) {
+        self.request = request
+        self.principal = request.principal
+        self.locale = Self.locale(for: request)
+        self.viewerZone = Self.viewerZone(for: request)
+    }
+
+    package func t(_ key: S) -> String { key.text(locale) }
+
+    package var csrf: String { CSRF.token(for: request) }
+
+    package static let languageCookie = "rampart_lang"
+    package static let zoneCookie = "rampart_tz"
+
+    /// The user's saved choice, else the language cookie, else the browser's preference.
+    package static func locale(for request: Request) -> UILocale {
+        if let principal = request.principal { return principal.locale }
+        if let cookie = request.cookies[languageCookie]?.string, let locale = UILocale(rawValue: cookie) { return locale }
+        for entry in request.headers[.acceptLanguage].flatMap({ $0.split(separator: ",") }) {
+            let tag = entry.split(separator: ";").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if let locale = UILocale(matching: tag) { return locale }
+        }
+        return .en
+    }
+
+    /// The user's saved zone, else the browser's (a cookie set by rampart.js), else UTC.
+    package static func viewerZone(for request: Request) -> TimeZone {
+        if let zone = request.principal?.timeZone.flatMap(TimeZone.iana) { return zone }
+        // rampart.js percent-encodes the zone (`Asia%2FSeoul`), as cookie values cannot hold every character.
+        if let cookie = request.cookies[zoneCookie]?.string.removingPercentEncoding, let zone = TimeZone.iana(cookie) { return zone }
+        return .gmt
+    }
+
+    // MARK: - Times
+
+    /// A time in the viewer's zone, and in the exercise's when that differs.
+    package func time(_ date: Date?, exerciseZone: TimeZone? = nil) -> Node<HTML.BodyContext> {
+        guard let date else { return .span(.class("muted"), .text("—")) }
+        let viewer = format(date, in: viewerZone)
+        var nodes: [Node<HTML.TimeContext>] = [.datetime(ExerciseTime.format(date, timeZone: .gmt)), .text(viewer)]
+        if let exerciseZone, exerciseZone.identifier != viewerZone.identifier {
+            nodes.append(.span(.class("alt-zone"), .text(" · " + format(date, in: exerciseZone))))
+        }
+        return .time(.group(nodes))
+    }
+
+    package func format(_ date: Date, in zone: TimeZone) -> String {
+        DateFormatters.shared.string(from: date, locale: locale, zone: zone) + " " + zoneLabel(zone, at: date)
+    }
+
+    /// `Asia/Seoul (UTC+9)`: the name says where, the offset says how far.
+    package func zoneLabel(_ zone: TimeZone, at date: Date) -> String {
+        let seconds = zone.secondsFromGMT(for: date)
+        let sign = seconds < 0 ? "-" : "+"
+        let hours = abs(seconds) / 3600
+        let minutes = (abs(seconds) % 3600) / 60
+        let offset = minutes == 0 ? "\(sign)\(hours)" : "\(sign)\(hours):\(String(format: "%02d", minutes))"
+        return "\(zone.identifier == "GMT" ? "UTC" : zone.identifier) (UTC\(offset))"
+    }
+
+    package func duration(_ seconds: Double) -> String {
+        let total = Int(seconds)
+        let (days, hours, minutes, secs) = (total / 86400, (total % 86400) / 3600, (total % 3600) / 60, total % 60)
+        let clock = String(format: "%02d:%02d:%02d", hours, minutes, secs)
+        return days > 0 ? "\(Phrase.days(days).text(locale)) \(clock)" : clock
+    }
+}
+
+/// Date formatters are slow to make and pages format dozens of times, so they are kept, one per
+/// language and zone. `DateFormatter` is not thread-safe: each is used under the lock.
+package final class DateFormatters: @unchecked Sendable {
+    package static let shared = DateFormatters()
+    private let lock = NSLock()
+    private var formatters: [String: DateFormatter] = [:]
+
+    package func string(from date: Date, locale: UILocale, zone: TimeZone) -> String {
+        lock.withLock {
+            let key = "\(locale.rawValue)|\(zone.identifier)"
+            if let formatter = formatters[key] { return formatter.string(from: date) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: locale == .ko ? "ko_KR" : "en_GB")
+            formatter.timeZone = zone
+            formatter.dateFormat = locale == .ko ? "yyyy. M. d. (E) HH:mm" : "EEE d MMM yyyy, HH:mm"
+            formatters[key] = formatter
+            return formatter.string(from: date)
+        }
+    }
+}
+
+/// Renders pages in the common layout.
+package enum Layout {
+    package struct Crumb {
+        package var title: String
+        package var href: String?
+
+        package init(title: String, href: String? = nil) {
+            self.title = title
+            self.href = href
+        }
+    }
+
+    /// Exercises › the exercise: where every page inside an exercise starts.
+    package static func crumbs(_ page: PageContext, _ exercise: Exercise) -> [Crumb] {
+        [
+            .init(title: page.t(.exercises), href: AppRoute.exercises.path),
+            .init(title: exercise.displayName(page.locale), href: AppRoute.exercise(exercise.slug).path),
+        ]
+    }
+
+    package static func render(
+        _ page: PageContext, title: String, crumbs: [Crumb] = [], status: HTTPResponseStatus = .ok,
+        _ content: Node<HTML.BodyContext>...
+    ) -> Response {
+        // A fresh nonce per page: only Rampart's own script tag carries it, so no script an author
+        // or participant manages to place in a page or upload as a file can run.
+        let nonce = page.request.dependencies.token(bytes: 16)
+        let html = HTML(
+            .attribute(named: "lang", value: page.locale.rawValue),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .element(named: "title", text: "\(title) · Rampart"),
+                .link(.rel(.stylesheet), .href(AppRoute.stylesheet.path)),
+                .script(.src(AppRoute.script.path), .attribute(named: "nonce", value: nonce), .attribute(named: "defer", value: nil))
+            ),
+            .body(
+                .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent))),
+                header(page),
+                .main(
+                    .id("main"),
+                    .if(
+                        !crumbs.isEmpty,
+                        .nav(
+                            .class("crumbs"), .ariaLabel(page.t(.breadcrumbs)),
+                            .forEach(crumbs) { crumb in
+                                crumb.href.map { .a(.href($0), .text(crumb.title)) } ?? .span(.text(crumb.title))
+                            }
+                        )),
+                    .h1(.text(title)),
+                    .group(content)
+                ),
+                .footer(.p(.text("Rampart · "), .a(.href(AppRoute.openAPI.path), .text("API"))))
+            )
+        )
+        let response = Response(status: status, body: .init(string: html.render()))
+        response.headers.contentType = .html
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: policy(nonce: nonce))
+        return response
+    }
+
+    /// The page policy: everything from this site only, scripts only with this page's nonce, no
+    /// plugins, no `<base>`, forms only to this site, never framed. `SecurityHeadersMiddleware` adds
+    /// the other headers.
+    package static func policy(nonce: String) -> String {
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'nonce-\(nonce)'; object-src 'none'; base-uri 'none'; "
+            + "form-action 'self'; frame-ancestors 'none'"
+    }
+
+    private static func header(_ page: PageContext) -> Node<HTML.BodyContext> {
+        .header(
+            .class("top"),
+            .a(.class("brand"), .href(AppRoute.home.path), .text("Rampart")),
+            .nav(
+                .ariaLabel(page.t(.mainNavigation)),
+                .unwrap(page.principal) { principal in
+                    .group(
+                        .a(.href(AppRoute.exercises.path), .text(page.t(.exercises))),
+                        .a(.href(AppRoute.join.path), .text(page.t(.joinTeam))),
+                        .if(
+                            principal.isAdmin,
+                            .group(
+                                .a(.href(AppRoute.users.path), .text(page.t(.users))),
+                                .a(.href(AppRoute.importFile.path), .text(page.t(.importExerciseFile))),
+                                .a(.href(AppRoute.adminAudit.path), .text(page.t(.auditTrail)))
+                            )),
+                        .a(.href(AppRoute.account.path), .text(principal.displayName))
+                    )
+                }
+            ),
+            .form(
+                .class("inline"), .method(.post), .action(AppRoute.language.path),
+                csrfField(page),
+                .input(.type(.hidden), .name("next"), .value(page.request.url.path)),
+                .button(
+                    .type(.submit), .name("locale"), .value(page.locale == .en ? "ko" : "en"),
+                    .attribute(named: "lang", value: page.locale == .en ? "ko" : "en"),
+                    .text(Phrase.languageName(page.locale == .en ? .ko : .en))
+                )
+            ),
+            .unwrap(page.principal) { _ in
+                .form(
+                    .class("inline"), .method(.post), .action(AppRoute.logout.path),
+                    csrfField(page),
+                    .button(.type(.submit), .text(page.t(.logOut)))
+                )
+            }
+        )
+    }
+
+    package static func csrfField(_ page: PageContext) -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name(CSRF.field), .value(page.csrf))
+    }
+}
