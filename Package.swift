@@ -4,7 +4,10 @@ import PackageDescription
 // Shared by every target so a setting is changed in one place.
 var swiftSettings: [SwiftSetting] {
     [
-        .enableUpcomingFeature("ExistentialAny")
+        .enableUpcomingFeature("ExistentialAny"),
+        // Release builds let the optimiser see across our own targets (the kernel's generic helpers on
+        // every request: writes, caches, limiters), as it did when they were one module.
+        .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
     ]
 }
 
