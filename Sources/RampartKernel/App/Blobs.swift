@@ -8,7 +8,8 @@ import Vapor
 /// and no upload, import or download ever holds a whole file in memory (one 200 MB attachment once
 /// took 888 MB to import). Each chunk is written in a short transaction of its own, so a large file
 /// never holds up submissions or ticks; a blob becomes visible only when a short final transaction
-/// links it (`ChallengeFile.blob`), and blobs never linked (an upload cut off) are swept.
+/// links it (a feature's row, such as a challenge file; see `Application.blobLinks`), and blobs never linked
+/// (an upload cut off) are swept.
 package enum Blobs {
     package static let chunkSize = 1 << 20
 
