@@ -120,7 +120,7 @@ extension Request {
 
     private func queryExerciseContext(slug: String, principal: Principal) async throws -> ExerciseContext {
         // A non-member is told the exercise does not exist, so slugs cannot be probed.
-        let notFound = AppError.notFound("Exercise '\(slug)'")
+        let notFound = AppError.notFound(.exercise(slug))
         guard let exercise = try await Exercise.query(on: db).filter(\.$slug == slug).first() else { throw notFound }
         let membership = try await Membership.query(on: db)
             .filter(\.$exercise.$id == exercise.requireID())

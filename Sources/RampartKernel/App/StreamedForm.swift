@@ -61,7 +61,7 @@ package enum StreamedForm {
             for try await chunk in req.body {
                 received += chunk.readableBytes
                 guard received <= maxBytes + maxFieldBytes else {
-                    throw AppError(status: .payloadTooLarge, code: "payload_too_large", message: "The file is larger than \(maxBytes) bytes")
+                    throw AppError(status: .payloadTooLarge, code: "payload_too_large", .fileTooLarge(maxBytes))
                 }
                 do {
                     try parser.execute(chunk)

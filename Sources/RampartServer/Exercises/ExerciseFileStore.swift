@@ -285,7 +285,7 @@ enum ExerciseFileStore {
                 do {
                     _ = try Services.check(service, host: app.checkHost)
                     if let unknown = service.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {
-                        throw AppError.invalid("overrides", "no team is called '\(unknown)'")
+                        throw AppError.invalid("overrides", .noTeamCalled(unknown))
                     }
                 } catch let error as AppError {
                     issue("services[\(index)]", error.message)
