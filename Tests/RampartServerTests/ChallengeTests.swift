@@ -344,8 +344,8 @@ enum TestChallenges {
                         team: team, points: Int.random(in: -30...30, using: &generator) | 1, reason: "step \(step)", category: nil, context: context,
                         by: actor, app: app)
                 case 8:
-                    let solves = try await ScoreFactRecord.query(on: app.db).filter(\.$kind == .solve).all()
-                    let withdrawn = Set(try await ScoreFactRecord.query(on: app.db).filter(\.$kind == .withdrawal).all().compactMap(\.withdraws))
+                    let solves = try await ScoreFactRecord.query(on: app.db).filter(\.$kind == "solve").all()
+                    let withdrawn = Set(try await ScoreFactRecord.query(on: app.db).filter(\.$kind == "withdrawal").all().compactMap(\.withdraws))
                     if let solve = solves.filter({ !withdrawn.contains($0.seq) }).randomElement(using: &generator) {
                         _ = try await ScoreFacts.withdraw(seq: solve.seq, reason: "test", context: context, by: actor, app: app)
                     }

@@ -46,7 +46,7 @@ import Testing
                 "RampartServer.M001CreateUsers", "RampartServer.M002CreateExercises", "RampartServer.M003CreateTeamsAndMemberships",
                 "RampartServer.M004CreateCredentials", "RampartServer.M005CreateAuditRecords", "RampartServer.M006CreateChallengesAndScores",
                 "RampartServer.M007AddPublicScoreboard", "RampartServer.M008CreateDefence", "RampartServer.M009CreateServiceFlags",
-                "RampartServer.M010ChunkedFiles", "RampartServer.M011ChallengeOrigins",
+                "RampartServer.M010ChunkedFiles", "RampartServer.M011ChallengeOrigins", "RampartScoring.M012ScoreFactReferences",
             ])
     }
 

@@ -263,3 +263,10 @@ enum TestServices {
         }
     }
 }
+
+extension ScoreFactRecord {
+    /// The tick a defence fact rests on.
+    var tick: Int? { evidence?.number("tick") }
+    /// The fact a withdrawal takes back.
+    var withdraws: Int? { evidence?.number("fact") }
+}

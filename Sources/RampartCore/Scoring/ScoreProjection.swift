@@ -163,6 +163,17 @@ public struct ScoreProjection: Sendable {
     /// What an active solve earns now (its challenge's current value, with any first-blood bonus).
     public func points(ofSolve fact: Int) -> Int? { contributions[fact] }
 
+    /// What a fact counts for now: a solve its current worth (0 once withdrawn), a hint its cost
+    /// taken, an adjustment or award its points; a withdrawal itself counts nothing.
+    public func points(of fact: ScoreFact) -> Int {
+        switch fact.kind {
+        case .solve: points(ofSolve: fact.id) ?? 0
+        case .withdrawal: 0
+        case .hint(let cost): -cost
+        case .adjustment(let points, _), .award(let points, _): points
+        }
+    }
+
     /// The challenge each active solve fact is for.
     public func challenge(ofSolve fact: Int) -> UUID? { solveFacts[fact]?.challenge }
 

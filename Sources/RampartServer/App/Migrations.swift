@@ -16,5 +16,6 @@ enum Migrations {
         M009CreateServiceFlags(),
         M010ChunkedFiles(),
         M011ChallengeOrigins(),
+        M012ScoreFactReferences(),
     ]
 }

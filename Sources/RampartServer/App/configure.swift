@@ -16,7 +16,8 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.limiters = Limiters()
     app.credentialCache = CredentialCache()
     app.contextCache = ExerciseContextCache()
-    app.scores = ScoreEngine()
+    app.scores = ScoreEngine(
+        kinds: ScoreFacts.kinds + ChallengeFacts.kinds + DefenceFacts.kinds, pricing: ChallengePricing())
     ScoreEngine.installHooks(app)
     app.readCaches.append { [scores = app.scores] in scores.forgetCachedReads() }
     app.blobLinks.append(.init(table: ChallengeFile.schema, column: "blob_id"))

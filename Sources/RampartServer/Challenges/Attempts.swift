@@ -104,7 +104,7 @@ enum Attempts {
             let row = SubmissionRow(
                 exerciseID: exerciseID, challengeID: challengeID, teamID: context.team?.id, userID: user, at: now, sourceAddress: source,
                 result: status, matched: matched, provided: flag, scored: scored)
-            state.newSubmissions.append(row)
+            state.stage(row)
             return row.id
         }
 
@@ -231,7 +231,7 @@ enum Attempts {
                 .filter(\.$teamID == teamID).filter(\.$challengeID == challengeID).filter(\.$result == "partial").all()
             found.formUnion(earlier.compactMap(\.matched))
             found.formUnion(
-                state.newSubmissions.filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
+                state.staged(SubmissionRow.self).filter { $0.teamID == teamID && $0.challengeID == challengeID && $0.result == .partial }
                     .compactMap(\.matched))
             return found.count
         }
@@ -240,8 +240,8 @@ enum Attempts {
         private func solve(_ matched: Int, team teamID: UUID, needed: Int, in state: inout ScoreEngine.State) -> AttemptResult {
             let submissionID = record(.correct, scored: true, matched: matched, in: &state)
             let fact = ScoreFactRecord(
-                team: teamID, at: now, kind: .solve, challenge: challengeID, category: entry.category, reason: "Solved \(entry.name)",
-                actorID: user, actorName: context.team?.name ?? "", submission: submissionID)
+                team: teamID, at: now, kind: ChallengeFacts.solve, category: entry.category, reason: "Solved \(entry.name)", actorID: user,
+                actorName: context.team?.name ?? "", source: ChallengeFacts.source(challengeID), evidence: FactRef("submission", submissionID))
             state.append(fact)
             let progress: AttemptResult.Progress? = needed > 1 ? .init(found: needed, total: needed) : nil
             // During the freeze the price would tell how many others solved it since.
@@ -289,9 +289,9 @@ enum Attempts {
             }
             state.append(
                 ScoreFactRecord(
-                    team: teamID, at: now, kind: .hint, challenge: challengeID, hintKey: key, points: hint.cost,
-                    category: ScoreProjection.hintsCategory, reason: "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)",
-                    actorID: user, actorName: team.name))
+                    team: teamID, at: now, kind: ChallengeFacts.hint, points: hint.cost, category: ScoreProjection.hintsCategory,
+                    reason: "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)", actorID: user, actorName: team.name,
+                    source: ChallengeFacts.source(challengeID), evidence: FactRef("hint", key)))
             return HintDTO(entry, index, unlocked: true)
         }
     }
@@ -305,13 +305,14 @@ enum Attempts {
         let stored = try await Submission.query(on: db)
             .filter(\.$teamID == team).filter(\.$challengeID == challenge)
             .filter(\.$result == AttemptResult.Status.incorrect.rawValue).count()
-        return stored + state.newSubmissions.count { $0.teamID == team && $0.challengeID == challenge && $0.result == .incorrect }
+        return stored + state.staged(SubmissionRow.self).count { $0.teamID == team && $0.challengeID == challenge && $0.result == .incorrect }
     }
 
     static func unlockedHints(team: UUID, challenge: UUID, on db: any Database) async throws -> Set<String> {
         let facts = try await ScoreFactRecord.query(on: db)
-            .filter(\.$teamID == team).filter(\.$challengeID == challenge).filter(\.$kind == .hint).all()
-        return Set(facts.compactMap(\.hintKey))
+            .filter(\.$teamID == team).filter(\.$sourceText == ChallengeFacts.source(challenge).description)
+            .filter(\.$kind == ChallengeFacts.hint.name).all()
+        return Set(facts.compactMap { $0.evidence.flatMap { $0.kind == "hint" ? $0.id : nil } })
     }
 }
 

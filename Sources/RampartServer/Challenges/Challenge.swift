@@ -80,7 +80,7 @@ final class Submission: Model, @unchecked Sendable {
 
 /// A submission about to be stored by a group commit (`ScoreEngine.batched`), written without
 /// Fluent's per-model reflection: flag submission is the hottest write there is.
-struct SubmissionRow: Sendable {
+struct SubmissionRow: StagedRow {
     var id = UUID()
     var exerciseID: UUID
     var challengeID: UUID
@@ -93,6 +93,7 @@ struct SubmissionRow: Sendable {
     var provided: String
     var scored: Bool
 
+    static let table = Submission.schema
     static let columns = [
         "id", "exercise_id", "challenge_id", "team_id", "user_id", "at", "source_address", "result", "matched", "provided", "scored",
     ]

@@ -85,7 +85,8 @@ enum Challenges {
     static func delete(_ challenge: Challenge, by actor: AuditActor, at now: Date, in write: CatalogWrite) async throws {
         let db = write.db
         let id = try challenge.requireID()
-        let facts = try await ScoreFactRecord.query(on: db).filter(\.$challengeID == id).count()
+        let facts = try await ScoreFactRecord.query(on: db)
+            .filter(\.$exerciseID == challenge.$exercise.id).filter(\.$sourceText == ChallengeFacts.source(id).description).count()
         guard facts == 0 else {
             throw AppError.conflict(
                 "has_score_facts", .hasScoreFactsHideInstead(challenge.name))

@@ -238,9 +238,10 @@ enum Ticks {
             if outcome.penalty > 0 {
                 state.append(
                     ScoreFactRecord(
-                        team: job.teamID, at: tick.startsAt, kind: .sla, points: -outcome.penalty, category: ScoreFacts.penaltiesCategory,
+                        team: job.teamID, at: tick.startsAt, kind: DefenceFacts.sla, points: -outcome.penalty,
+                        category: DefenceFacts.penaltiesCategory,
                         reason: "SLA: \(spec.name) failing \(outcome.track.streak) ticks in a row (tick \(tick.number))", actorID: nil,
-                        actorName: "scoring", tick: tick.number, service: job.serviceID))
+                        actorName: "scoring", source: DefenceFacts.source(job.serviceID), evidence: DefenceFacts.evidence(tick.number)))
             }
             let changed = previous?.status != status
             let message = job.message ?? ""
@@ -263,8 +264,9 @@ enum Ticks {
         for (team, total) in earned.sorted(by: { $0.key.uuidString < $1.key.uuidString }) where total.points != 0 {
             state.append(
                 ScoreFactRecord(
-                    team: team, at: tick.startsAt, kind: .availability, points: total.points, category: ScoreFacts.availabilityCategory,
-                    reason: "Tick \(tick.number): " + total.parts.joined(separator: ", "), actorID: nil, actorName: "scoring", tick: tick.number))
+                    team: team, at: tick.startsAt, kind: DefenceFacts.availability, points: total.points,
+                    category: DefenceFacts.availabilityCategory, reason: "Tick \(tick.number): " + total.parts.joined(separator: ", "),
+                    actorID: nil, actorName: "scoring", evidence: DefenceFacts.evidence(tick.number)))
         }
         try await ScoreEngine.insert(
             into: ServiceStateRecord.schema,

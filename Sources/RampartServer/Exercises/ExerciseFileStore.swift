@@ -374,7 +374,7 @@ enum ExerciseFileStore {
             if plan.exercise.firstBloodChanged, let existing = try await Exercise.query(on: app.db).filter(\.$slug == spec.slug).first() {
                 try await app.scores.write(try existing.requireID(), app: app, clearingCaches: true) { [self] db, state in
                     let exercise = try await save(db)
-                    try await ScoreEngine.reloadCatalog(try exercise.requireID(), into: &state, on: db)
+                    try await app.scores.reprice(try exercise.requireID(), into: &state, on: db)
                     try await audit(summaries, exerciseID: exercise.id, on: db)
                 }
             } else if !summaries.isEmpty {

@@ -6,52 +6,95 @@ import RampartKernel
 import SQLKit
 import Vapor
 
-/// The scoring of every exercise on this node: the challenge catalog and the projection of the fact
-/// log, caught up from the database before every write and installed only after the write commits.
+/// The scoring of every exercise on this node: the priced items (a feature's `PriceList`) and the
+/// projection of the fact log, caught up from the database before every write and installed only
+/// after the write commits. Fact kinds and pricing are registered by features at boot.
 ///
 /// Several nodes (PostgreSQL) or a CLI command may write facts: each write takes the exercise's lock
 /// (an advisory lock on PostgreSQL, the write gate on SQLite), reads the facts written since this
 /// node last looked, and only then appends. Reads use the node's copy when it is at most
 /// `ScoreEngine.freshness` old.
-final class ScoreEngine: @unchecked Sendable {
-    struct State: Sendable {
-        let exerciseID: UUID
-        var catalog: ChallengeCatalog
-        var projection: ScoreProjection
+package final class ScoreEngine: @unchecked Sendable {
+    package struct State: Sendable {
+        package let exerciseID: UUID
+        package private(set) var prices: any PriceList
+        package var projection: ScoreProjection
         var lastSeq: Int
         var loadedAt: Date
-        /// What the current write stores when its bodies are done, many rows per statement:
-        /// new submissions and facts, and the teams whose projection rows changed.
-        var newSubmissions: [SubmissionRow] = []
+        let kinds: [String: FactKind]
+        /// What the current write stores when its bodies are done, many rows per statement: rows
+        /// features staged (submissions), new facts, and the teams whose projection rows changed.
+        private(set) var staged: [any StagedRow] = []
         var newFacts: [ScoreFactRecord] = []
         var dirty: Set<UUID> = []
 
-        /// Takes a newly loaded catalog: the challenges whose scoring changed (a value, a category, a
+        /// Takes newly loaded prices: the items whose scoring changed (a value, a category, a
         /// first-blood bonus, a new challenge) are re-priced in the projection, touching only their
         /// solvers, and the teams whose totals moved are marked for storing.
-        mutating func refresh(catalog new: ChallengeCatalog) {
-            let old = catalog.scorings
+        mutating func refresh(prices new: any PriceList) {
+            let old = prices.scorings
             for (id, scoring) in new.scorings where old[id] != scoring {
                 dirty.formUnion(projection.update(challenge: id, to: scoring))
             }
-            catalog = new
+            prices = new
         }
 
         /// Appends one fact: the next `seq` and the projection. The fact and the team rows it changed
         /// are stored when the write's bodies are done, before it commits.
-        mutating func append(_ record: ScoreFactRecord) {
+        package mutating func append(_ record: ScoreFactRecord) {
             record.id = record.id ?? UUID()
             record.exerciseID = exerciseID
             record.seq = lastSeq + 1
             lastSeq = record.seq
             newFacts.append(record)
-            guard let fact = record.fact else { return }
+            guard let fact = ScoreEngine.fact(record.stored, kinds: kinds) else { return }
             dirty.formUnion(projection.apply(fact))
         }
+
+        /// After a flush: nothing is left waiting to be stored.
+        fileprivate mutating func clearWritten() {
+            staged = []
+            newFacts = []
+            dirty = []
+        }
+
+        /// Stores `row` with the write's facts, in the same transaction.
+        package mutating func stage(_ row: any StagedRow) { staged.append(row) }
+
+        /// The rows of one type staged by this write so far (not yet in the database).
+        package func staged<Row: StagedRow>(_: Row.Type) -> [Row] { staged.compactMap { $0 as? Row } }
+    }
+
+    /// Every registered fact kind by its stored name.
+    package let kinds: [String: FactKind]
+    /// The feature that prices items (challenges), if any.
+    private let pricing: (any ScorePricing)?
+
+    /// `kinds`: every kind any feature writes; a stored fact of a kind not among them counts for nothing.
+    package init(kinds: [FactKind], pricing: (any ScorePricing)?) {
+        var byName: [String: FactKind] = [:]
+        for kind in kinds {
+            precondition(byName[kind.name] == nil, "fact kind '\(kind.name)' registered twice")
+            byName[kind.name] = kind
+        }
+        self.kinds = byName
+        self.pricing = pricing
+    }
+
+    /// The projection's reading of a stored fact; nil for a kind this build does not know.
+    static func fact(_ stored: StoredFact, kinds: [String: FactKind]) -> ScoreFact? {
+        kinds[stored.kind]?.projected(stored).map { ScoreFact(id: stored.seq, team: stored.team, at: stored.at, kind: $0) }
+    }
+
+    /// The projection's reading of a stored fact.
+    package func fact(_ stored: StoredFact) -> ScoreFact? { Self.fact(stored, kinds: kinds) }
+
+    private func prices(_ exerciseID: UUID, version: Int, on db: any Database) async throws -> any PriceList {
+        try await pricing?.load(exerciseID: exerciseID, version: version, on: db) ?? NoPrices(version: version)
     }
 
     /// How stale a read may be: facts written by another node or process appear within this.
-    static let freshness: TimeInterval = 1
+    package static let freshness: TimeInterval = 1
 
     private let lock = NIOLock()
     private var states: [UUID: State] = [:]
@@ -85,7 +128,7 @@ final class ScoreEngine: @unchecked Sendable {
     // MARK: state
 
     /// This node's state for the exercise, caught up with the database if it is older than `freshness`.
-    func state(_ exerciseID: UUID, on db: any Database, now: Date) async throws -> State {
+    package func state(_ exerciseID: UUID, on db: any Database, now: Date) async throws -> State {
         if let cached = lock.withLock({ states[exerciseID] }), now.timeIntervalSince(cached.loadedAt) < Self.freshness {
             return cached
         }
@@ -96,8 +139,8 @@ final class ScoreEngine: @unchecked Sendable {
         }
     }
 
-    /// Reads what changed since this node's copy: the facts after its last one, and the catalog when
-    /// the challenges changed (`scoring_version`), which re-prices only the challenges that changed.
+    /// Reads what changed since this node's copy: the facts after its last one, and the prices when
+    /// they changed (`scoring_version`), which re-prices only the items that changed.
     /// Only a node without a copy reads every fact.
     private func sync(_ exerciseID: UUID, on db: any Database, now: Date) async throws -> State {
         guard let sql = db as? any SQLDatabase else { throw AppError.notFound(.exercise) }
@@ -105,7 +148,7 @@ final class ScoreEngine: @unchecked Sendable {
         guard
             let exercise = try await sql.raw(
                 """
-                SELECT scoring_version, first_blood,
+                SELECT scoring_version,
                   (SELECT COALESCE(MAX(seq), 0) FROM score_facts WHERE exercise_id = \(bind: exerciseID)) AS last_seq
                 FROM exercises WHERE id = \(bind: exerciseID)
                 """
@@ -114,24 +157,23 @@ final class ScoreEngine: @unchecked Sendable {
         let version = try exercise.decode(column: "scoring_version", as: Int.self)
         let cached = lock.withLock { states[exerciseID] }
         var state: State
-        if let cached, cached.catalog.version == version {
+        if let cached, cached.prices.version == version {
             state = cached
         } else {
-            let firstBlood = Exercise.firstBlood(try exercise.decode(column: "first_blood", as: String.self))
-            let catalog = try await ChallengeCatalog.load(exerciseID: exerciseID, version: version, firstBlood: firstBlood, on: db)
+            let prices = try await prices(exerciseID, version: version, on: db)
             if let cached {
-                // The rows of the teams it re-prices were stored by the write that changed the catalog.
+                // The rows of the teams it re-prices were stored by the write that changed the prices.
                 state = cached
-                state.refresh(catalog: catalog)
+                state.refresh(prices: prices)
                 state.dirty = []
             } else {
                 state = State(
-                    exerciseID: exerciseID, catalog: catalog, projection: ScoreProjection(challenges: catalog.scorings), lastSeq: 0,
-                    loadedAt: now)
+                    exerciseID: exerciseID, prices: prices, projection: ScoreProjection(challenges: prices.scorings), lastSeq: 0,
+                    loadedAt: now, kinds: kinds)
             }
         }
         if try exercise.decode(column: "last_seq", as: Int.self) > state.lastSeq {
-            for (seq, fact) in try await ScoreFactRecord.facts(exerciseID, after: state.lastSeq, on: sql) {
+            for (seq, fact) in try await facts(exerciseID, after: state.lastSeq, on: sql) {
                 if let fact { state.projection.apply(fact) }
                 state.lastSeq = seq
             }
@@ -143,7 +185,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// Keeps the newer of two states: two writers on one node may finish in either order.
     private func install(_ state: State) {
         lock.withLock {
-            if let current = states[state.exerciseID], current.catalog.version == state.catalog.version,
+            if let current = states[state.exerciseID], current.prices.version == state.prices.version,
                 current.lastSeq > state.lastSeq
             {
                 return
@@ -151,7 +193,7 @@ final class ScoreEngine: @unchecked Sendable {
             // New facts change the live board only; facts made now never reach a frozen one
             // (it counts facts before the freeze), but new prices change both.
             let live = BoardKey(exercise: state.exerciseID, frozen: false)
-            if states[state.exerciseID]?.catalog.version != state.catalog.version {
+            if states[state.exerciseID]?.prices.version != state.prices.version {
                 boards[live]?.stale = true
                 boards[BoardKey(exercise: state.exerciseID, frozen: true)]?.stale = true
             } else if states[state.exerciseID]?.lastSeq != state.lastSeq {
@@ -164,7 +206,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// After any other write on this node: scoreboards are dropped (teams or the schedule may have
     /// changed) and every state is checked against the database on its next use (challenges may have
     /// changed); projections are kept and caught up, not rebuilt, unless the challenges did change.
-    func forgetCachedReads() {
+    package func forgetCachedReads() {
         lock.withLock {
             boards.removeAll()
             for id in states.keys { states[id]?.loadedAt = .distantPast }
@@ -176,7 +218,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// Runs `body` in one transaction holding the exercise's scoring lock, with the state caught up;
     /// facts it appends (`State.append`) reach the stored projection in the same transaction and this node's
     /// copy after the commit. `clearingCaches`: as `Application.write`, for bodies that change more than facts.
-    func write<T: Sendable>(
+    package func write<T: Sendable>(
         _ exerciseID: UUID, app: Application, clearingCaches: Bool = false, bulk: Bool = false,
         _ body: @escaping @Sendable (any Database, inout State) async throws -> T
     ) async throws -> T {
@@ -194,28 +236,26 @@ final class ScoreEngine: @unchecked Sendable {
         return result
     }
 
-    /// A change to how an exercise's challenges score (a challenge saved or deleted, the first-blood
-    /// bonus): `body` makes it, then in the same transaction the catalog version moves on (every node
-    /// reloads the catalog) and the projection re-prices the challenges whose scoring changed, storing
-    /// only the teams that moved. Costs the changed challenges' solvers, not the exercise's facts.
-    func changeCatalog<T: Sendable>(
+    /// A change to how an exercise's items are priced (a challenge saved or deleted, the first-blood
+    /// bonus): `body` makes it, then in the same transaction the scoring version moves on (every node
+    /// reloads the prices) and the projection re-prices the items whose scoring changed, storing
+    /// only the teams that moved. Costs the changed items' solvers, not the exercise's facts.
+    package func changeCatalog<T: Sendable>(
         _ exerciseID: UUID, app: Application, bulk: Bool = false, _ body: @escaping @Sendable (CatalogWrite) async throws -> T
     ) async throws -> T {
         try await write(exerciseID, app: app, clearingCaches: true, bulk: bulk) { db, state in
             let result = try await body(CatalogWrite(db: db, exerciseID: exerciseID))
-            try await Self.reloadCatalog(exerciseID, into: &state, on: db)
+            try await self.reprice(exerciseID, into: &state, on: db)
             return result
         }
     }
 
-    /// Moves the catalog version on and takes the catalog as the transaction sees it now.
-    static func reloadCatalog(_ exerciseID: UUID, into state: inout State, on db: any Database) async throws {
+    /// Moves the scoring version on and takes the prices as the transaction sees them now.
+    func reprice(_ exerciseID: UUID, into state: inout State, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.raw("UPDATE exercises SET scoring_version = scoring_version + 1 WHERE id = \(bind: exerciseID)").run()
         guard let exercise = try await Exercise.find(exerciseID, on: db) else { throw AppError.notFound(.exercise) }
-        state.refresh(
-            catalog: try await ChallengeCatalog.load(
-                exerciseID: exerciseID, version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db))
+        state.refresh(prices: try await prices(exerciseID, version: exercise.scoringVersion, on: db))
     }
 
     /// Like `write`, but commits together with the other writes of the exercise that are waiting
@@ -224,7 +264,7 @@ final class ScoreEngine: @unchecked Sendable {
     /// the commit. Should the batch fail, each body runs again in a transaction of its own, so one
     /// failing write answers only its own caller.
     @discardableResult
-    func batched<T: Sendable>(
+    package func batched<T: Sendable>(
         _ exerciseID: UUID, app: Application,
         _ body: @escaping @Sendable (any Database, inout State) async throws -> T
     ) async throws -> T {
@@ -283,31 +323,27 @@ final class ScoreEngine: @unchecked Sendable {
         }
     }
 
-    /// Stores what a write's bodies left in `state`: submissions, facts, then changed team rows.
+    /// Stores what a write's bodies left in `state`: staged rows (a table at a time, in the order
+    /// they were first staged), facts, then changed team rows.
     private static func flush(_ state: inout State, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        try await insert(into: Submission.schema, SubmissionRow.columns, state.newSubmissions.map(\.values), on: sql)
-        try await insert(
-            into: ScoreFactRecord.schema,
-            [
-                "id", "exercise_id", "seq", "team_id", "at", "kind", "challenge_id", "hint_key", "withdraws", "points", "category", "reason",
-                "actor_id", "actor_name", "submission_id", "tick", "service_id",
-            ],
-            state.newFacts.map { fact -> [any Encodable & Sendable] in
-                [
-                    fact.id, fact.exerciseID, fact.seq, fact.teamID, fact.at, fact.kind.rawValue, fact.challengeID, fact.hintKey,
-                    fact.withdraws, fact.points, fact.category, fact.reason, fact.actorID, fact.actorName, fact.submissionID, fact.tick,
-                    fact.serviceID,
-                ]
-            }, on: sql)
+        var tables: [(type: any StagedRow.Type, rows: [[any Encodable & Sendable]])] = []
+        for row in state.staged {
+            let type = Swift.type(of: row)
+            if let index = tables.firstIndex(where: { $0.type == type }) {
+                tables[index].rows.append(row.values)
+            } else {
+                tables.append((type, [row.values]))
+            }
+        }
+        for table in tables { try await insert(into: table.type.table, table.type.columns, table.rows, on: sql) }
+        try await insert(into: ScoreFactRecord.schema, ScoreFactRecord.columns, state.newFacts.map(\.values), on: sql)
         try await store(state.dirty, scores: state.projection.scores, exerciseID: state.exerciseID, on: db)
-        state.newSubmissions = []
-        state.newFacts = []
-        state.dirty = []
+        state.clearWritten()
     }
 
     /// Inserts rows, a few hundred per statement (well under either database's limit on bound values).
-    static func insert(
+    package static func insert(
         into table: String, _ columns: [String], _ rows: [[any Encodable & Sendable]], conflict: [String]? = nil, update: [String] = [],
         on sql: any SQLDatabase
     ) async throws {
@@ -325,7 +361,7 @@ final class ScoreEngine: @unchecked Sendable {
     }
 
     /// Writes the stored projection rows of `teams`.
-    static func store(_ teams: Set<UUID>, scores: [UUID: TeamScore], exerciseID: UUID, on db: any Database) async throws {
+    package static func store(_ teams: Set<UUID>, scores: [UUID: TeamScore], exerciseID: UUID, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         let rows = teams.map { team -> [any Encodable & Sendable] in
             let score = scores[team] ?? TeamScore()
@@ -337,7 +373,7 @@ final class ScoreEngine: @unchecked Sendable {
     }
 
     /// A mapping as JSON text with sorted keys, for a text column (the same value is always the same text).
-    static func json<Value: Encodable>(_ mapping: [String: Value]) -> String {
+    package static func json<Value: Encodable>(_ mapping: [String: Value]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? encoder.encode(mapping)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -346,6 +382,32 @@ final class ScoreEngine: @unchecked Sendable {
     static func lockKey(_ id: UUID) -> Int64 {
         let bytes = id.uuid
         return [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5, bytes.6, bytes.7].reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+
+    // MARK: reading facts
+
+    /// The exercise's facts after `seq` (of `teams` only, made before `before`, when given), in order,
+    /// read without Fluent's per-model reflection: every scoring write catches up with this first, and
+    /// the score chart reads its teams' facts with it. A row whose kind this build does not know is
+    /// returned without a fact.
+    package func facts(
+        _ exerciseID: UUID, after seq: Int, teams: [UUID]? = nil, before: Date? = nil, on sql: any SQLDatabase
+    ) async throws -> [(seq: Int, fact: ScoreFact?)] {
+        let query = sql.select()
+            .columns("seq", "team_id", "at", "kind", "points", "category", "source", "evidence")
+            .from(ScoreFactRecord.schema).where("exercise_id", .equal, exerciseID).where("seq", .greaterThan, seq)
+        if let teams { query.where("team_id", .in, teams) }
+        if let before { query.where("at", .lessThan, before) }
+        let rows = try await query.orderBy("seq").all()
+        return try rows.map { row in
+            let stored = StoredFact(
+                seq: try row.decode(column: "seq", as: Int.self), team: try row.decode(column: "team_id", as: UUID.self),
+                at: try row.decode(column: "at", as: Date.self), kind: try row.decode(column: "kind", as: String.self),
+                points: try row.decode(column: "points", as: Int.self), category: try row.decode(column: "category", as: String.self),
+                source: FactRef(try row.decode(column: "source", as: String?.self)),
+                evidence: FactRef(try row.decode(column: "evidence", as: String?.self)))
+            return (stored.seq, fact(stored))
+        }
     }
 
     // MARK: scoreboards
@@ -388,16 +450,16 @@ final class ScoreEngine: @unchecked Sendable {
     /// (`rampart scores rebuild`). The facts are read before the exercise's lock is taken; under it
     /// only facts written since are read, so submissions wait for a recompute in memory, not for the
     /// whole fact log. Returns the number of teams whose stored scores disagreed.
-    func rebuild(_ exerciseID: UUID, app: Application) async throws -> Int {
+    package func rebuild(_ exerciseID: UUID, app: Application) async throws -> Int {
         guard let sql = app.db as? any SQLDatabase else { return 0 }
         let now = app.dependencies.now()
         // This node's copy, caught up now, so the write below does not read every fact under the lock.
         _ = try await state(exerciseID, on: app.db, now: now)
-        let read = try await ScoreFactRecord.facts(exerciseID, after: 0, on: sql)
+        let read = try await facts(exerciseID, after: 0, on: sql)
         let differences = try await write(exerciseID, app: app, clearingCaches: true) { db, state in
             guard let sql = db as? any SQLDatabase else { return 0 }
-            let since = try await ScoreFactRecord.facts(exerciseID, after: read.last?.seq ?? 0, on: sql)
-            let scores = ScoreProjection.recompute((read + since).compactMap(\.fact), challenges: state.catalog.scorings)
+            let since = try await self.facts(exerciseID, after: read.last?.seq ?? 0, on: sql)
+            let scores = ScoreProjection.recompute((read + since).compactMap(\.fact), challenges: state.prices.scorings)
             let stored = try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
             var differences = 0
             var seen: Set<UUID> = []
@@ -424,12 +486,12 @@ final class ScoreEngine: @unchecked Sendable {
     }
 }
 
-/// The transaction of a change to an exercise's challenges (`ScoreEngine.changeCatalog`): the writes
+/// The transaction of a change to an exercise's prices (`ScoreEngine.changeCatalog`): the writes
 /// that change how challenges score take one, so they cannot happen without the re-pricing that
 /// keeps the stored standings true.
-struct CatalogWrite: Sendable {
-    let db: any Database
-    let exerciseID: UUID
+package struct CatalogWrite: Sendable {
+    package let db: any Database
+    package let exerciseID: UUID
     fileprivate init(db: any Database, exerciseID: UUID) {
         self.db = db
         self.exerciseID = exerciseID
@@ -441,7 +503,7 @@ extension Application {
         typealias Value = ScoreEngine
     }
 
-    var scores: ScoreEngine {
+    package var scores: ScoreEngine {
         get { storage.configured(ScoreEngineKey.self) }
         set { storage[ScoreEngineKey.self] = newValue }
     }

@@ -5,7 +5,7 @@ import SQLKit
 import Vapor
 
 /// A score fact as a team reads it: what, when, how many points now, and why.
-struct ScoreFactDTO: Content {
+package struct ScoreFactDTO: Content {
     var seq: Int
     var at: Date
     var kind: String
@@ -21,11 +21,19 @@ struct ScoreFactDTO: Content {
 }
 
 /// The white team's corrections, and the trail behind every total.
-enum ScoreFacts {
-    static let adjustmentCategory = "adjustments"
-    /// Where the platform's checks put their points and SLA penalties.
-    static let availabilityCategory = "availability"
-    static let penaltiesCategory = "penalties"
+package enum ScoreFacts {
+    package static let adjustmentCategory = "adjustments"
+
+    /// Points given or taken by the white team, in a category of its choosing.
+    package static let adjustment = FactKind(
+        name: "adjustment", label: .factAdjustment, projected: { .adjustment(points: $0.points, category: $0.category) })
+    /// A fact taken back by the white team; its evidence is the fact (`fact:<seq>`). The projection
+    /// can take back solves (the only facts whose worth is not fixed when written).
+    package static let withdrawal = FactKind(
+        name: "withdrawal", label: .factWithdrawal, projected: { $0.evidence?.number("fact").map { .withdrawal(solve: $0) } },
+    )
+    /// The kinds Scoring itself writes.
+    package static let kinds = [adjustment, withdrawal]
 
     /// Every fact of one team, oldest first, priced as the board prices it now. After the freeze,
     /// viewers other than the white team see solves priced by what stood at the freeze plus this
@@ -37,37 +45,29 @@ enum ScoreFacts {
         let state = try await app.scores.state(context.exerciseID, on: app.db, now: now)
         let records = try await ScoreFactRecord.query(on: app.db)
             .filter(\.$exerciseID == context.exerciseID).filter(\.$teamID == teamID).sort(\.$seq).all()
-        let withdrawn = Set(records.compactMap(\.withdraws))
+        let withdrawals = records.filter { $0.kind == withdrawal.name }
+        let withdrawn = Set(withdrawals.compactMap { $0.evidence?.number("fact") })
         var projection = state.projection
         let frozenAt = context.frozenAt(now: now)
         if let frozenAt, let sql = app.db as? any SQLDatabase {
-            projection = ScoreProjection(challenges: state.catalog.scorings)
-            let before = try await ScoreFactRecord.facts(context.exerciseID, after: 0, before: frozenAt, on: sql)
-            let own = records.filter { $0.at >= frozenAt }.compactMap { record in record.fact.map { (seq: record.seq, fact: $0) } }
-            for (_, fact) in (before.compactMap { item in item.fact.map { (item.seq, $0) } } + own).sorted(by: { $0.0 < $1.0 }) {
-                projection.apply(fact)
-            }
+            projection = ScoreProjection(challenges: state.prices.scorings)
+            let before = try await app.scores.facts(context.exerciseID, after: 0, before: frozenAt, on: sql)
+            let own = records.filter { $0.at >= frozenAt }.compactMap { record in app.scores.fact(record.stored) }
+            for fact in (before.compactMap(\.fact) + own).sorted(by: { $0.id < $1.id }) { projection.apply(fact) }
         }
         return records.map { record in
-            let challenge = record.challengeID.flatMap { state.catalog.byID[$0]?.name }
-            var points = 0
+            let stored = record.stored
+            let kind = app.scores.kinds[record.kind]
+            // A withdrawal names what the fact it takes back was about.
+            let about = record.kind == withdrawal.name ? records.first { $0.seq == stored.evidence?.number("fact") }?.stored : stored
+            let subject = about.flatMap { about in app.scores.kinds[about.kind]?.subject(about, state.prices) }
+            let points = app.scores.fact(stored).map { projection.points(of: $0) } ?? 0
             var reason = record.reason
-            switch record.kind {
-            case .solve:
-                points = projection.points(ofSolve: record.seq) ?? 0
-                if let id = record.challengeID, let entry = state.catalog.byID[id], !withdrawn.contains(record.seq) {
-                    let solves = projection.solveCount(id)
-                    let value = entry.spec.value.value(solveCount: solves)
-                    reason += "; worth \(value) with \(solves) solve\(solves == 1 ? "" : "s")"
-                    if points > value { reason += ", first-blood bonus \(points - value)" }
-                }
-            case .withdrawal: points = 0
-            case .hint: points = -record.points
-            case .adjustment, .availability, .sla: points = record.points
-            }
+            if let kind, !withdrawn.contains(record.seq) { reason += kind.explain(stored, points, projection, state.prices) }
             return ScoreFactDTO(
-                seq: record.seq, at: record.at, kind: record.kind.rawValue, challenge: challenge, category: record.category,
-                points: points, reason: reason, by: record.actorName, withdrawn: withdrawn.contains(record.seq), withdraws: record.withdraws)
+                seq: record.seq, at: record.at, kind: record.kind, challenge: subject, category: record.category,
+                points: points, reason: reason, by: record.actorName, withdrawn: withdrawn.contains(record.seq),
+                withdraws: record.kind == withdrawal.name ? stored.evidence?.number("fact") : nil)
         }
     }
 
@@ -80,7 +80,7 @@ enum ScoreFacts {
         return reason
     }
 
-    static func adjust(
+    package static func adjust(
         team: Team, points: Int, reason: String, category: String?, context: ExerciseContext, by actor: AuditActor, app: Application
     ) async throws -> ScoreFactDTO {
         let reason = try validReason(reason)
@@ -93,7 +93,7 @@ enum ScoreFacts {
         let now = app.dependencies.now()
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
             let fact = ScoreFactRecord(
-                team: teamID, at: now, kind: .adjustment, points: points, category: category, reason: reason, actorID: actor.id,
+                team: teamID, at: now, kind: adjustment, points: points, category: category, reason: reason, actorID: actor.id,
                 actorName: actor.name)
             state.append(fact)
             try await Audit.record(
@@ -109,23 +109,24 @@ enum ScoreFacts {
 
     /// Takes back a solve with a new fact; the solve stays in the log, marked withdrawn.
     /// Returns the withdrawal and the team it concerns.
-    static func withdraw(
+    package static func withdraw(
         seq: Int, reason: String, context: ExerciseContext, by actor: AuditActor, app: Application
     ) async throws -> (fact: ScoreFactDTO, team: Team?) {
         let reason = try validReason(reason)
         let now = app.dependencies.now()
+        let kinds = app.scores.kinds
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
             guard
                 let solve = try await ScoreFactRecord.query(on: db)
                     .filter(\.$exerciseID == context.exerciseID).filter(\.$seq == seq).first()
             else { throw AppError.notFound(.scoreFact(seq)) }
-            guard solve.kind == .solve, state.projection.challenge(ofSolve: seq) != nil else {
+            guard kinds[solve.kind]?.withdrawable == true, state.projection.challenge(ofSolve: seq) != nil else {
                 throw AppError.conflict("not_withdrawable", .notAStandingSolve(seq))
             }
-            let name = solve.challengeID.flatMap { state.catalog.byID[$0]?.name } ?? "a challenge"
+            let name = kinds[solve.kind]?.subject(solve.stored, state.prices) ?? "a challenge"
             let fact = ScoreFactRecord(
-                team: solve.teamID, at: now, kind: .withdrawal, challenge: solve.challengeID, withdraws: seq, category: solve.category,
-                reason: "Withdrew the solve of \(name): \(reason)", actorID: actor.id, actorName: actor.name)
+                team: solve.teamID, at: now, kind: withdrawal, category: solve.category, reason: "Withdrew the solve of \(name): \(reason)",
+                actorID: actor.id, actorName: actor.name, source: solve.source, evidence: FactRef("fact", String(seq)))
             state.append(fact)
             let team = try await Team.find(solve.teamID, on: db)
             try await Audit.record(

@@ -87,22 +87,16 @@ enum ScorePages {
         var projection = state.projection
         var facts: [ScoreFact]
         if board.frozen, let freezeAt = exercise.freezeAt {
-            let all = try await ScoreFactRecord.facts(exerciseID, after: 0, before: freezeAt, on: sql).compactMap(\.fact)
-            projection = ScoreProjection(challenges: state.catalog.scorings)
+            let all = try await app.scores.facts(exerciseID, after: 0, before: freezeAt, on: sql).compactMap(\.fact)
+            projection = ScoreProjection(challenges: state.prices.scorings)
             for fact in all { projection.apply(fact) }
             facts = all.filter { wanted.contains($0.team) }
         } else {
-            facts = try await ScoreFactRecord.facts(exerciseID, after: 0, teams: Array(wanted), on: sql).compactMap(\.fact)
+            facts = try await app.scores.facts(exerciseID, after: 0, teams: Array(wanted), on: sql).compactMap(\.fact)
         }
         var series: [UUID: [(Date, Int)]] = [:]
         for fact in facts {
-            let points: Int
-            switch fact.kind {
-            case .solve: points = projection.points(ofSolve: fact.id) ?? 0
-            case .withdrawal: points = 0
-            case .hint(let cost): points = -cost
-            case .adjustment(let value, _), .award(let value, _): points = value
-            }
+            let points = projection.points(of: fact)
             guard points != 0 else { continue }
             let total = (series[fact.team]?.last?.1 ?? 0) + points
             series[fact.team, default: []].append((fact.at, total))
@@ -120,6 +114,7 @@ enum ScorePages {
         let exercise = context.exercise
         let facts = try await ScoreFacts.list(team: team, context: context, app: req.application)
         let total = facts.reduce(0) { $0 + $1.points }
+        let kinds = req.application.scores.kinds
         return Layout.render(
             page, title: page.t(.scoreFactsOf) + " " + team.flagged(page.locale), crumbs: Layout.crumbs(page, exercise),
             UI.notice(req.pageNotice(page)),
@@ -133,14 +128,14 @@ enum ScorePages {
                     [
                         UI.text(String(fact.seq)), page.time(fact.at, exerciseZone: exercise.zone),
                         UI.text(
-                            page.t(S.factKind(fact.kind)) + (fact.challenge.map { ": " + $0 } ?? "")
+                            page.t(kinds[fact.kind]?.label ?? .factAdjustment) + (fact.challenge.map { ": " + $0 } ?? "")
                                 + (fact.withdrawn ? " (" + page.t(.withdrawn) + ")" : "")),
                         .strong(.text((fact.points > 0 ? "+" : "") + String(fact.points))),
                         UI.text(fact.reason), UI.text(fact.by),
                     ]
                         + (context.isWhite
                             ? [
-                                fact.kind == "solve" && !fact.withdrawn
+                                kinds[fact.kind]?.withdrawable == true && !fact.withdrawn
                                     ? UI.form(
                                         page, action: AppRoute.scoreWithdraw(exercise.slug, String(fact.seq)).path, submit: page.t(.withdraw),
                                         danger: true, inline: true, confirm: page.t(.confirmWithdraw),

@@ -1,6 +1,7 @@
 import Fluent
 import RampartCore
 import RampartKernel
+import SQLKit
 import Vapor
 
 /// The standings of one exercise as a board shows them, built from the stored projection (live) or
@@ -43,10 +44,11 @@ struct Scoreboard: Sendable {
         let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).all()
         var scores: [UUID: TeamScore] = [:]
         if frozen, let freezeAt = exercise.freezeAt {
-            let facts = try await ScoreFactRecord.query(on: db)
-                .filter(\.$exerciseID == exerciseID).filter(\.$at < freezeAt).sort(\.$seq).all()
-            var projection = ScoreProjection(challenges: state.catalog.scorings)
-            for fact in facts.compactMap(\.fact) { projection.apply(fact) }
+            guard let sql = db as? any SQLDatabase else { throw AppError.notFound("SQL database") }
+            var projection = ScoreProjection(challenges: state.prices.scorings)
+            for fact in try await app.scores.facts(exerciseID, after: 0, before: freezeAt, on: sql).compactMap(\.fact) {
+                projection.apply(fact)
+            }
             scores = projection.scores
         } else {
             for row in try await TeamScoreRecord.query(on: db).filter(\.$exerciseID == exerciseID).all() {
@@ -61,7 +63,7 @@ struct Scoreboard: Sendable {
                 pos: index + 1, teamID: entry.team, slug: team.slug, name: team.name, nameKo: team.nameKo,
                 nation: team.nation.flatMap { Nation($0) }, score: entry.score)
         }
-        var categories = state.catalog.categories
+        var categories = state.prices.categories
         let extra = Set(rows.flatMap { $0.score.categories.filter { $0.value != 0 }.keys }).subtracting(categories)
         categories += extra.sorted()
         return Scoreboard(

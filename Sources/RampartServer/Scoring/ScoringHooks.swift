@@ -9,7 +9,7 @@ extension ScoreEngine {
         app.exerciseHooks.writeSettings = { exerciseID, app, change in
             try await app.scores.write(exerciseID, app: app, clearingCaches: true) { db, state in
                 let (exercise, repricing) = try await change(db)
-                if repricing { try await ScoreEngine.reloadCatalog(exerciseID, into: &state, on: db) }
+                if repricing { try await app.scores.reprice(exerciseID, into: &state, on: db) }
                 return exercise
             }
         }

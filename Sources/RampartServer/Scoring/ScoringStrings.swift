@@ -11,16 +11,3 @@ extension Phrase {
     static func scoreFact(_ a: Any) -> Phrase { Phrase("Score fact \(a)", ko: "점수 기록 \(a)") }
     static let wholeNumber = Phrase("must be a whole number", ko: "정수여야 합니다")
 }
-
-extension S {
-    static func factKind(_ kind: String) -> S {
-        switch ScoreFactRecord.Kind(rawValue: kind) {
-        case .solve: .factSolve
-        case .withdrawal: .factWithdrawal
-        case .hint: .factHint
-        case .adjustment, nil: .factAdjustment
-        case .availability: .factAvailability
-        case .sla: .factSLA
-        }
-    }
-}

@@ -91,7 +91,7 @@ enum DemoExercise {
         ]
         try await app.scores.write(exerciseID, app: app) { db, state in
             func fact(
-                _ slug: String, _ minutesAgo: Double, _ kind: ScoreFactRecord.Kind, _ reason: String, challenge: String? = nil,
+                _ slug: String, _ minutesAgo: Double, _ kind: FactKind, _ reason: String, challenge: String? = nil,
                 hintKey: String? = nil, points: Int = 0
             ) -> ScoreFactRecord? {
                 guard let teamID = teams.first(where: { $0.slug == slug })?.id else { return nil }
@@ -99,19 +99,20 @@ enum DemoExercise {
                 if challenge != nil, challengeID == nil { return nil }
                 let category =
                     switch kind {
-                    case .hint: ScoreProjection.hintsCategory
-                    case .adjustment: ScoreFacts.adjustmentCategory
+                    case ChallengeFacts.hint: ScoreProjection.hintsCategory
+                    case ScoreFacts.adjustment: ScoreFacts.adjustmentCategory
                     default: challengeID.flatMap { state.catalog.byID[$0]?.category } ?? ""
                     }
                 return ScoreFactRecord(
-                    team: teamID, at: now.addingTimeInterval(-minutesAgo * 60), kind: kind, challenge: challengeID, hintKey: hintKey,
-                    points: points, category: category, reason: reason, actorID: nil, actorName: "demo")
+                    team: teamID, at: now.addingTimeInterval(-minutesAgo * 60), kind: kind, points: points, category: category,
+                    reason: reason, actorID: nil, actorName: "demo", source: challengeID.map(ChallengeFacts.source),
+                    evidence: hintKey.map { FactRef("hint", $0) })
             }
             let seeded =
-                solves.map { fact($0.team, $0.minutesAgo, .solve, "Solved \($0.challenge)", challenge: $0.challenge) } + [
+                solves.map { fact($0.team, $0.minutesAgo, ChallengeFacts.solve, "Solved \($0.challenge)", challenge: $0.challenge) } + [
                     fact(
-                        "blue-jp", 25, .hint, "Unlocked hint 'The family' of Ransom note", challenge: "Ransom note", hintKey: "family", points: 50),
-                    fact("blue-au", 20, .adjustment, "Clear, timely incident report to Exercise Control", points: 40),
+                        "blue-jp", 25, ChallengeFacts.hint, "Unlocked hint 'The family' of Ransom note", challenge: "Ransom note", hintKey: "family", points: 50),
+                    fact("blue-au", 20, ScoreFacts.adjustment, "Clear, timely incident report to Exercise Control", points: 40),
                 ]
             for record in seeded.compactMap({ $0 }) { state.append(record) }
         }
