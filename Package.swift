@@ -83,12 +83,33 @@ let package = Package(
             ] + webServer,
             swiftSettings: swiftSettings
         ),
+        // Score facts and their projection, the scoreboard: fact kinds and prices come from the features.
+        .target(
+            name: "RampartScoring",
+            dependencies: ["RampartCore", "RampartKernel"] + webServer,
+            swiftSettings: swiftSettings
+        ),
+        // Features: each stands on the layers below and never on another feature.
+        .target(
+            name: "RampartChallenges",
+            dependencies: ["RampartCore", "RampartKernel", "RampartScoring"] + webServer,
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RampartDefence",
+            dependencies: ["RampartCore", "RampartChecks", "RampartKernel", "RampartScoring"] + webServer,
+            swiftSettings: swiftSettings
+        ),
+        // The assembly: the features plugged in, the exercise file, commands and resources.
         .target(
             name: "RampartServer",
             dependencies: [
                 "RampartCore",
                 "RampartChecks",
                 "RampartKernel",
+                "RampartScoring",
+                "RampartChallenges",
+                "RampartDefence",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ] + webServer,
             resources: [.copy("Resources")],
@@ -118,6 +139,9 @@ let package = Package(
             dependencies: [
                 "RampartServer",
                 "RampartKernel",
+                "RampartScoring",
+                "RampartChallenges",
+                "RampartDefence",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
             ],

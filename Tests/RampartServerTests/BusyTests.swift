@@ -7,6 +7,9 @@ import VaporTesting
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// A write that cannot start soon is refused with a clear, retryable answer, never a 500, and a tick

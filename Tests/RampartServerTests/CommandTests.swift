@@ -6,6 +6,9 @@ import Vapor
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// The command-line tools, run as `rampart …` would run them.

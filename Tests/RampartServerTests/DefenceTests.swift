@@ -10,6 +10,9 @@ import VaporTesting
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// Services checked every tick against real loopback services, scored as facts; password change

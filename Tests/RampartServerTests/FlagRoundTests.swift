@@ -8,6 +8,9 @@ import VaporTesting
 @testable import RampartChecks
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// Flag rounds with real checkers (Tests/Fixtures/flags) against a real note-keeping service: one

@@ -6,6 +6,9 @@ import VaporTesting
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// After the scoreboard freezes, nothing a participant can read tells them what other teams did since.

@@ -8,6 +8,9 @@ import VaporTesting
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// A console that keeps what a command prints.

@@ -7,6 +7,9 @@ import VaporTesting
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// Bad input is refused where it enters, with a clear error, and nothing of it is stored.

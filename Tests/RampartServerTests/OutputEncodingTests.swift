@@ -7,6 +7,9 @@ import VaporTesting
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// Every value a user controls reaches pages only through the one escaping path, and nothing an

@@ -7,6 +7,9 @@ import VaporTesting
 @testable import RampartChecks
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// What each role may configure, field by field: the route × role test says who may call a route;

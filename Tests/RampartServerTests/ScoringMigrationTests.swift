@@ -4,6 +4,9 @@ import SQLKit
 import Testing
 import Vapor
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// Facts written before M012 kept what they were about in one column per feature; the migration

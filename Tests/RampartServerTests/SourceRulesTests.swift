@@ -76,7 +76,8 @@ import Testing
     /// share moves down). A new target is a feature unless it is named here.
     static let layers: [String: Int] = [
         "RampartCore": 0, "RampartChecks": 1, "RampartKernel": 2,
-        // Scoring, Live and Audit will sit here, between the kernel and the features.
+        // Between the kernel and the features: what features score with (and Live, when it is its own).
+        "RampartScoring": 3,
         "RampartServer": 5, "rampart": 6,
     ]
     static let featureLayer = 4

@@ -6,6 +6,9 @@ import Yams
 
 @testable import RampartCore
 @testable import RampartKernel
+@testable import RampartChallenges
+@testable import RampartDefence
+@testable import RampartScoring
 @testable import RampartServer
 
 /// The API document, the pages, the string catalogue and the operations endpoints.

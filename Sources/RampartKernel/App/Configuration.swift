@@ -160,3 +160,9 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// The command `arguments` run: `serve` when none is named (only options, as Vapor reads them).
+package func command(_ arguments: [String]) -> String {
+    guard let first = arguments.dropFirst().first, !first.hasPrefix("-") else { return "serve" }
+    return first
+}

@@ -1,6 +1,9 @@
 import Fluent
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 
 /// Every schema step, in order. Append only: a released migration is never edited; a change is a new one.
 enum Migrations {

@@ -1,6 +1,9 @@
 import Fluent
 import Prometheus
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import SQLKit
 import Vapor
 

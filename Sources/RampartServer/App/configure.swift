@@ -3,7 +3,10 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import NIOSSL
 import RampartChecks
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import SQLKit
 import Vapor
 
@@ -116,12 +119,6 @@ public func migrateBeforeServing(_ app: Application, arguments: [String]) async 
     let command = command(arguments)
     guard command == "demo" || (app.rampart.autoMigrate && command == "serve") else { return }
     try await app.autoMigrate()
-}
-
-/// The command `arguments` run: `serve` when none is named (only options, as Vapor reads them).
-func command(_ arguments: [String]) -> String {
-    guard let first = arguments.dropFirst().first, !first.hasPrefix("-") else { return "serve" }
-    return first
 }
 
 func routes(_ app: Application) throws {

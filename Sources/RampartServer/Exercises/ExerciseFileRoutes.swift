@@ -1,7 +1,10 @@
 import Fluent
 import Plot
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// The exercise file over the web: the administrator's import page, the API's apply, and the export

@@ -1,6 +1,9 @@
 import Fluent
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// Applies exercise files to the database and exports the database as exercise files.

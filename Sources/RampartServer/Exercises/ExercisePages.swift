@@ -1,7 +1,10 @@
 import Fluent
 import Plot
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// Exercise list, home, settings and schedule, state control, teams.

@@ -1,6 +1,9 @@
 import Fluent
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// `rampart challenge import --exercise SLUG DIR [--dry-run] [--replace]`

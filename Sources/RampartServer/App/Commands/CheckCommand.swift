@@ -1,7 +1,10 @@
 import Foundation
 import RampartChecks
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// `rampart check TYPE TARGET [--param KEY=VALUE ...] [--timeout SECONDS]` and

@@ -1,6 +1,9 @@
 import Fluent
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// `rampart user create USERNAME [--admin] [--display-name NAME] [--password-stdin]`

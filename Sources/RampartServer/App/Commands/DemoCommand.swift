@@ -1,6 +1,9 @@
 import Fluent
 import RampartCore
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// `rampart demo [--port 8080] [--hostname 127.0.0.1]`: load the demo exercise file (the executable has

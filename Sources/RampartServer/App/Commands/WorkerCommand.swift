@@ -1,5 +1,8 @@
 import Foundation
+import RampartChallenges
+import RampartDefence
 import RampartKernel
+import RampartScoring
 import Vapor
 
 /// `rampart worker --zone NAME [--zone NAME ...] [--name NAME] [--concurrency N]`: runs checks for

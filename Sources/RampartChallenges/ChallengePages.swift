@@ -1,0 +1,353 @@
+import Fluent
+import Plot
+import RampartCore
+import RampartKernel
+import RampartScoring
+import Vapor
+
+/// The challenge board, one challenge, and the white team's challenge editor.
+package enum ChallengePages {
+    package static func register(_ routes: any RoutesBuilder) {
+        let (slug, challenge) = (AppRoute.param.slug, AppRoute.param.challenge)
+        routes.endpoint(.GET, .challenges(slug), .everyMember) { req in try await boardPage(req) }
+        routes.endpoint(.GET, .challengeNew(slug), .white) { req in try newPage(req, source: template, error: nil) }
+        routes.endpoint(.POST, .challengeNew(slug), .white, use: create)
+        routes.endpoint(.GET, .challenge(slug, challenge), .everyMember) { req in try await challengePage(req, result: nil, error: nil) }
+        routes.endpoint(.POST, .challengeEdit(slug, challenge), .white, use: edit)
+        routes.endpoint(.POST, .challengeDelete(slug, challenge), .white, use: delete)
+        routes.endpoint(.POST, .challengeAttempt(slug, challenge), ChallengesAPI.players, use: attempt)
+        routes.endpoint(.POST, .challengeHint(slug, challenge, AppRoute.param.hint), .exercise([.blue]), use: unlockHint)
+        routes.endpoint(.POST, .challengeFiles(slug, challenge), .white, body: .stream, formInStream: true, use: upload)
+        routes.endpoint(.POST, .challengeFileDelete(slug, challenge, AppRoute.param.file), .white, use: deleteFile)
+        routes.endpoint(.GET, .submissions(slug), .white) { req in try await submissionsPage(req) }
+    }
+
+    /// The error a form shows beside what was sent, in the page's language.
+    private static func formError(_ error: AppError, _ req: Request) -> String {
+        error.text(PageContext(req).locale)
+    }
+
+    @Sendable package static func create(_ req: Request) async throws -> Response {
+        let source = req.formField("source") ?? ""
+        let context = try req.exerciseContext
+        do {
+            let id = try await ChallengesAPI.save(req, source: source, id: nil).id
+            return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .created)
+        } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
+            return try newPage(req, source: source, error: formError(error, req))
+        }
+    }
+
+    @Sendable package static func edit(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let source = req.formField("source") ?? ""
+        do {
+            let id = try await ChallengesAPI.save(req, source: source, id: challenge.requireID()).id
+            return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, id.uuidString), notice: .saved)
+        } catch let error as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(error.status) {
+            return try await challengePage(req, result: nil, error: formError(error, req), source: source)
+        }
+    }
+
+    @Sendable package static func delete(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let actor = req.auditActor
+        let now = req.now
+        do {
+            try await req.application.scores.changeCatalog(challenge.$exercise.id, app: req.application) { write in
+                try await Challenges.delete(challenge, by: actor, at: now, in: write)
+            }
+        } catch let error as AppError where error.status == .conflict {
+            return try await challengePage(req, result: nil, error: formError(error, req))
+        }
+        return req.seeOther(.challenges(try req.exerciseContext.exercise.slug), notice: .deleted)
+    }
+
+    @Sendable package static func attempt(_ req: Request) async throws -> Response {
+        let context = try req.exerciseContext
+        let id = try req.challengeID
+        do {
+            let result = try await Attempts.submit(
+                req.formField("flag") ?? "", challengeID: id, context: context, user: try req.requirePrincipal().id,
+                source: req.sourceAddress, app: req.application)
+            return try await challengePage(req, result: result, error: nil)
+        } catch let error as AppError where error.status == .unprocessableEntity {
+            return try await challengePage(req, result: nil, error: formError(error, req))
+        }
+    }
+
+    @Sendable package static func unlockHint(_ req: Request) async throws -> Response {
+        let context = try req.exerciseContext
+        let id = try req.challengeID
+        do {
+            _ = try await Attempts.unlockHint(
+                try req.parameters.require("hint"), challengeID: id, context: context, user: try req.requirePrincipal().id,
+                app: req.application)
+        } catch let error as AppError where [.conflict, .forbidden].contains(error.status) {
+            return try await challengePage(req, result: nil, error: formError(error, req))
+        }
+        return req.seeOther(.challenge(context.exercise.slug, id.uuidString), notice: .hintUnlocked)
+    }
+
+    /// The editor's attachment form, streamed into stored chunks; a refused name leaves no chunks.
+    @Sendable package static func upload(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let slug = try req.exerciseContext.exercise.slug
+        do {
+            let form = try await StreamedForm.read(req, fileField: "file", maxBytes: req.application.rampart.maxUploadBytes)
+            guard let blob = form.blob, let name = form.fileName else {
+                throw AppError.invalid("file", .chooseAFile)
+            }
+            do {
+                _ = try Challenges.validateFileName(name)
+            } catch {
+                try? await req.application.write(clearingCaches: false) { db in try await Blobs.delete(blob.id, on: db) }
+                throw error
+            }
+            try await ChallengesAPI.attach(blob, named: name, to: challenge, req: req)
+        } catch let error as AppError where [.unprocessableEntity, .payloadTooLarge].contains(error.status) {
+            return try await challengePage(req, result: nil, error: formError(error, req))
+        }
+        return req.seeOther(.challenge(slug, try challenge.requireID().uuidString), notice: .saved)
+    }
+
+    @Sendable package static func deleteFile(_ req: Request) async throws -> Response {
+        let challenge = try await ChallengesAPI.find(req)
+        let name = try req.parameters.require("file")
+        let actor = req.auditActor
+        let now = req.now
+        try await req.write { db in try await Challenges.detach(name, from: challenge, by: actor, at: now, on: db) }
+        return req.seeOther(.challenge(try req.exerciseContext.exercise.slug, try challenge.requireID().uuidString), notice: .saved)
+    }
+
+    package static let template = """
+        name: "New challenge"
+        category: "forensics"
+        description: |
+          What the team must find. **Markdown** works.
+        type: dynamic
+        extra:
+          initial: 500
+          decay: 20
+          minimum: 100
+          function: logarithmic
+        flags:
+          - type: static
+            content: "RAMPART{change-me}"
+            data: case_insensitive
+        hints:
+          - title: "A nudge"
+            content: "Look at the file's metadata."
+            cost: 50
+        state: hidden
+
+        """
+
+    private static func crumbs(_ page: PageContext, _ exercise: Exercise, board: Bool = false) -> [Layout.Crumb] {
+        Layout.crumbs(page, exercise) + (board ? [.init(title: page.t(.challenges), href: AppRoute.challenges(exercise.slug).path)] : [])
+    }
+
+    package static func boardPage(_ req: Request) async throws -> Response {
+        let page = PageContext(req)
+        let context = try req.exerciseContext
+        let exercise = context.exercise
+        let views = try await ChallengeView.board(context, app: req.application).views
+        let categories = Array(Set(views.map(\.entry.category))).sorted()
+        return Layout.render(
+            page, title: page.t(.challenges), crumbs: crumbs(page, exercise),
+            UI.notice(req.pageNotice(page)),
+            .if(
+                context.isWhite,
+                .p(
+                    .a(.class("button"), .href(AppRoute.challengeNew(exercise.slug).path), .text(page.t(.newChallenge))), .text(" "),
+                    .a(.href(AppRoute.submissions(exercise.slug).path), .text(page.t(.submissions))))),
+            .if(views.isEmpty, .p(.class("muted"), .text(page.t(.noChallenges)))),
+            .forEach(categories) { category in
+                .section(
+                    .class("board-category"),
+                    .h2(.text(category)),
+                    .ul(
+                        .class("board"),
+                        .forEach(views.filter { $0.entry.category == category }) { view in
+                            .li(.class(cardClass(view)), .component(card(page, exercise.slug, view, white: context.isWhite)))
+                        }
+                    )
+                )
+            }
+        )
+    }
+
+    private static func cardClass(_ view: ChallengeView) -> String {
+        [
+            "card", view.solved ? "solved" : nil, view.availability == .locked ? "locked" : nil,
+            view.entry.spec.state == .hidden ? "hidden-challenge" : nil,
+        ]
+        .compactMap { $0 }.joined(separator: " ")
+    }
+
+    private static func card(_ page: PageContext, _ slug: String, _ view: ChallengeView, white: Bool) -> Node<HTML.BodyContext> {
+        let name: Node<HTML.BodyContext> =
+            view.availability == .locked
+            ? .span(.class("card-name"), .text("🔒 " + page.t(.lockedChallenge)))
+            : .a(.class("card-name"), .href(AppRoute.challenge(slug, view.entry.id.uuidString).path), .text(view.entry.name))
+        return .group(
+            name,
+            .span(.class("card-value"), .text("\(view.value) " + page.t(.points))),
+            .span(.class("card-solves"), .text("\(view.solves) " + page.t(.solves))),
+            .if(view.solved, .span(.class("badge solved"), .text("✓ " + page.t(.solved)))),
+            .if(white && view.entry.spec.state == .hidden, .span(.class("badge"), .text(page.t(.hiddenState)))),
+            .if(white && (view.entry.spec.scheduledAt.map { $0 > page.request.now } ?? false), .span(.class("badge"), .text(page.t(.scheduled))))
+        )
+    }
+
+    package static func challengePage(_ req: Request, result: AttemptResult?, error: String?, source: String? = nil) async throws -> Response {
+        let page = PageContext(req)
+        let context = try req.exerciseContext
+        let exercise = context.exercise
+        let dto = try await ChallengesAPI.detail(try req.parameters.require("challenge"), context, app: req.application)
+        guard !dto.locked, let name = dto.name else {
+            return Layout.render(
+                page, title: "🔒 " + page.t(.lockedChallenge), crumbs: crumbs(page, exercise, board: true),
+                .p(.text(page.t(.lockedExplain))))
+        }
+        let id = dto.id.uuidString
+        let slug = exercise.slug
+        let canSubmit = context.isWhite || context.role == .blue
+        let resultNotice: Node<HTML.BodyContext> = .unwrap(result) { result in
+            .p(
+                .class(result.status == .correct || result.status == .partial ? "notice" : "notice error"),
+                .attribute(named: "role", value: "status"), .attribute(named: "data-result", value: result.status.rawValue),
+                .text(page.t(S.attempt(result.status)) + " — " + result.message))
+        }
+        let meta: Node<HTML.BodyContext> = .p(
+            .class("challenge-meta"),
+            UI.badge(dto.category, kind: "category"), .text(" \(dto.value) " + page.t(.points) + " · \(dto.solves) " + page.t(.solves)),
+            .if(dto.solved, .group(.text(" · "), .span(.class("badge solved"), .text("✓ " + page.t(.solved))))),
+            .unwrap(dto.progress) { progress in .text(" · " + page.t(.flagsFound) + " \(progress.found)/\(progress.total)") },
+            .unwrap(dto.maxAttempts) { max in .text(" · " + page.t(.maxAttempts) + " \(max)") }
+        )
+        let files: Node<HTML.BodyContext> = .if(
+            !(dto.files ?? []).isEmpty,
+            .section(
+                .h2(.text(page.t(.files))),
+                .ul(
+                    .forEach(dto.files ?? []) { file in
+                        .li(.component(fileItem(page, slug, id, file, white: context.isWhite)))
+                    }))
+        )
+        let hints: Node<HTML.BodyContext> = .if(
+            !(dto.hints ?? []).isEmpty,
+            .section(
+                .h2(.text(page.t(.hints))),
+                .ul(
+                    .class("hints"),
+                    .forEach(dto.hints ?? []) { hint in
+                        .li(.component(hintItem(page, slug, id, hint, canUnlock: context.role == .blue && !context.isWhite)))
+                    }))
+        )
+        let submit: Node<HTML.BodyContext> = .if(
+            canSubmit && !dto.solved,
+            .section(
+                .h2(.text(context.isWhite ? page.t(.testFlag) : page.t(.submitFlag))),
+                UI.form(
+                    page, action: AppRoute.challengeAttempt(slug, id).path, submit: page.t(.submit),
+                    UI.field(page.t(.flag), name: "flag", required: true, autocomplete: "off", maxLength: Attempts.maxFlagLength))
+            ))
+        let white: Node<HTML.BodyContext> = context.isWhite ? editor(page, slug, id, source: source ?? dto.source ?? "") : .empty
+        let description = Markdown.block(dto.description ?? "")
+        let connection: Node<HTML.BodyContext> = .unwrap(dto.connectionInfo) { info in
+            .section(.h2(.text(page.t(.connectionInfo))), .pre(.code(.text(info))))
+        }
+        return Layout.render(
+            page, title: name, crumbs: crumbs(page, exercise, board: true),
+            UI.notice(req.pageNotice(page)),
+            UI.notice(error, error: true),
+            resultNotice, meta, description,
+            .unwrap(dto.attribution) { .p(.class("muted"), .text(page.t(.attribution) + ": " + $0)) },
+            connection, files, hints, submit, white
+        )
+    }
+
+    private static func fileItem(
+        _ page: PageContext, _ slug: String, _ id: String, _ file: ChallengeDTO.FileDTO, white: Bool
+    ) -> Node<HTML.BodyContext> {
+        .group(
+            .a(.href(file.url), .text(file.name)), .text(" (\(file.size) B)"),
+            .if(
+                white,
+                UI.form(
+                    page, action: AppRoute.challengeFileDelete(slug, id, file.name).path, submit: page.t(.delete), danger: true,
+                    inline: true, confirm: page.t(.confirmDelete)))
+        )
+    }
+
+    private static func hintItem(_ page: PageContext, _ slug: String, _ id: String, _ hint: HintDTO, canUnlock: Bool) -> Node<HTML.BodyContext> {
+        .group(
+            .strong(.text(hint.title ?? (page.t(.hint) + " " + hint.key))),
+            .text(" · " + (hint.cost == 0 ? page.t(.free) : "\(hint.cost) " + page.t(.points))),
+            .unwrap(hint.content) { Markdown.block($0) },
+            .if(
+                hint.content == nil && canUnlock,
+                UI.form(
+                    page, action: AppRoute.challengeHint(slug, id, hint.key).path, submit: page.t(.unlockHint), inline: true,
+                    confirm: hint.cost > 0 ? page.t(.confirmHint) : nil))
+        )
+    }
+
+    private static func editor(_ page: PageContext, _ slug: String, _ id: String, source: String) -> Node<HTML.BodyContext> {
+        let upload: Node<HTML.BodyContext> = .section(
+            .h2(.text(page.t(.uploadFile))),
+            .form(
+                .class("stack"), .method(.post), .action(AppRoute.challengeFiles(slug, id).path),
+                .enctype(.multipartData),
+                Layout.csrfField(page),
+                .div(.class("field"), .label(.for("f-file"), .text(page.t(.file))), .input(.id("f-file"), .type(.file), .name("file"))),
+                .button(.type(.submit), .class("primary"), .text(page.t(.uploadFile)))
+            ))
+        return .group(
+            UI.section(
+                page.t(.editChallenge),
+                UI.form(
+                    page, action: AppRoute.challengeEdit(slug, id).path, submit: page.t(.save),
+                    UI.textArea(page.t(.challengeSource), name: "source", value: source, rows: 24, hint: page.t(.challengeSourceHint))
+                )),
+            upload,
+            UI.form(
+                page, action: AppRoute.challengeDelete(slug, id).path, submit: page.t(.deleteChallenge), danger: true,
+                confirm: page.t(.confirmDelete))
+        )
+    }
+
+    package static func newPage(_ req: Request, source: String, error: String?) throws -> Response {
+        let page = PageContext(req)
+        let exercise = try req.exerciseContext.exercise
+        return Layout.render(
+            page, title: page.t(.newChallenge), crumbs: crumbs(page, exercise, board: true),
+            UI.notice(error, error: true),
+            UI.form(
+                page, action: AppRoute.challengeNew(exercise.slug).path, submit: page.t(.create),
+                UI.textArea(page.t(.challengeSource), name: "source", value: source, rows: 24, hint: page.t(.challengeSourceHint))
+            )
+        )
+    }
+
+    package static func submissionsPage(_ req: Request) async throws -> Response {
+        let page = PageContext(req)
+        let context = try req.exerciseContext
+        let exercise = context.exercise
+        let rows = try await ChallengesAPI.submissions(req)
+        return Layout.render(
+            page, title: page.t(.submissions), crumbs: crumbs(page, exercise, board: true),
+            UI.table(
+                headers: [page.t(.time), page.t(.team), page.t(.user), page.t(.challenge), page.t(.result), page.t(.flag), page.t(.source)],
+                rows: rows.map { row in
+                    [
+                        page.time(row.at, exerciseZone: exercise.zone), UI.text(row.team ?? "—"), UI.text(row.user), UI.text(row.challenge),
+                        UI.badge(row.result + (row.scored ? "" : " ·"), kind: "result-\(row.result)"), .code(.text(row.provided)),
+                        UI.text(row.sourceAddress ?? ""),
+                    ]
+                },
+                empty: page.t(.noSubmissions))
+        )
+    }
+}

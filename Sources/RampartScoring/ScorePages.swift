@@ -1,0 +1,238 @@
+import Fluent
+import Plot
+import RampartCore
+import RampartKernel
+import SQLKit
+import Vapor
+
+/// The scoreboard with its chart, and the trail of facts behind a team's total.
+package enum ScorePages {
+    package static func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, .scoreboard(AppRoute.param.slug), .scoreboard) { req async throws -> Response in
+            try await scoreboardPage(req)
+        }
+        routes.endpoint(.GET, .teamScore(AppRoute.param.slug, AppRoute.param.team), .everyMember) { req async throws -> Response in
+            try await teamScorePage(req, error: nil)
+        }
+        routes.endpoint(.POST, .teamAdjust(AppRoute.param.slug, AppRoute.param.team), .white) { req async throws -> Response in
+            let context = try req.exerciseContext
+            let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)
+            do {
+                guard let points = req.formField("points").flatMap(Int.init) else {
+                    throw AppError.invalid("points", .wholeNumber)
+                }
+                _ = try await ScoreFacts.adjust(
+                    team: team, points: points, reason: req.formField("reason") ?? "", category: req.formField("category"), context: context,
+                    by: req.auditActor, app: req.application)
+            } catch let error as AppError where error.status == .unprocessableEntity {
+                return try await teamScorePage(req, error: error.text(PageContext(req).locale))
+            }
+            return req.seeOther(.teamScore(context.exercise.slug, team.slug), notice: .saved)
+        }
+        routes.endpoint(.POST, .scoreWithdraw(AppRoute.param.slug, AppRoute.param.seq), .white) { req async throws -> Response in
+            let context = try req.exerciseContext
+            guard let seq = Int(try req.parameters.require("seq")) else { throw AppError.notFound(.scoreFact) }
+            let team = try await ScoreFacts.withdraw(
+                seq: seq, reason: req.formField("reason") ?? "", context: context, by: req.auditActor, app: req.application
+            ).team
+            return req.seeOther(team.map { .teamScore(context.exercise.slug, $0.slug) } ?? .scoreboard(context.exercise.slug), notice: .saved)
+        }
+    }
+
+    package static func scoreboardPage(_ req: Request) async throws -> Response {
+        let page = PageContext(req)
+        let context = try req.exerciseContext
+        let exercise = context.exercise
+        let board = try await Scoreboard.current(for: context, app: req.application, on: req.db)
+        let app = req.application
+        let db = req.db
+        let chart = try await app.scores.chart(for: board, context.exerciseID) {
+            try await chartSeries(board, exercise: exercise, app: app, on: db)
+        }
+        return Layout.render(
+            page, title: page.t(.scoreboard), crumbs: Layout.crumbs(page, exercise),
+            .if(board.frozen, .p(.class("notice"), .text(page.t(.boardFrozen)))),
+            .if(
+                context.isWhite && exercise.freezeAt.map { req.now >= $0 } == true,
+                .p(.class("notice"), .text(page.t(.boardFrozenWhite)))),
+            ScoreChart.render(chart, page: page),
+            UI.table(
+                headers: ["#", page.t(.team), page.t(.score)] + board.categories,
+                rows: board.rows.map { row in
+                    let name = (row.nation.map { $0.flag + " " } ?? "") + (page.locale == .ko ? (row.nameKo ?? row.name) : row.name)
+                    let mine = context.isWhite || context.team?.id == row.teamID
+                    return [
+                        UI.text(String(row.pos)),
+                        mine ? UI.link(name, AppRoute.teamScore(exercise.slug, row.slug).path) : UI.text(name),
+                        .strong(.text(String(row.score.total))),
+                    ] + board.categories.map { UI.text(String(row.score.categories[$0] ?? 0)) }
+                },
+                empty: page.t(.noTeams)),
+            .p(
+                .class("muted"),
+                .a(.href(AppRoute.apiScoreboard(exercise.slug).path), .text("JSON")), .text(" · "),
+                .a(.href(AppRoute.apiCTFtime(exercise.slug).path), .text("CTFtime feed")))
+        )
+    }
+
+    /// Cumulative score over time of the board's leading ten teams, each fact at what it counts for now.
+    /// Reads only those teams' facts, except for a frozen board, which prices solves as they stood at
+    /// the freeze. Cached with the board (`ScoreEngine.chart`).
+    package static func chartSeries(_ board: Scoreboard, exercise: Exercise, app: Application, on db: any Database) async throws -> ScoreChart.Data {
+        guard let sql = db as? any SQLDatabase else { throw AppError.notFound("SQL database") }
+        let leaders = Array(board.rows.prefix(10))
+        let exerciseID = try exercise.requireID()
+        let state = try await app.scores.state(exerciseID, on: db, now: app.dependencies.now())
+        let wanted = Set(leaders.map(\.teamID))
+        var projection = state.projection
+        var facts: [ScoreFact]
+        if board.frozen, let freezeAt = exercise.freezeAt {
+            let all = try await app.scores.facts(exerciseID, after: 0, before: freezeAt, on: sql).compactMap(\.fact)
+            projection = ScoreProjection(challenges: state.prices.scorings)
+            for fact in all { projection.apply(fact) }
+            facts = all.filter { wanted.contains($0.team) }
+        } else {
+            facts = try await app.scores.facts(exerciseID, after: 0, teams: Array(wanted), on: sql).compactMap(\.fact)
+        }
+        var series: [UUID: [(Date, Int)]] = [:]
+        for fact in facts {
+            let points = projection.points(of: fact)
+            guard points != 0 else { continue }
+            let total = (series[fact.team]?.last?.1 ?? 0) + points
+            series[fact.team, default: []].append((fact.at, total))
+        }
+        let start = exercise.startedAt ?? facts.first?.at ?? board.builtAt
+        let end = board.frozen ? (exercise.freezeAt ?? board.builtAt) : max(board.builtAt, facts.last?.at ?? board.builtAt)
+        return ScoreChart.Data(
+            start: start, end: end,
+            lines: leaders.map { row in .init(name: row.name, points: series[row.teamID] ?? []) })
+    }
+
+    package static func teamScorePage(_ req: Request, error: String?) async throws -> Response {
+        let page = PageContext(req)
+        let (team, context) = try await ScoresAPI.ownTeam(req)
+        let exercise = context.exercise
+        let facts = try await ScoreFacts.list(team: team, context: context, app: req.application)
+        let total = facts.reduce(0) { $0 + $1.points }
+        let kinds = req.application.scores.kinds
+        return Layout.render(
+            page, title: page.t(.scoreFactsOf) + " " + team.flagged(page.locale), crumbs: Layout.crumbs(page, exercise),
+            UI.notice(req.pageNotice(page)),
+            UI.notice(error, error: true),
+            .p(
+                .text(page.t(.score) + ": "), .strong(.text(String(total))), .text(" · "),
+                .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard)))),
+            UI.table(
+                headers: ["#", page.t(.time), page.t(.what), page.t(.points), page.t(.why), page.t(.by)] + (context.isWhite ? [""] : []),
+                rows: facts.map { fact in
+                    [
+                        UI.text(String(fact.seq)), page.time(fact.at, exerciseZone: exercise.zone),
+                        UI.text(
+                            page.t(kinds[fact.kind]?.label ?? .factAdjustment) + (fact.challenge.map { ": " + $0 } ?? "")
+                                + (fact.withdrawn ? " (" + page.t(.withdrawn) + ")" : "")),
+                        .strong(.text((fact.points > 0 ? "+" : "") + String(fact.points))),
+                        UI.text(fact.reason), UI.text(fact.by),
+                    ]
+                        + (context.isWhite
+                            ? [
+                                kinds[fact.kind]?.withdrawable == true && !fact.withdrawn
+                                    ? UI.form(
+                                        page, action: AppRoute.scoreWithdraw(exercise.slug, String(fact.seq)).path, submit: page.t(.withdraw),
+                                        danger: true, inline: true, confirm: page.t(.confirmWithdraw),
+                                        UI.field(page.t(.reason), name: "reason", required: true, maxLength: 500))
+                                    : .empty
+                            ] : [])
+                },
+                empty: page.t(.noScoreFacts)),
+            .if(
+                context.isWhite,
+                UI.section(
+                    page.t(.adjustScore),
+                    UI.form(
+                        page, action: AppRoute.teamAdjust(exercise.slug, team.slug).path, submit: page.t(.adjustScore),
+                        UI.field(page.t(.points), name: "points", type: .number, required: true, hint: page.t(.adjustHint), maxLength: nil),
+                        UI.field(page.t(.reason), name: "reason", required: true, maxLength: 500),
+                        UI.field(page.t(.category), name: "category", value: ScoreFacts.adjustmentCategory, maxLength: 100)
+                    )))
+        )
+    }
+}
+
+/// A score-over-time chart drawn on the server as SVG: no script needed to see it.
+package enum ScoreChart {
+    package struct Data: Sendable {
+        package struct Line: Sendable {
+            package var name: String
+            package var points: [(Date, Int)]
+        }
+
+        package var start: Date
+        package var end: Date
+        package var lines: [Line]
+    }
+
+    package static let palette = ["#1f6feb", "#d73a49", "#2da44e", "#bf8700", "#8250df", "#0a7ea4", "#cf222e", "#57606a", "#e16f24", "#116329"]
+
+    package static func render(_ data: Data, page: PageContext) -> Node<HTML.BodyContext> {
+        let width = 800.0
+        let height = 260.0
+        let margin = 40.0
+        let maxScore = max(1, data.lines.flatMap { $0.points.map(\.1) }.max() ?? 1)
+        let minScore = min(0, data.lines.flatMap { $0.points.map(\.1) }.min() ?? 0)
+        let span = max(1, data.end.timeIntervalSince(data.start))
+        func x(_ date: Date) -> Double { margin + (width - 2 * margin) * min(1, max(0, date.timeIntervalSince(data.start) / span)) }
+        func y(_ score: Int) -> Double { height - margin - (height - 2 * margin) * Double(score - minScore) / Double(maxScore - minScore) }
+        func f(_ value: Double) -> String { String(format: "%.1f", value) }
+        let lines = data.lines.enumerated().filter { !$0.element.points.isEmpty }
+        guard !lines.isEmpty else { return .empty }
+        let axis: [Attribute<HTML.BodyContext>] = [
+            .attribute(named: "x1", value: f(margin)), .attribute(named: "y1", value: f(y(minScore))),
+            .attribute(named: "x2", value: f(width - margin)), .attribute(named: "y2", value: f(y(minScore))),
+            .attribute(named: "stroke", value: "#888"),
+        ]
+        let label: [Node<HTML.BodyContext>] = [
+            .attribute(named: "x", value: "4"), .attribute(named: "y", value: f(y(maxScore) + 4)),
+            .attribute(named: "font-size", value: "11"), .text(String(maxScore)),
+        ]
+        var nodes: [Node<HTML.BodyContext>] = [
+            .attribute(named: "viewBox", value: "0 0 \(Int(width)) \(Int(height))"),
+            .attribute(named: "role", value: "img"),
+            .attribute(named: "aria-label", value: page.t(.scoreOverTime)),
+            .attribute(named: "class", value: "chart"),
+            .element(named: "title", text: page.t(.scoreOverTime)),
+        ]
+        nodes.append(.selfClosedElement(named: "line", attributes: axis))
+        nodes.append(.element(named: "text", nodes: label))
+        for (index, line) in lines {
+            var coordinates = ["\(f(x(data.start))),\(f(y(0)))"]
+            var last = 0
+            for (date, total) in line.points {
+                coordinates.append("\(f(x(date))),\(f(y(last)))")
+                coordinates.append("\(f(x(date))),\(f(y(total)))")
+                last = total
+            }
+            coordinates.append("\(f(x(data.end))),\(f(y(last)))")
+            let color = palette[index % palette.count]
+            let attributes: [Attribute<HTML.BodyContext>] = [
+                .attribute(named: "points", value: coordinates.joined(separator: " ")), .attribute(named: "fill", value: "none"),
+                .attribute(named: "stroke", value: color), .attribute(named: "stroke-width", value: "2"),
+            ]
+            nodes.append(.selfClosedElement(named: "polyline", attributes: attributes))
+        }
+        let legend: [Node<HTML.BodyContext>] = lines.map { index, line in swatch(palette[index % palette.count], line.name) }
+        let svg: Node<HTML.BodyContext> = .element(named: "svg", nodes: nodes)
+        let caption: Node<HTML.BodyContext> = .div(.class("legend"), .group(legend))
+        return .div(.class("score-chart"), svg, caption)
+    }
+
+    private static func swatch(_ color: String, _ name: String) -> Node<HTML.BodyContext> {
+        let rect: [Attribute<HTML.BodyContext>] = [
+            .attribute(named: "width", value: "10"), .attribute(named: "height", value: "10"), .attribute(named: "fill", value: color),
+        ]
+        let nodes: [Node<HTML.BodyContext>] = [
+            .attribute(named: "class", value: "swatch"), .attribute(named: "viewBox", value: "0 0 10 10"),
+            .attribute(named: "aria-hidden", value: "true"), .selfClosedElement(named: "rect", attributes: rect),
+        ]
+        return .span(.class("legend-item"), .element(named: "svg", nodes: nodes), .text(" " + name))
+    }
+}
