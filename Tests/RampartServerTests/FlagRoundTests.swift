@@ -162,6 +162,15 @@ import VaporTesting
                     #expect(anonymous.status == .unauthorized)
                     let home = try await app.testing().sendRequest(.GET, "/exercises/ex", headers: red)
                     #expect(home.body.string.contains("/exercises/ex/attack-data"))
+                    // the navigation every feature adds to, in its positions' order; services are not the red team's to see
+                    func navigation(_ headers: HTTPHeaders) async throws -> [String] {
+                        let body = try await app.testing().sendRequest(.GET, "/exercises/ex", headers: headers).body.string
+                        let start = try #require(body.firstRange(of: "exercise-nav"))
+                        let end = try #require(body[start.upperBound...].firstRange(of: "</nav>"))
+                        return body[start.lowerBound..<end.lowerBound].matches(of: /href="\/exercises\/ex\/([a-z-]+)/).map { String($0.1) }
+                    }
+                    #expect(try await navigation(red) == ["challenges", "scoreboard", "attack-data", "teams"])
+                    #expect(try await navigation(try await fixture.headers(.blue)) == ["challenges", "scoreboard", "services", "attack-data", "teams"])
 
                     // act: tick 2 reads tick 1's flags back
                     clock.advance(60)

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
+@testable import RampartChallenges
 @testable import RampartKernel
+@testable import RampartScoring
 @testable import RampartServer
 
 /// Rules about the source tree itself, so that they survive later edits.
@@ -138,5 +140,32 @@ import Testing
             Self.violations(try Self.targets(inManifest: broken)) == [
                 "feature Reports depends on feature Injects", "RampartKernel depends on Reports, which is not below it",
             ])
+    }
+
+    /// Every feature target (and Scoring) plugs in through one `Feature`, and the assembly lists it: a
+    /// feature target whose routes, migrations and commands no one registers cannot slip in unnoticed.
+    @Test func everyFeatureTargetIsPluggedIntoTheAssembly() throws {
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let pluggable = try Self.targets(inManifest: manifest).filter { !$0.test && (Self.layers[$0.name] ?? Self.featureLayer) >= 3 && $0.name != "RampartServer" && $0.name != "rampart" }
+        #expect(pluggable.count >= 3)
+        let files = try Self.swiftSources()
+        let listed = Set(Features.all.map { String(reflecting: type(of: $0)) })
+        for target in pluggable {
+            let declared = files.filter { $0.path.hasPrefix("Sources/\(target.name)/") }.flatMap { file in
+                file.text.matches(of: /package struct (\w+): (?:Scored)?Feature \{/).map { "\(target.name).\($0.1)" }
+            }
+            #expect(declared.count == 1, "\(target.name) declares \(declared) as its Feature; it needs exactly one")
+            for name in declared { #expect(listed.contains(name), "\(name) is not in Features.all") }
+        }
+    }
+
+    /// Schema steps run in the order of their numbers across the kernel and features, whatever order
+    /// the assembly lists features in.
+    @Test func migrationsRunByTheirNumbersWhateverTheFeaturesOrder() {
+        #expect(MigrationOrder.number(M012ScoreFactReferences()) == 12)
+        #expect(MigrationOrder.number(M006CreateChallengesAndScores()) == 6)
+        let shuffled = MigrationOrder.sorted(Features.all.reversed().flatMap(\.migrations) + Migrations.kernel.reversed())
+        #expect(shuffled.map(\.name) == Migrations.all.map(\.name))
+        #expect(Migrations.all.compactMap(MigrationOrder.number) == Array(1...12))
     }
 }

@@ -19,13 +19,9 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.limiters = Limiters()
     app.credentialCache = CredentialCache()
     app.contextCache = ExerciseContextCache()
-    app.scores = ScoreEngine(
-        kinds: ScoreFacts.kinds + ChallengeFacts.kinds + DefenceFacts.kinds, pricing: ChallengePricing())
-    ScoreEngine.installHooks(app)
-    app.readCaches.append { [scores = app.scores] in scores.forgetCachedReads() }
-    app.blobLinks.append(.init(table: ChallengeFile.schema, column: "blob_id"))
     app.events = EventBus()
-    app.defence = DefenceNode()
+    app.features = Features.all
+    for feature in app.features { try feature.boot(app) }
     await ProcessSlots.shared.setLimit(configuration.checkerProcesses)
 
     let encoder = JSONEncoder()
@@ -54,11 +50,10 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.asyncCommands.use(UserCommands(), as: "user")
     app.asyncCommands.use(ExerciseCommands(), as: "exercise")
     app.asyncCommands.use(AuditCommands(), as: "audit")
-    app.asyncCommands.use(ChallengeCommands(), as: "challenge")
-    app.asyncCommands.use(ScoreCommands(), as: "scores")
-    app.asyncCommands.use(CheckCommand(), as: "check")
-    app.asyncCommands.use(WorkerCommand(), as: "worker")
-    app.lifecycle.use(DefenceBackground())
+    for feature in app.features {
+        for (name, command) in feature.commands { app.asyncCommands.use(command, as: name) }
+        for handler in feature.lifecycle { app.lifecycle.use(handler) }
+    }
 
     let passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount / 2))
     passwordPool.start()
@@ -134,19 +129,9 @@ func routes(_ app: Application) throws {
         ExercisesAPI.register(app)
         ExerciseFileRoutes.register(app)
     }
-    do {  // challenges and scores
-        ChallengesAPI.register(app)
-        ChallengePages.register(app)
-        ScoresAPI.register(app)
-        ScorePages.register(app)
-    }
-    do {  // defence
-        DefenceAPI.register(app)
-        DefencePages.register(app)
-        ServiceFlags.register(app)
-    }
     do {  // audit
         AuditPages.register(app)
         AuditAPI.register(app)
     }
+    for feature in app.features { try feature.routes(app) }
 }

@@ -163,7 +163,7 @@ enum ExercisePages {
         let zone = exercise.zone
         let windows = try await Exercises.windows(of: exercise, on: req.db)
         let teams = try await Teams.all(in: exercise, on: req.db)
-        let plantsFlags = try await ServiceFlagRecord.query(on: req.db).filter(\.$exerciseID == context.exerciseID).first() != nil
+        let navigation = try await req.exerciseNavigation(context)
         let now = req.now
         let clock = exercise.clock
         let currentWindow = windows.first { $0.startsAt <= now && now < $0.endsAt }
@@ -183,12 +183,8 @@ enum ExercisePages {
             ),
             .nav(
                 .class("exercise-nav"), .ariaLabel(page.t(.exercise)),
-                .a(.href(AppRoute.challenges(exercise.slug).path), .text(page.t(.challenges))), .text(" · "),
-                .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard))),
-                .if(context.role != .red, .group(.text(" · "), .a(.href(AppRoute.services(exercise.slug).path), .text(page.t(.services))))),
-                .if(plantsFlags, .group(.text(" · "), .a(.href(AppRoute.attackData(exercise.slug).path), .text(page.t(.flagIDs))))),
-                .unwrap(context.team.flatMap { context.isWhite ? nil : $0 }) { team in
-                    .group(.text(" · "), .a(.href(AppRoute.teamScore(exercise.slug, team.slug).path), .text(page.t(.ourScore))))
+                .forEach(navigation.enumerated()) { index, link in
+                    .group(.if(index > 0, .text(" · ")), .a(.href(link.href), .text(page.t(link.title))))
                 }
             ),
             .if(context.isWhite, controls(page, exercise)),

@@ -1,8 +1,6 @@
 import Foundation
 import RampartChecks
 import RampartCore
-import RampartChallenges
-import RampartDefence
 import RampartKernel
 import RampartScoring
 import Vapor

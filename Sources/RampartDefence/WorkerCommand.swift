@@ -1,6 +1,4 @@
 import Foundation
-import RampartChallenges
-import RampartDefence
 import RampartKernel
 import RampartScoring
 import Vapor
