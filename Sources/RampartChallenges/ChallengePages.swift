@@ -217,7 +217,7 @@ package enum ChallengePages {
             .p(
                 .class(result.status == .correct || result.status == .partial ? "notice" : "notice error"),
                 .attribute(named: "role", value: "status"), .attribute(named: "data-result", value: result.status.rawValue),
-                .text(page.t(S.attempt(result.status)) + " — " + result.message))
+                .text(page.t(Phrase.attempt(result.status)) + " — " + result.message))
         }
         let meta: Node<HTML.BodyContext> = .p(
             .class("challenge-meta"),

@@ -20,8 +20,8 @@ extension Phrase {
     package static func unlockHintFirst(_ a: Any) -> Phrase { Phrase("Unlock hint '\(a)' first", ko: "먼저 힌트 '\(a)'를 여십시오") }
 }
 
-extension S {
-    package static func attempt(_ status: AttemptResult.Status) -> S {
+extension Phrase {
+    package static func attempt(_ status: AttemptResult.Status) -> Phrase {
         switch status {
         case .correct: .attemptCorrect
         case .incorrect: .attemptIncorrect
@@ -32,4 +32,42 @@ extension S {
         case .notRunning: .attemptNotRunning
         }
     }
+}
+
+/// Page text of this feature (what the kernel's central catalogue used to carry for it).
+extension Phrase {
+    package static let attemptAlreadySolved = Phrase("Already solved", ko: "이미 풀었음")
+    package static let attemptCorrect = Phrase("Correct", ko: "정답")
+    package static let attemptIncorrect = Phrase("Incorrect", ko: "오답")
+    package static let attemptLocked = Phrase("Locked", ko: "잠김")
+    package static let attemptNotRunning = Phrase("Not running", ko: "진행 중 아님")
+    package static let attemptPartial = Phrase("Partly correct", ko: "일부 정답")
+    package static let attemptRateLimited = Phrase("Too many attempts", ko: "시도 과다")
+    package static let attribution = Phrase("Attribution", ko: "출처")
+    package static let challengeSource = Phrase("Definition (ctfcli challenge.yml)", ko: "정의 (ctfcli challenge.yml)")
+    package static let challengeSourceHint = Phrase("The fields of ctfcli's challenge.yml: name, category, description, value or type: dynamic with extra, flags, hints, requirements, state. See docs/challenges.md.", ko: "ctfcli challenge.yml 필드: name, category, description, value 또는 type: dynamic과 extra, flags, hints, requirements, state. docs/challenges.md 참고.")
+    package static let confirmDelete = Phrase("Delete it? This cannot be undone.", ko: "삭제하시겠습니까? 되돌릴 수 없습니다.")
+    package static let confirmHint = Phrase("Unlocking this hint costs your team points. Unlock it?", ko: "이 힌트를 열면 팀 점수가 차감됩니다. 여시겠습니까?")
+    package static let connectionInfo = Phrase("Connection", ko: "접속 정보")
+    package static let deleteChallenge = Phrase("Delete challenge", ko: "문제 삭제")
+    package static let editChallenge = Phrase("Edit challenge", ko: "문제 편집")
+    package static let factHint = Phrase("Hint", ko: "힌트")
+    package static let factSolve = Phrase("Solve", ko: "풀이")
+    package static let flagsFound = Phrase("Flags found", ko: "찾은 플래그")
+    package static let free = Phrase("free", ko: "무료")
+    package static let hiddenState = Phrase("hidden", ko: "숨김")
+    package static let hints = Phrase("Hints", ko: "힌트")
+    package static let lockedChallenge = Phrase("Locked challenge", ko: "잠긴 문제")
+    package static let lockedExplain = Phrase("Solve the challenges it depends on to open it.", ko: "먼저 필요한 문제를 풀면 열립니다.")
+    package static let maxAttempts = Phrase("Attempts allowed", ko: "허용 시도 횟수")
+    package static let newChallenge = Phrase("New challenge", ko: "새 문제")
+    package static let noChallenges = Phrase("No challenges yet.", ko: "아직 문제가 없습니다.")
+    package static let noSubmissions = Phrase("No submissions yet.", ko: "아직 제출이 없습니다.")
+    package static let scheduled = Phrase("scheduled", ko: "예약됨")
+    package static let solved = Phrase("Solved", ko: "풀었음")
+    package static let solves = Phrase("solves", ko: "풀이")
+    package static let submitFlag = Phrase("Submit a flag", ko: "플래그 제출")
+    package static let testFlag = Phrase("Test a flag (not scored)", ko: "플래그 시험 (점수 없음)")
+    package static let unlockHint = Phrase("Unlock", ko: "열기")
+    package static let uploadFile = Phrase("Upload a file", ko: "파일 올리기")
 }

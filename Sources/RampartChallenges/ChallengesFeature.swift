@@ -25,6 +25,6 @@ package struct ChallengesFeature: ScoredFeature {
     }
 
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] {
-        [NavigationLink(.challenges, .challenges(context.exercise.slug), position: 10)]
+        [NavigationLink(S.challenges.phrase, .challenges(context.exercise.slug), position: 10)]
     }
 }

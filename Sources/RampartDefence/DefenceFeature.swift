@@ -27,7 +27,7 @@ package struct DefenceFeature: ScoredFeature {
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] {
         let slug = context.exercise.slug
         var links: [NavigationLink] = []
-        if context.role != .red { links.append(NavigationLink(.services, .services(slug), position: 30)) }
+        if context.role != .red { links.append(NavigationLink(S.services.phrase, .services(slug), position: 30)) }
         let plantsFlags = try await ServiceFlagRecord.query(on: req.db).filter(\.$exerciseID == context.exerciseID).first() != nil
         if plantsFlags { links.append(NavigationLink(.flagIDs, .attackData(slug), position: 40)) }
         return links

@@ -133,7 +133,7 @@ package final class DemoTargets: Sendable {
     /// The request route: only under `rampart demo`, and for a service the demo runs.
     package static func set(_ req: Request, up: Bool) async throws -> State {
         guard let targets = req.application.demoTargets else {
-            throw AppError.notFound(.demoTargets)
+            throw AppError.notFound(.demoTargetsOnlyInDemo)
         }
         let context = try req.exerciseContext
         let team = try await Teams.find(try req.parameters.require("team"), in: context.exercise, on: req.db)

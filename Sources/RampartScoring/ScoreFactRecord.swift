@@ -107,7 +107,7 @@ package struct FactKind: Sendable, Hashable {
     /// Stored in `kind`; never renamed once facts of it exist.
     package let name: String
     /// How the kind is named on pages.
-    package let label: S
+    package let label: Phrase
     /// What the projection makes of a stored fact of this kind; nil leaves it out of every total.
     package let projected: @Sendable (StoredFact) -> ScoreFact.Kind?
     /// The name of what the fact is about as a team reads it (a challenge's name), from the priced
@@ -119,7 +119,7 @@ package struct FactKind: Sendable, Hashable {
     package let withdrawable: Bool
 
     package init(
-        name: String, label: S, withdrawable: Bool = false, projected: @escaping @Sendable (StoredFact) -> ScoreFact.Kind?,
+        name: String, label: Phrase, withdrawable: Bool = false, projected: @escaping @Sendable (StoredFact) -> ScoreFact.Kind?,
         subject: @escaping @Sendable (StoredFact, any PriceList) -> String? = { _, _ in nil },
         explain: @escaping @Sendable (StoredFact, Int, ScoreProjection, any PriceList) -> String = { _, _, _, _ in "" }
     ) {

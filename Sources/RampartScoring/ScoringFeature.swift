@@ -47,7 +47,7 @@ package struct ScoringFeature: ScoredFeature {
 
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] {
         let slug = context.exercise.slug
-        var links = [NavigationLink(.scoreboard, .scoreboard(slug), position: 20)]
+        var links = [NavigationLink(S.scoreboard.phrase, .scoreboard(slug), position: 20)]
         if !context.isWhite, let team = context.team { links.append(NavigationLink(.ourScore, .teamScore(slug, team.slug), position: 90)) }
         return links
     }

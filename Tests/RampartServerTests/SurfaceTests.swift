@@ -134,13 +134,21 @@ import Yams
         }
     }
 
-    @Test func theStringCatalogueIsCompleteInBothLanguages() {
+    @Test func theStringCatalogueIsCompleteInBothLanguages() throws {
         for key in S.allCases {
             #expect(!key.en.isEmpty && !key.ko.isEmpty, "\(key)")
         }
         // Korean is not English copied: allow only a handful of identical strings (names like "API").
         let identical = S.allCases.filter { $0.en == $0.ko }
         #expect(identical.isEmpty, "untranslated: \(identical)")
+        // Every feature's catalogue: a phrase needs both languages to compile; one left empty or
+        // copied from the English is caught here.
+        let phrases = try SourceRulesTests.swiftSources().filter { $0.path.hasSuffix("Strings.swift") }.flatMap { file in
+            file.text.matches(of: /Phrase\("([^"]*)", ko: "([^"]*)"\)/).map { (file.path, String($0.1), String($0.2)) }
+        }
+        #expect(phrases.count > 150, "\(phrases.count) phrases found")
+        let copied = phrases.filter { $0.1 == $0.2 || $0.1.isEmpty || $0.2.isEmpty }
+        #expect(copied.isEmpty, "untranslated: \(copied)")
     }
 
     @Test(arguments: TestDatabase.all)

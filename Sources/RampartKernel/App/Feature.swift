@@ -40,11 +40,11 @@ extension Feature {
 /// One link of an exercise's navigation: what it says, where it goes, and where it stands among the
 /// links of every feature (lower first; the team's own page last, at 90).
 package struct NavigationLink: Sendable, Equatable {
-    package let title: S
+    package let title: Phrase
     package let href: String
     package let position: Int
 
-    package init(_ title: S, _ route: AppRoute, position: Int) {
+    package init(_ title: Phrase, _ route: AppRoute, position: Int) {
         self.title = title
         self.href = route.path
         self.position = position

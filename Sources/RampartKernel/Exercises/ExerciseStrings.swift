@@ -5,6 +5,7 @@ extension Phrase {
     package static let attemptsRange = Phrase("must be from 1 to 1000000", ko: "1에서 1000000 사이여야 합니다")
     package static let cannotBeChanged = Phrase("cannot be changed", ko: "바꿀 수 없습니다")
     package static func cannotBecome(_ a: Any, _ b: Any, _ c: Any, _ d: Any) -> Phrase { Phrase("The exercise is \(a); it cannot become \(b)", ko: "훈련이 '\(c)' 상태여서 '\(d)' 상태가 될 수 없습니다") }
+    package static let exercise = Phrase("Exercise", ko: "훈련")
     package static func exercise(_ a: Any) -> Phrase { Phrase("Exercise '\(a)'", ko: "훈련 '\(a)'") }
     package static func exerciseSlugTaken(_ a: Any) -> Phrase { Phrase("An exercise called '\(a)' exists already", ko: "'\(a)' 훈련이 이미 있습니다") }
     package static let expectedATime = Phrase("expected a time like 2026-02-02 09:00", ko: "2026-02-02 09:00 같은 시각이어야 합니다")

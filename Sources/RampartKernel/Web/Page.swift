@@ -17,6 +17,7 @@ package struct PageContext {
     }
 
     package func t(_ key: S) -> String { key.text(locale) }
+    package func t(_ phrase: Phrase) -> String { phrase.text(locale) }
 
     package var csrf: String { CSRF.token(for: request) }
 

@@ -8,45 +8,10 @@ package enum S: String, CaseIterable, Sendable {
     case jitterSeconds
     case jitterHint
     case services
-    case flagIDs
-    case flagIDsHint
-    case noFlagIDs
-    case newService
-    case serviceSource
-    case serviceSourceHint
-    case tick
-    case tickUnderWay
-    case lastScoredTick
-    case heldSince
-    case ourServices
-    case recentChecks
-    case statusChanges
-    case passwordChanges
-    case passwordChangeHint
-    case sendRequest
-    case passwordRequestRecorded
-    case tryCheck
-    case tryResult
-    case workers
     case zone
-    case lastHeartbeat
-    case checksLastMinute
-    case alive
-    case stopped
-    case takeDown
-    case bringUp
     case demoTargets
-    case noServices
-    case noChecks
-    case notCheckedYet
-    case target
-    case latency
     case detail
     case message
-    case worker
-    case service
-    case confirmDeleteService
-    case noWorkers
     case account
     case action
     case active
@@ -85,7 +50,6 @@ package enum S: String, CaseIterable, Sendable {
     case errorNotFound
     case errorTooMany
     case errorBusy
-    case exercise
     case exerciseFile
     case exercises
     case expires
@@ -144,6 +108,8 @@ package enum S: String, CaseIterable, Sendable {
     case role
     case save
     case saved
+    case passwordRequestRecorded
+    case hintUnlocked
     case schedule
     case setPassword
     case settingsAndSchedule
@@ -163,7 +129,6 @@ package enum S: String, CaseIterable, Sendable {
     case time
     case timeZone
     case timeZoneHint
-    case token
     case tokenRevoked
     case tokenShownOnce
     case until
@@ -204,74 +169,20 @@ package enum S: String, CaseIterable, Sendable {
     case challenges
     case delete
     case scoreboard
-    case ourScore
-    case newChallenge
     case submissions
-    case noChallenges
-    case lockedChallenge
     case points
-    case solves
-    case solved
-    case hiddenState
-    case scheduled
-    case lockedExplain
-    case flagsFound
-    case maxAttempts
-    case attribution
-    case connectionInfo
     case files
-    case hints
     case hint
-    case free
-    case unlockHint
-    case confirmHint
-    case testFlag
-    case submitFlag
     case submit
     case flag
-    case editChallenge
-    case challengeSource
-    case challengeSourceHint
-    case uploadFile
-    case file
-    case deleteChallenge
-    case confirmDelete
     case create
     case user
-    case challenge
     case result
-    case noSubmissions
-    case hintUnlocked
     case deleted
-    case boardFrozen
-    case boardFrozenWhite
     case score
-    case scoreFactsOf
-    case what
-    case why
     case by
-    case withdrawn
-    case withdraw
-    case confirmWithdraw
     case reason
-    case noScoreFacts
-    case adjustScore
-    case adjustHint
     case category
-    case scoreOverTime
-    case attemptCorrect
-    case attemptIncorrect
-    case attemptPartial
-    case attemptAlreadySolved
-    case attemptLocked
-    case attemptRateLimited
-    case attemptNotRunning
-    case factSolve
-    case factWithdrawal
-    case factHint
-    case factAdjustment
-    case factAvailability
-    case factSLA
     case firstBlood
     case firstBloodHint
     case attemptsPerMinute
@@ -280,6 +191,9 @@ package enum S: String, CaseIterable, Sendable {
     package func text(_ locale: UILocale) -> String {
         locale == .ko ? ko : en
     }
+
+    /// The same words as a phrase, for a place that takes any feature's catalogue entries.
+    package var phrase: Phrase { Phrase(en, ko: ko) }
 
     package static func kind(_ kind: TeamKind) -> S {
         switch kind {
@@ -326,119 +240,27 @@ package enum S: String, CaseIterable, Sendable {
         case .jitterSeconds: "Check jitter (seconds)"
         case .jitterHint: "Each check starts at a random moment this long after its tick starts, so teams cannot predict it"
         case .services: "Services"
-        case .flagIDs: "Flag ids"
-        case .flagIDsHint:
-            "The public ids of the flags alive now, by service and team target: what an exploit needs to find them. The same in ForcAD's attack data format:"
-        case .noFlagIDs: "No flag ids published yet."
-        case .newService: "New service"
-        case .serviceSource: "Service definition (YAML or JSON)"
-        case .serviceSourceHint:
-            "The fields of one entry of the exercise file's services: section (docs/checks.md). Address placeholders: {team.number}, {team.slug}."
-        case .tick: "Tick"
-        case .tickUnderWay: "Tick under way"
-        case .lastScoredTick: "Statuses as of tick"
-        case .heldSince: "Held since"
-        case .ourServices: "Services and checks"
-        case .recentChecks: "Recent checks"
-        case .statusChanges: "Status changes"
-        case .passwordChanges: "Password change requests"
-        case .passwordChangeHint: "From the next tick the checks log in with the new password."
-        case .sendRequest: "Send request"
-        case .passwordRequestRecorded: "Password change recorded; the next tick uses it"
-        case .tryCheck: "Try it now"
-        case .tryResult: "Result of the check"
-        case .workers: "Check workers"
         case .zone: "Zone"
-        case .lastHeartbeat: "Last heartbeat"
-        case .checksLastMinute: "Checks in the last minute"
-        case .alive: "alive"
-        case .stopped: "stopped"
-        case .takeDown: "Take down"
-        case .bringUp: "Bring up"
         case .demoTargets: "Demo targets"
-        case .noServices: "No services yet."
-        case .noChecks: "No checks yet."
-        case .notCheckedYet: "not checked yet"
-        case .target: "Target"
-        case .latency: "Latency"
         case .detail: "Detail (white and green team)"
         case .message: "Message"
-        case .worker: "Worker"
-        case .service: "Service"
-        case .confirmDeleteService: "Delete this service with all its checks and statuses? Points already scored stay."
-        case .noWorkers: "No worker has reported yet."
         case .challenges: "Challenges"
         case .delete: "Delete"
         case .scoreboard: "Scoreboard"
-        case .ourScore: "Our score"
-        case .newChallenge: "New challenge"
         case .submissions: "Submissions"
-        case .noChallenges: "No challenges yet."
-        case .lockedChallenge: "Locked challenge"
         case .points: "points"
-        case .solves: "solves"
-        case .solved: "Solved"
-        case .hiddenState: "hidden"
-        case .scheduled: "scheduled"
-        case .lockedExplain: "Solve the challenges it depends on to open it."
-        case .flagsFound: "Flags found"
-        case .maxAttempts: "Attempts allowed"
-        case .attribution: "Attribution"
-        case .connectionInfo: "Connection"
         case .files: "Files"
-        case .hints: "Hints"
         case .hint: "Hint"
-        case .free: "free"
-        case .unlockHint: "Unlock"
-        case .confirmHint: "Unlocking this hint costs your team points. Unlock it?"
-        case .testFlag: "Test a flag (not scored)"
-        case .submitFlag: "Submit a flag"
         case .submit: "Submit"
         case .flag: "Flag"
-        case .editChallenge: "Edit challenge"
-        case .challengeSource: "Definition (ctfcli challenge.yml)"
-        case .challengeSourceHint:
-            "The fields of ctfcli's challenge.yml: name, category, description, value or type: dynamic with extra, flags, hints, requirements, state. See docs/challenges.md."
-        case .uploadFile: "Upload a file"
-        case .file: "File"
-        case .deleteChallenge: "Delete challenge"
-        case .confirmDelete: "Delete it? This cannot be undone."
         case .create: "Create"
         case .user: "User"
-        case .challenge: "Challenge"
         case .result: "Result"
-        case .noSubmissions: "No submissions yet."
-        case .hintUnlocked: "Hint unlocked."
         case .deleted: "Deleted."
-        case .boardFrozen: "The scoreboard is frozen: it shows the standings at the freeze time."
-        case .boardFrozenWhite: "The scoreboard is frozen for participants; the white team sees the live standings."
         case .score: "Score"
-        case .scoreFactsOf: "Score facts:"
-        case .what: "What"
-        case .why: "Why"
         case .by: "By"
-        case .withdrawn: "withdrawn"
-        case .withdraw: "Withdraw"
-        case .confirmWithdraw: "Withdraw this solve? Its points are taken back with a new fact."
         case .reason: "Reason"
-        case .noScoreFacts: "No score facts yet."
-        case .adjustScore: "Adjust score"
-        case .adjustHint: "Positive to award, negative to deduct."
         case .category: "Category"
-        case .scoreOverTime: "Score over time of the leading teams"
-        case .attemptCorrect: "Correct"
-        case .attemptIncorrect: "Incorrect"
-        case .attemptPartial: "Partly correct"
-        case .attemptAlreadySolved: "Already solved"
-        case .attemptLocked: "Locked"
-        case .attemptRateLimited: "Too many attempts"
-        case .attemptNotRunning: "Not running"
-        case .factSolve: "Solve"
-        case .factWithdrawal: "Withdrawal"
-        case .factHint: "Hint"
-        case .factAdjustment: "Adjustment"
-        case .factAvailability: "Availability"
-        case .factSLA: "SLA penalty"
         case .firstBlood: "First-blood bonus (%)"
         case .firstBloodHint: "Percent of the value for the first solvers, comma-separated: 10, 5, 2. Challenges may set their own."
         case .attemptsPerMinute: "Incorrect flags per minute"
@@ -481,7 +303,6 @@ package enum S: String, CaseIterable, Sendable {
         case .errorNotFound: "Not found"
         case .errorTooMany: "Too many attempts"
         case .errorBusy: "Busy for a moment"
-        case .exercise: "Exercise"
         case .exerciseFile: "Exercise file (YAML)"
         case .exercises: "Exercises"
         case .expires: "Expires"
@@ -540,6 +361,8 @@ package enum S: String, CaseIterable, Sendable {
         case .role: "Role"
         case .save: "Save"
         case .saved: "Saved"
+        case .passwordRequestRecorded: "Password change recorded; the next tick uses it"
+        case .hintUnlocked: "Hint unlocked."
         case .schedule: "Schedule"
         case .setPassword: "Set a new password"
         case .settingsAndSchedule: "Settings and schedule"
@@ -559,7 +382,6 @@ package enum S: String, CaseIterable, Sendable {
         case .time: "Time"
         case .timeZone: "Time zone"
         case .timeZoneHint: "IANA name, e.g. Europe/London, Asia/Seoul, UTC"
-        case .token: "Token"
         case .tokenRevoked: "Token revoked"
         case .tokenShownOnce: "Your new token. Copy it now: it will not be shown again."
         case .until: "Until"
@@ -605,117 +427,27 @@ package enum S: String, CaseIterable, Sendable {
         case .jitterSeconds: "점검 지터 (초)"
         case .jitterHint: "각 점검은 틱 시작 후 이 시간 안의 무작위 시점에 시작하므로 팀이 예측할 수 없습니다"
         case .services: "서비스"
-        case .flagIDs: "플래그 ID"
-        case .flagIDsHint: "지금 유효한 플래그의 공개 ID입니다(서비스·팀 대상별). 익스플로잇이 플래그를 찾는 데 필요합니다. ForcAD attack data 형식으로도 제공됩니다:"
-        case .noFlagIDs: "아직 공개된 플래그 ID가 없습니다."
-        case .newService: "새 서비스"
-        case .serviceSource: "서비스 정의 (YAML 또는 JSON)"
-        case .serviceSourceHint: "훈련 파일 services: 항목 하나의 필드입니다 (docs/checks.md). 주소 자리표시자: {team.number}, {team.slug}."
-        case .tick: "틱"
-        case .tickUnderWay: "진행 중인 틱"
-        case .lastScoredTick: "상태 기준 틱"
-        case .heldSince: "유지 시작"
-        case .ourServices: "서비스와 점검"
-        case .recentChecks: "최근 점검"
-        case .statusChanges: "상태 변경"
-        case .passwordChanges: "비밀번호 변경 요청"
-        case .passwordChangeHint: "다음 틱부터 점검이 새 비밀번호로 로그인합니다."
-        case .sendRequest: "요청 보내기"
-        case .passwordRequestRecorded: "비밀번호 변경을 기록했습니다. 다음 틱부터 사용합니다"
-        case .tryCheck: "지금 점검"
-        case .tryResult: "점검 결과"
-        case .workers: "점검 워커"
         case .zone: "구역"
-        case .lastHeartbeat: "마지막 신호"
-        case .checksLastMinute: "최근 1분 점검 수"
-        case .alive: "작동 중"
-        case .stopped: "멈춤"
-        case .takeDown: "중단시키기"
-        case .bringUp: "다시 올리기"
         case .demoTargets: "시연 대상"
-        case .noServices: "아직 서비스가 없습니다."
-        case .noChecks: "아직 점검이 없습니다."
-        case .notCheckedYet: "아직 점검 전"
-        case .target: "대상"
-        case .latency: "지연"
         case .detail: "세부 정보 (화이트·그린팀)"
         case .message: "메시지"
-        case .worker: "워커"
-        case .service: "서비스"
-        case .confirmDeleteService: "이 서비스와 모든 점검·상태를 삭제할까요? 이미 얻은 점수는 남습니다."
-        case .noWorkers: "아직 보고한 워커가 없습니다."
         case .challenges: "문제"
         case .delete: "삭제"
         case .scoreboard: "점수판"
-        case .ourScore: "우리 팀 점수"
-        case .newChallenge: "새 문제"
         case .submissions: "제출 기록"
-        case .noChallenges: "아직 문제가 없습니다."
-        case .lockedChallenge: "잠긴 문제"
         case .points: "점"
-        case .solves: "풀이"
-        case .solved: "풀었음"
-        case .hiddenState: "숨김"
-        case .scheduled: "예약됨"
-        case .lockedExplain: "먼저 필요한 문제를 풀면 열립니다."
-        case .flagsFound: "찾은 플래그"
-        case .maxAttempts: "허용 시도 횟수"
-        case .attribution: "출처"
-        case .connectionInfo: "접속 정보"
         case .files: "파일"
-        case .hints: "힌트"
         case .hint: "힌트"
-        case .free: "무료"
-        case .unlockHint: "열기"
-        case .confirmHint: "이 힌트를 열면 팀 점수가 차감됩니다. 여시겠습니까?"
-        case .testFlag: "플래그 시험 (점수 없음)"
-        case .submitFlag: "플래그 제출"
         case .submit: "제출"
         case .flag: "플래그"
-        case .editChallenge: "문제 편집"
-        case .challengeSource: "정의 (ctfcli challenge.yml)"
-        case .challengeSourceHint:
-            "ctfcli challenge.yml 필드: name, category, description, value 또는 type: dynamic과 extra, flags, hints, requirements, state. docs/challenges.md 참고."
-        case .uploadFile: "파일 올리기"
-        case .file: "파일"
-        case .deleteChallenge: "문제 삭제"
-        case .confirmDelete: "삭제하시겠습니까? 되돌릴 수 없습니다."
         case .create: "만들기"
         case .user: "사용자"
-        case .challenge: "문제"
         case .result: "결과"
-        case .noSubmissions: "아직 제출이 없습니다."
-        case .hintUnlocked: "힌트를 열었습니다."
         case .deleted: "삭제했습니다."
-        case .boardFrozen: "점수판이 동결되었습니다. 동결 시점의 순위를 보여 줍니다."
-        case .boardFrozenWhite: "참가자에게는 점수판이 동결되었습니다. 백팀은 실시간 순위를 봅니다."
         case .score: "점수"
-        case .scoreFactsOf: "점수 기록:"
-        case .what: "내용"
-        case .why: "이유"
         case .by: "처리자"
-        case .withdrawn: "철회됨"
-        case .withdraw: "철회"
-        case .confirmWithdraw: "이 풀이를 철회하시겠습니까? 새 기록으로 점수가 회수됩니다."
         case .reason: "사유"
-        case .noScoreFacts: "아직 점수 기록이 없습니다."
-        case .adjustScore: "점수 조정"
-        case .adjustHint: "양수는 가점, 음수는 감점입니다."
         case .category: "분류"
-        case .scoreOverTime: "상위 팀의 시간별 점수"
-        case .attemptCorrect: "정답"
-        case .attemptIncorrect: "오답"
-        case .attemptPartial: "일부 정답"
-        case .attemptAlreadySolved: "이미 풀었음"
-        case .attemptLocked: "잠김"
-        case .attemptRateLimited: "시도 과다"
-        case .attemptNotRunning: "진행 중 아님"
-        case .factSolve: "풀이"
-        case .factWithdrawal: "철회"
-        case .factHint: "힌트"
-        case .factAdjustment: "조정"
-        case .factAvailability: "가용성"
-        case .factSLA: "SLA 벌점"
         case .firstBlood: "첫 풀이 보너스 (%)"
         case .firstBloodHint: "첫 풀이 팀들에게 주는 값의 백분율, 쉼표로 구분: 10, 5, 2. 문제별로 따로 정할 수 있습니다."
         case .attemptsPerMinute: "분당 오답 허용 수"
@@ -758,7 +490,6 @@ package enum S: String, CaseIterable, Sendable {
         case .errorNotFound: "찾을 수 없음"
         case .errorTooMany: "시도 횟수 초과"
         case .errorBusy: "잠시 바쁩니다"
-        case .exercise: "훈련"
         case .exerciseFile: "훈련 파일 (YAML)"
         case .exercises: "훈련"
         case .expires: "만료"
@@ -817,6 +548,8 @@ package enum S: String, CaseIterable, Sendable {
         case .role: "역할"
         case .save: "저장"
         case .saved: "저장했습니다"
+        case .passwordRequestRecorded: "비밀번호 변경을 기록했습니다. 다음 틱부터 사용합니다"
+        case .hintUnlocked: "힌트를 열었습니다."
         case .schedule: "일정"
         case .setPassword: "새 비밀번호 설정"
         case .settingsAndSchedule: "설정 및 일정"
@@ -836,7 +569,6 @@ package enum S: String, CaseIterable, Sendable {
         case .time: "시각"
         case .timeZone: "시간대"
         case .timeZoneHint: "IANA 이름 (예: Europe/London, Asia/Seoul, UTC)"
-        case .token: "토큰"
         case .tokenRevoked: "토큰을 폐기했습니다"
         case .tokenShownOnce: "새 토큰입니다. 지금 복사하십시오. 다시 표시되지 않습니다."
         case .until: "종료 시각"
