@@ -102,7 +102,7 @@ package struct StoredFact: Sendable {
     package var evidence: FactRef?
 }
 
-/// One kind of score fact, registered by the feature that makes it (`ScoreEngine.register`).
+/// One kind of score fact, registered by the feature that makes it (`ScoredFeature.factKinds`).
 package struct FactKind: Sendable, Hashable {
     /// Stored in `kind`; never renamed once facts of it exist.
     package let name: String
