@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RampartCoreTests",
-            dependencies: ["RampartCore"],
+            dependencies: ["RampartCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

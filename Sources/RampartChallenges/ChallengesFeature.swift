@@ -14,6 +14,7 @@ package struct ChallengesFeature: ScoredFeature {
         [M006CreateChallengesAndScores(), M007AddPublicScoreboard(), M010ChunkedFiles(), M011ChallengeOrigins()]
     }
     package var commands: [String: any AnyAsyncCommand] { ["challenge": ChallengeCommands()] }
+    package var exerciseFileSections: [any ExerciseFileSectionStore] { [ChallengesFileSection()] }
 
     package func boot(_ app: Application) throws {
         app.blobLinks.append(.init(table: ChallengeFile.schema, column: "blob_id"))

@@ -13,6 +13,7 @@ package struct DefenceFeature: ScoredFeature {
     package var migrations: [any Migration] { [M008CreateDefence(), M009CreateServiceFlags()] }
     package var commands: [String: any AnyAsyncCommand] { ["check": CheckCommand(), "worker": WorkerCommand()] }
     package var lifecycle: [any LifecycleHandler] { [DefenceBackground()] }
+    package var exerciseFileSections: [any ExerciseFileSectionStore] { [ServicesFileSection()] }
 
     package func boot(_ app: Application) throws {
         app.defence = DefenceNode()

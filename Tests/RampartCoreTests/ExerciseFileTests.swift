@@ -1,7 +1,34 @@
 import Foundation
 import Testing
 
+import Yams
 @testable import RampartCore
+
+extension ExerciseFile {
+    /// Read with the sections the server's features register (challenges, services).
+    static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
+        try read(yaml: yaml, sections: [ChallengesSection.self, ServicesSection.self])
+    }
+}
+
+/// A section no feature of Rampart has: what a new feature's section is, to Core.
+private struct NotesSection: ExerciseFileSection {
+    static let key = "notes"
+    static let position = 5
+    var notes: [String]
+    var isEmpty: Bool { notes.isEmpty }
+    func node() -> Node { Node(notes.map { Node($0, .implicit, .doubleQuoted) }) }
+    static func read(_ node: Node, at path: String, _ reading: ExerciseFileReading) -> NotesSection {
+        NotesSection(
+            notes: reading.items(node, at: path, max: 3).compactMap { item in
+                guard let text = item.node.scalar?.string, !text.isEmpty else {
+                    reading.issues.report(item.node, item.path, "expected text")
+                    return nil
+                }
+                return text
+            })
+    }
+}
 
 @Suite struct ExerciseFileTests {
     static let valid = """
@@ -147,5 +174,46 @@ import Testing
 
     @Test func newerFileVersionsAreRefused() {
         #expect(throws: ExerciseFileError.self) { try ExerciseFile.read(yaml: "rampart: 99\nexercise: {slug: a, name: A}\n") }
+    }
+
+    /// A feature's section plugs in through its type alone: read with its lines, written in its
+    /// position (before challenges), compared, and refused as an unknown key when it is not given.
+    @Test func aSectionPlugsInWithoutEditingTheReader() throws {
+        let yaml = """
+            exercise: {slug: n, name: N}
+            challenges:
+              - {name: Warmup, category: web, value: 100, flags: ["flag{a}"]}
+            notes:
+              - "first"
+              - "second"
+            """
+        let sections: [any ExerciseFileSection.Type] = [ChallengesSection.self, NotesSection.self]
+        let file = try ExerciseFile.read(yaml: yaml, sections: sections)
+        #expect(file.section(NotesSection.self)?.notes == ["first", "second"])
+        #expect(file.lines["notes"] == 5)  // a list starts at its first item
+        let written = file.yaml()
+        #expect(try #require(written.range(of: "notes:")).lowerBound < #require(written.range(of: "challenges:")).lowerBound)
+        #expect(try ExerciseFile.read(yaml: written, sections: sections) == file)
+        var other = file
+        other.set(NotesSection(notes: ["first"]))
+        #expect(other != file)
+        other.set(NotesSection(notes: []))
+        #expect(other.section(NotesSection.self) == nil)
+        // Not registered: an unknown key, with the keys that are known.
+        do {
+            _ = try ExerciseFile.read(yaml: yaml, sections: [ChallengesSection.self])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.issues.map(\.field) == ["notes"])
+            #expect(error.issues[0].message.contains("rampart, exercise, teams, users, challenges"))
+        }
+        // The section's own problems come with their lines, beside the file's.
+        do {
+            _ = try ExerciseFile.read(yaml: yaml.replacingOccurrences(of: "\"second\"", with: "[x]"), sections: sections)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.issues.map(\.field) == ["notes[1]"])
+            #expect(error.issues[0].line == 6)
+        }
     }
 }

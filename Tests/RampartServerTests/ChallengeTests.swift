@@ -291,7 +291,7 @@ enum TestChallenges {
             #expect(try await status("/api/v1/exercises/ex/challenges", outsider) == .notFound)
             #expect(try await status("/api/v1/exercises/nope/scoreboard") == .unauthorized)
             // the exercise file carries the switch, and turning it off takes effect at once
-            #expect(try await ExerciseFileStore.export("ex", on: app.db).yaml().contains("public_scoreboard: true"))
+            #expect(try await ExerciseFileStore.export("ex", app: app).yaml().contains("public_scoreboard: true"))
             _ = try await app.testing().sendRequest(
                 .PATCH, "/api/v1/exercises/ex", headers: .json(white), body: .json(["public_scoreboard": false]))
             #expect(try await status("/api/v1/exercises/ex/scoreboard") == .unauthorized)
@@ -411,7 +411,7 @@ enum TestChallenges {
             #expect(Set(challenges.map(\.name)) == ["Login bypass", "Warmup"])
             let files = try await ChallengeFile.query(on: app.db).all()
             #expect(files.map(\.name) == ["source.zip"])
-            let exported = try await ExerciseFileStore.export("ex", on: app.db)
+            let exported = try await ExerciseFileStore.export("ex", app: app)
             #expect(exported.challenges.map(\.name).sorted() == ["Login bypass", "Warmup"])
             // the exported file applies without changing anything
             let report = try await ExerciseFileStore.apply(try ExerciseFile.read(yaml: exported.yaml()), by: .commandLine("test"), app: app)

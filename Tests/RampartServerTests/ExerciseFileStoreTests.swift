@@ -10,8 +10,98 @@ import VaporTesting
 @testable import RampartDefence
 @testable import RampartScoring
 @testable import RampartServer
+import Yams
+
+/// A section no Rampart feature has, kept in the audit trail: what a new feature's section goes through.
+private struct WatchwordsSection: ExerciseFileSection {
+    static let key = "watchwords"
+    static let position = 30
+    var words: [String]
+    var isEmpty: Bool { words.isEmpty }
+    func node() -> Node { Node(words.map { Node($0, .implicit, .doubleQuoted) }) }
+    static func read(_ node: Node, at path: String, _ reading: ExerciseFileReading) -> WatchwordsSection {
+        WatchwordsSection(words: reading.items(node, at: path, max: 10).compactMap { $0.node.scalar?.string })
+    }
+}
+
+private struct WatchwordsStore: ExerciseFileSectionStore {
+    var section: any ExerciseFileSection.Type { WatchwordsSection.self }
+
+    static func stored(_ exerciseID: UUID?, on db: any Database) async throws -> [String] {
+        guard let exerciseID else { return [] }
+        return try await AuditRecord.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$action == "watchword.add").sort(\.$seq)
+            .all().map(\.subject)
+    }
+
+    func plan(_ file: ExerciseFile, _ context: ExerciseFilePlanning) async throws -> ExerciseFileSectionPlan {
+        let stored = try await Self.stored(context.exercise?.id, on: context.app.db)
+        let words = file.section(WatchwordsSection.self)?.words ?? []
+        var plan = ExerciseFileSectionPlan()
+        for (index, word) in words.enumerated() where word.contains(" ") {
+            plan.issues.append(ExerciseFileIssue(line: nil, field: "watchwords[\(index)]", message: "one word"))
+        }
+        let new = words.filter { !stored.contains($0) }
+        plan.changes = new.map { "added watchword \($0)" }
+        plan.untouched = stored.filter { !words.contains($0) }.map { "watchword \($0)" }
+        plan.apply = { applying in
+            for word in new {
+                try await applying.app.write { db in
+                    _ = try await Audit.record(
+                        AuditEvent(exerciseID: applying.exerciseID, action: "watchword.add", subjectType: "watchword", subject: word, summary: word),
+                        by: applying.actor, at: applying.now, on: db)
+                }
+            }
+        }
+        return plan
+    }
+
+    func export(_ exercise: Exercise, on db: any Database) async throws -> (any ExerciseFileSection)? {
+        WatchwordsSection(words: try await Self.stored(exercise.id, on: db))
+    }
+}
+
+private struct WatchwordsFeature: Feature {
+    var exerciseFileSections: [any ExerciseFileSectionStore] { [WatchwordsStore()] }
+}
 
 @Suite struct ExerciseFileStoreTests {
+    /// A feature's section goes through the dry run, the apply (after the exercise it belongs to is
+    /// saved), a second apply and the export, with no edit to the store or the reader: the feature's
+    /// registration is all.
+    @Test(arguments: TestDatabase.all)
+    func aFeaturesSectionIsPlannedAppliedAndExported(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            app.features.append(WatchwordsFeature())
+            let yaml = """
+                exercise: {slug: words, name: Words}
+                challenges: [{name: Warmup, category: web, value: 100, flags: ["flag{w}"]}]
+                watchwords: [alpha, bravo]
+                """
+            #expect(throws: ExerciseFileError.self) { try ExerciseFile.read(yaml: yaml) }  // not a section of the assembly's features
+            let file = try ExerciseFile.read(yaml: yaml, sections: app.exerciseFileSections)
+            let dry = try await ExerciseFileStore.apply(file, dryRun: true, by: .commandLine("test"), app: app)
+            #expect(dry.changes.suffix(2) == ["added watchword alpha", "added watchword bravo"])
+            #expect(try await AuditRecord.query(on: app.db).filter(\.$action == "watchword.add").count() == 0)
+            let first = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
+            #expect(first.changes.contains("created challenge Warmup") && first.changes.contains("added watchword bravo"))
+            var fewer = file
+            fewer.set(WatchwordsSection(words: ["alpha"]))
+            let second = try await ExerciseFileStore.apply(fewer, by: .commandLine("test"), app: app)
+            #expect(second.changes.isEmpty)
+            #expect(second.untouched == ["watchword bravo"])
+            let exported = try await ExerciseFileStore.export("words", app: app)
+            #expect(exported.section(WatchwordsSection.self)?.words == ["alpha", "bravo"])
+            #expect(exported.challenges.map(\.name) == ["Warmup"])
+            #expect(try ExerciseFile.read(yaml: exported.yaml(), sections: app.exerciseFileSections) == exported)
+            // A section's problem stops the whole apply before anything is written.
+            var bad = file
+            bad.exercise.slug = "other"
+            bad.set(WatchwordsSection(words: ["two words"]))
+            await #expect(throws: ExerciseFileError.self) { try await ExerciseFileStore.apply(bad, by: .commandLine("test"), app: app) }
+            #expect(try await Exercise.query(on: app.db).filter(\.$slug == "other").count() == 0)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func applyingTwiceChangesNothingAndExportRoundTrips(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in
@@ -21,7 +111,7 @@ import VaporTesting
             let first = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
             let audits = try await AuditRecord.query(on: app.db).filter(\.$action == "exercise.apply").count()
             let second = try await ExerciseFileStore.apply(file, by: .commandLine("test"), app: app)
-            let exported = try await ExerciseFileStore.export(file.exercise.slug, on: app.db)
+            let exported = try await ExerciseFileStore.export(file.exercise.slug, app: app)
             let reread = try ExerciseFile.read(yaml: exported.yaml())
             let third = try await ExerciseFileStore.apply(reread, by: .commandLine("test"), app: app)
             // check

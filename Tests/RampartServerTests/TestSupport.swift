@@ -13,6 +13,13 @@ import VaporTesting
 @testable import RampartScoring
 @testable import RampartServer
 
+extension ExerciseFile {
+    /// Read with the sections of the features the server is assembled from.
+    static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
+        try read(yaml: yaml, sections: Features.all.exerciseFileSections)
+    }
+}
+
 /// The databases every server test runs on: SQLite always, PostgreSQL when
 /// `RAMPART_TEST_POSTGRES_URL` names a server (`.ci/run` and `scripts/test.sh` start one).
 enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {

@@ -2,24 +2,25 @@ import Foundation
 import Yams
 
 extension ExerciseFile {
-    static let sections = ["rampart", "exercise", "teams", "users", "challenges", "services"]
-
-    /// Reads an exercise file, or throws `ExerciseFileError` listing every problem with its line.
-    public static func read(yaml: String) throws(ExerciseFileError) -> ExerciseFile {
+    /// Reads an exercise file whose features' sections are of the given types (the server's come from
+    /// its features), or throws `ExerciseFileError` listing every problem with its line. A top-level
+    /// key that is neither the file's own nor one of `sections` is a problem.
+    public static func read(yaml: String, sections: [any ExerciseFileSection.Type]) throws(ExerciseFileError) -> ExerciseFile {
         let root = try YAMLGuard.compose(yaml)
         guard let root else {
             throw ExerciseFileError(issues: [ExerciseFileIssue(line: 1, field: "", message: "the file is empty")])
         }
         let issues = YAMLIssues()
-        let file = read(root, issues: issues)
+        let file = read(root, sections: sections, issues: issues)
         guard issues.list.isEmpty, var file else { throw ExerciseFileError(issues: issues.list) }
         file.lines = issues.lines
         return file
     }
 
-    private static func read(_ root: Node, issues: YAMLIssues) -> ExerciseFile? {
+    private static func read(_ root: Node, sections: [any ExerciseFileSection.Type], issues: YAMLIssues) -> ExerciseFile? {
         guard let top = issues.fields(root, at: "") else { return nil }
-        top.rejectUnknown(sections)
+        let sections = sections.sorted { ($0.position, $0.key) < ($1.position, $1.key) }
+        top.rejectUnknown(ownKeys + sections.map { $0.key })
         if let version = top.int("rampart", in: 1...Int.max), version > currentVersion {
             issues.report(
                 top.node("rampart"), "rampart", "this file needs a newer Rampart (file version \(version), this one reads \(currentVersion))")
@@ -33,16 +34,14 @@ extension ExerciseFile {
         let users = top.list("users", max: TextLimit.users).map { readUser($0.node, path: $0.path, issues: issues) }
         let teams = top.list("teams", max: TextLimit.teams).map { readTeam($0.node, path: $0.path, issues: issues) }
         checkConsistency(teams: teams, users: users, issues: issues)
-        let challengeItems = top.list("challenges", max: TextLimit.challenges)
-        let challenges = challengeItems.map { ChallengeSpec.read($0.node, path: $0.path, issues: issues) }
-        checkChallenges(challenges, paths: challengeItems.map(\.path), issues: issues)
-        let serviceItems = top.list("services", max: TextLimit.services)
-        let services = serviceItems.map { ServiceSpec.read($0.node, path: $0.path, issues: issues) }
-        checkServices(services, teams: teams, paths: serviceItems.map(\.path), issues: issues)
+        let reading = ExerciseFileReading(issues: issues, teams: teams)
+        var read: [any ExerciseFileSection] = []
+        for type in sections {
+            guard let node = top.node(type.key) else { continue }
+            read.append(type.erasedRead(node, reading))
+        }
         guard let exercise else { return nil }
-        return ExerciseFile(
-            exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 }, challenges: challenges.compactMap { $0 },
-            services: services.compactMap { $0 })
+        return ExerciseFile(exercise: exercise, teams: teams.compactMap { $0 }, users: users.compactMap { $0 }, sections: read)
     }
 
     private static func readExercise(_ fields: YAMLFields) -> ExerciseSpec? {
@@ -87,43 +86,6 @@ extension ExerciseFile {
             publicScoreboard: fields.bool("public_scoreboard") ?? false,
             tickSeconds: tickSeconds, jitterSeconds: jitterSeconds
         )
-    }
-
-    /// Names are how challenges find each other (prerequisites, `next`) and how a second apply finds
-    /// the challenge it updates, so they must be unique and every reference must resolve.
-    private static func checkChallenges(_ challenges: [ChallengeSpec?], paths: [String], issues: YAMLIssues) {
-        var seen: Set<String> = []
-        let names = Set(challenges.compactMap { $0?.name })
-        for (challenge, path) in zip(challenges, paths) {
-            guard let challenge else { continue }
-            let line = issues.lines[path + ".name"] ?? issues.lines[path]
-            if !seen.insert(challenge.name).inserted {
-                issues.report(line: line, path + ".name", "another challenge is called '\(challenge.name)'")
-            }
-            for missing in challenge.prerequisites where !names.contains(missing) {
-                issues.report(line: line, path + ".requirements", "no challenge is called '\(missing)'")
-            }
-            if let next = challenge.next, !names.contains(next) {
-                issues.report(line: line, path + ".next", "no challenge is called '\(next)'")
-            }
-        }
-    }
-
-    /// Service names are unique (checks, requests and the API name services by them) and overrides
-    /// name teams of the file, when it lists teams.
-    private static func checkServices(_ services: [ServiceSpec?], teams: [TeamSpec?], paths: [String], issues: YAMLIssues) {
-        var seen: Set<String> = []
-        let slugs = Set(teams.compactMap { $0?.slug })
-        for (service, path) in zip(services, paths) {
-            guard let service else { continue }
-            if !seen.insert(service.name).inserted {
-                issues.report(line: issues.lines[path + ".name"] ?? issues.lines[path], path + ".name", "another service is called '\(service.name)'")
-            }
-            guard !slugs.isEmpty else { continue }
-            for slug in service.overrides.keys.sorted() where !slugs.contains(slug) {
-                issues.report(line: issues.lines[path + ".overrides"], path + ".overrides.\(slug)", "no team is called '\(slug)'")
-            }
-        }
     }
 
     private static func readSchedule(_ fields: YAMLFields, timeZone: TimeZone) -> ScheduleSpec {

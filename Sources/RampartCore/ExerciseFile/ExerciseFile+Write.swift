@@ -11,8 +11,8 @@ extension ExerciseFile {
         ]
         if !teams.isEmpty { top.append((key("teams"), Node(teams.map(teamNode)))) }
         if !users.isEmpty { top.append((key("users"), Node(users.map(userNode)))) }
-        if !challenges.isEmpty { top.append((key("challenges"), Node(challenges.map { $0.node() }))) }
-        if !services.isEmpty { top.append((key("services"), Node(services.map { $0.node() }))) }
+        let sections = sections.values.sorted { (type(of: $0).position, type(of: $0).key) < (type(of: $1).position, type(of: $1).key) }
+        for section in sections { top.append((key(type(of: section).key), section.node())) }
         let body = (try? Yams.serialize(node: Node(top), width: -1, allowUnicode: true)) ?? ""
         return """
             # Rampart exercise file (docs/exercise-file.md). Apply with: rampart exercise apply FILE

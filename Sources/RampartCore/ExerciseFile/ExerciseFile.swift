@@ -3,39 +3,37 @@ import Foundation
 /// An exercise file: the whole definition of an exercise in one YAML document, applied with
 /// `rampart exercise apply` and written by `rampart exercise export`. Reference: docs/exercise-file.md.
 ///
-/// The file grows by sections: each top-level key (`exercise`, `teams`, `users`, and later
-/// `challenges`, `services`, `injects`) is read by its own function in `ExerciseFile+Read.swift` and
-/// written by its own in `ExerciseFile+Write.swift`.
+/// The file's own part, `exercise`, `teams` and `users`, is read by `ExerciseFile+Read.swift` and
+/// written by `ExerciseFile+Write.swift`. Every other top-level key is a feature's section
+/// (`ExerciseFileSection`: `challenges`, `services`, …), read by the section types the reader is given.
 public struct ExerciseFile: Sendable {
     public static let currentVersion = 1
+    /// The keys of the file's own part.
+    public static let ownKeys = ["rampart", "exercise", "teams", "users"]
 
     public var exercise: ExerciseSpec
     public var teams: [TeamSpec]
     public var users: [UserSpec]
-    /// Challenges by name, in ctfcli's `challenge.yml` form; `files` name attachments relative to the file.
-    public var challenges: [ChallengeSpec]
-    /// Services checked every tick (docs/checks.md).
-    public var services: [ServiceSpec]
+    /// Features' sections by key; none is empty (`set(_:)`).
+    public internal(set) var sections: [String: any ExerciseFileSection] = [:]
     /// Source line of every field that was read, by its path (`teams[2].members[0].user`),
     /// so checks made later, against the database, can still name the line.
     public var lines: [String: Int] = [:]
 
-    public init(
-        exercise: ExerciseSpec, teams: [TeamSpec] = [], users: [UserSpec] = [], challenges: [ChallengeSpec] = [], services: [ServiceSpec] = []
-    ) {
+    public init(exercise: ExerciseSpec, teams: [TeamSpec] = [], users: [UserSpec] = [], sections: [any ExerciseFileSection] = []) {
         self.exercise = exercise
-        self.services = services
         self.teams = teams
         self.users = users
-        self.challenges = challenges
+        for section in sections { set(section) }
     }
 }
 
 extension ExerciseFile: Equatable {
     /// Two files are equal when they define the same exercise, wherever their lines were.
     public static func == (lhs: ExerciseFile, rhs: ExerciseFile) -> Bool {
-        lhs.exercise == rhs.exercise && lhs.teams == rhs.teams && lhs.users == rhs.users && lhs.challenges == rhs.challenges
-            && lhs.services == rhs.services
+        lhs.exercise == rhs.exercise && lhs.teams == rhs.teams && lhs.users == rhs.users
+            && lhs.sections.keys.sorted() == rhs.sections.keys.sorted()
+            && lhs.sections.allSatisfy { key, section in rhs.sections[key].map(section.isEqual) ?? false }
     }
 }
 

@@ -26,6 +26,9 @@ package protocol Feature: Sendable {
     /// Its links in an exercise's navigation, for the viewer the request's exercise context describes
     /// (`Request.exerciseNavigation` gathers every feature's).
     func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink]
+
+    /// Its sections of the exercise file: how each is read, applied and exported.
+    var exerciseFileSections: [any ExerciseFileSectionStore] { get }
 }
 
 extension Feature {
@@ -35,6 +38,7 @@ extension Feature {
     package var commands: [String: any AnyAsyncCommand] { [:] }
     package var lifecycle: [any LifecycleHandler] { [] }
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] { [] }
+    package var exerciseFileSections: [any ExerciseFileSectionStore] { [] }
 }
 
 /// One link of an exercise's navigation: what it says, where it goes, and where it stands among the

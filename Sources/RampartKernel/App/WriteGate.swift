@@ -201,3 +201,11 @@ extension Application {
         set { storage[ReadCachesKey.self] = newValue }
     }
 }
+
+extension Array {
+    /// The array in consecutive slices of at most `size` elements: work written in batches, a
+    /// transaction each.
+    package func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

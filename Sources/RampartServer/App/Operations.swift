@@ -119,10 +119,3 @@ struct MetricsMiddleware: AsyncMiddleware {
         return response
     }
 }
-
-extension Array {
-    /// The array in consecutive slices of at most `size` elements: work done in batches.
-    func chunked(into size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}

@@ -22,6 +22,7 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.events = EventBus()
     app.features = Features.all
     for feature in app.features { try feature.boot(app) }
+    _ = app.exerciseFileSectionStores  // no exercise-file key claimed twice
     await ProcessSlots.shared.setLimit(configuration.checkerProcesses)
 
     let encoder = JSONEncoder()

@@ -17,7 +17,7 @@ enum ExerciseFileRoutes {
         routes.endpoint(.POST, .importFile, .admin) { req async throws -> Response in
             let yaml = (try? req.content.get(String.self, at: "file")) ?? ""
             do {
-                let file = try ExerciseFile.read(yaml: yaml)
+                let file = try ExerciseFile.read(yaml: yaml, sections: req.application.exerciseFileSections)
                 let report = try await ExerciseFileStore.apply(file, dryRun: req.formFlag("dry_run"), by: req.auditActor, app: req.application)
                 return importPage(req, yaml: yaml, report: report, error: nil)
             } catch let error as ExerciseFileError {
@@ -34,7 +34,7 @@ enum ExerciseFileRoutes {
             guard let buffer = req.body.data, buffer.readableBytes > 0 else {
                 throw AppError.badRequest("invalid_body", "Send the exercise file (YAML) as the request body")
             }
-            let file = try ExerciseFile.read(yaml: String(decoding: buffer.readableBytesView, as: UTF8.self))
+            let file = try ExerciseFile.read(yaml: String(decoding: buffer.readableBytesView, as: UTF8.self), sections: req.application.exerciseFileSections)
             let dryRun = (try? req.query.get(Bool.self, at: "dry_run")) ?? false
             let report = try await ExerciseFileStore.apply(file, dryRun: dryRun, by: req.auditActor, app: req.application)
             return ApplyReportDTO(exercise: report.exercise, dryRun: report.dryRun, changes: report.changes, untouched: report.untouched)
@@ -56,7 +56,7 @@ enum ExerciseFileRoutes {
     /// The exercise file as a YAML download.
     static func exportResponse(_ req: Request) async throws -> Response {
         let slug = try req.parameters.require("slug")
-        let file = try await ExerciseFileStore.export(slug, on: req.db)
+        let file = try await ExerciseFileStore.export(slug, app: req.application)
         let response = Response(status: .ok, body: .init(string: file.yaml()))
         response.headers.replaceOrAdd(name: .contentType, value: "application/yaml; charset=utf-8")
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(slug).yaml\"")

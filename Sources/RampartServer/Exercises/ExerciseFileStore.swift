@@ -1,7 +1,5 @@
 import Fluent
 import RampartCore
-import RampartChallenges
-import RampartDefence
 import RampartKernel
 import RampartScoring
 import Vapor
@@ -28,15 +26,16 @@ enum ExerciseFileStore {
         var windows: [WindowSpec]?
         var teams: [(spec: TeamSpec, number: Int, exists: Bool, summary: String)] = []
         var placements: [(username: String, team: String, judge: Bool, summary: String)] = []
-        var challenges: [ChallengeSync.Plan] = []
-        var services: [(spec: ServiceSpec, outcome: Services.Outcome)] = []
+        /// Every feature's section (challenges, services, …), in the order they are applied.
+        var sections: [ExerciseFileSectionPlan] = []
     }
 
     /// Users, teams and memberships are written this many to a transaction.
     static let batchSize = 100
 
     /// Makes the database match the file (never deleting), in short steps (the exercise and its
-    /// schedule, users, teams, members, challenges, each service), each a transaction of its own
+    /// schedule, users, teams, members, then each feature's section: challenges, each service, …),
+    /// each a transaction of its own
     /// with its audit record, so an apply of any size never holds up submissions or ticks. With
     /// `dryRun` nothing is written and the report says what would change. A step that fails (the
     /// database busy past the write wait) stops the apply after what was done; applying again
@@ -47,8 +46,7 @@ enum ExerciseFileStore {
     static func apply(
         _ file: ExerciseFile, dryRun: Bool = false, baseDirectory: URL? = nil, by actor: AuditActor, app: Application
     ) async throws -> Report {
-        let attachments = try await readAttachments(file, baseDirectory: baseDirectory, maxBytes: app.rampart.maxUploadBytes)
-        let plan = try await plan(file, attachments: attachments, app: app)
+        let plan = try await plan(file, baseDirectory: baseDirectory, app: app)
         guard !dryRun else {
             var report = plan.report
             report.dryRun = true
@@ -60,44 +58,8 @@ enum ExerciseFileStore {
         return plan.report
     }
 
-    /// The attachments of every challenge, each a regular file inside the file's folder, hashed a
-    /// chunk at a time; a missing or escaping path is reported with its line.
-    private static func readAttachments(
-        _ file: ExerciseFile, baseDirectory: URL?, maxBytes: Int
-    ) async throws -> [String: [ChallengeSync.LocalFile]] {
-        guard let baseDirectory else { return [:] }
-        var result: [String: [ChallengeSync.LocalFile]] = [:]
-        var issues: [ExerciseFileIssue] = []
-        for (index, challenge) in file.challenges.enumerated() {
-            var names: Set<String> = []
-            for (fileIndex, path) in challenge.files.enumerated() {
-                let field = "challenges[\(index)].files[\(fileIndex)]"
-                func issue(_ message: String) { issues.append(ExerciseFileIssue(line: file.lines[field], field: field, message: message)) }
-                let name = URL(fileURLWithPath: path).lastPathComponent
-                guard names.insert(name).inserted else {
-                    issue("another file of this challenge is also called \(name)")
-                    continue
-                }
-                do {
-                    let target = try TreeFile.resolve(path, in: baseDirectory)
-                    guard target.size <= maxBytes else {
-                        issue("'\(path)' is \(target.size) bytes, over the \(maxBytes)-byte limit (RAMPART_MAX_UPLOAD_BYTES)")
-                        continue
-                    }
-                    result[challenge.name, default: []].append(try await ChallengeSync.localFile(named: name, at: target.url))
-                } catch let refusal as TreeFile.Refusal {
-                    issue(refusal.message)
-                } catch {
-                    issue("'\(path)' cannot be read")
-                }
-            }
-        }
-        guard issues.isEmpty else { throw ExerciseFileError(issues: issues) }
-        return result
-    }
-
     /// Decides every step, reading only.
-    static func plan(_ file: ExerciseFile, attachments: [String: [ChallengeSync.LocalFile]], app: Application) async throws -> Plan {
+    static func plan(_ file: ExerciseFile, baseDirectory: URL?, app: Application) async throws -> Plan {
         let db = app.db
         let exercise = try await Exercise.query(on: db).filter(\.$slug == file.exercise.slug).first()
         let existingTeams = if let exercise { try await Teams.all(in: exercise, on: db) } else { [Team]() }
@@ -111,8 +73,7 @@ enum ExerciseFileStore {
         try await planner.planExercise()
         planner.planTeams()
         try await planner.planPlacements()
-        try await planner.planChallenges(attachments: attachments)
-        try await planner.planServices()
+        try await planner.planSections(baseDirectory: baseDirectory)
         return try planner.finished()
     }
 
@@ -255,52 +216,18 @@ enum ExerciseFileStore {
             changes += plan.placements.map(\.summary)
         }
 
-        /// Challenges, each with its attachments when the file came with its folder.
-        mutating func planChallenges(attachments: [String: [ChallengeSync.LocalFile]]) async throws {
-            let exerciseID = try exercise?.requireID() ?? UUID()
-            let items = file.challenges.enumerated().map { index, challenge in
-                ChallengeSync.Item(spec: challenge, files: attachments[challenge.name], origin: nil, label: "challenges[\(index)]")
+        /// Every feature's section, each planned by the feature that owns it.
+        mutating func planSections(baseDirectory: URL?) async throws {
+            let context = ExerciseFilePlanning(
+                app: app, exercise: exercise, teamSlugs: Set(existingTeams.map(\.slug)).union(file.teams.map(\.slug)),
+                baseDirectory: baseDirectory)
+            for store in app.exerciseFileSectionStores {
+                let section = try await store.plan(file, context)
+                plan.sections.append(section)
+                changes += section.changes
+                issues += section.issues
+                plan.report.untouched += section.untouched
             }
-            plan.challenges = ChallengeSync.ordered(try await ChallengeSync.plan(items, exerciseID: exerciseID, replace: true, on: db))
-            changes += plan.challenges.filter { $0.outcome != .unchanged }.map { plan in
-                "\(plan.outcome.rawValue) challenge \(plan.item.spec.name)"
-                    + (plan.files.isEmpty ? "" : " (files \(plan.files.map(\.description).joined(separator: " ")))")
-            }
-            let storedChallenges =
-                if let exercise { try await Challenge.query(on: db).filter(\.$exercise.$id == exercise.requireID()).all() } else { [Challenge]() }
-            let storedFiles = try await ChallengeFile.query(on: db).filter(\.$challenge.$id ~~ storedChallenges.compactMap(\.id)).all()
-            for challenge in file.challenges where attachments[challenge.name] == nil {
-                let id = storedChallenges.first { $0.name == challenge.name }?.id
-                for name in challenge.files.map({ URL(fileURLWithPath: $0).lastPathComponent })
-                where !storedFiles.contains(where: { $0.name == name && $0.$challenge.id == id }) {
-                    plan.report.untouched.append("file \(name) of challenge \(challenge.name) is not uploaded yet")
-                }
-            }
-            let fileChallenges = Set(file.challenges.map(\.name))
-            plan.report.untouched += storedChallenges.filter { !fileChallenges.contains($0.name) }.map { "challenge \($0.name)" }
-        }
-
-        /// Services: checked now, so a bad one stops nothing half-way.
-        mutating func planServices() async throws {
-            let storedServices = if let exercise { try await Services.all(exercise.requireID(), on: db) } else { [Service]() }
-            let slugs = Set(existingTeams.map(\.slug)).union(file.teams.map(\.slug))
-            for (index, service) in file.services.enumerated() {
-                do {
-                    _ = try Services.check(service, host: app.checkHost)
-                    if let unknown = service.overrides.keys.sorted().first(where: { !slugs.contains($0) }) {
-                        throw AppError.invalid("overrides", .noTeamCalled(unknown))
-                    }
-                } catch let error as AppError {
-                    issue("services[\(index)]", error.message)
-                    continue
-                }
-                let existing = storedServices.first { $0.name == service.name }
-                let outcome: Services.Outcome = existing == nil ? .created : (existing?.source == service.yaml() ? .unchanged : .updated)
-                plan.services.append((service, outcome))
-                if outcome != .unchanged { changes.append("\(outcome.rawValue) service \(service.name)") }
-            }
-            let fileServices = Set(file.services.map(\.name))
-            plan.report.untouched += storedServices.filter { !fileServices.contains($0.name) }.map { "service \($0.name)" }
         }
 
         /// The plan, with what the file leaves alone; or every problem found.
@@ -323,8 +250,7 @@ enum ExerciseFileStore {
         try await steps.saveUsers()
         try await steps.saveTeams()
         try await steps.savePlacements()
-        try await steps.saveChallenges()
-        try await steps.saveServices()
+        try await steps.saveSections()
     }
 
     private struct Steps: Sendable {
@@ -449,25 +375,9 @@ enum ExerciseFileStore {
             }
         }
 
-        func saveChallenges() async throws {
-            let names = Set(plan.challenges.map(\.item.spec.name))
-            for batch in plan.challenges.chunked(into: ChallengeSync.batchSize) {
-                let batch = batch.map { challenge in
-                    var challenge = challenge
-                    challenge.exerciseID = exerciseID
-                    return challenge
-                }
-                try await ChallengeSync.apply(batch, names: names, by: actor, at: now, app: app)
-            }
-        }
-
-        func saveServices() async throws {
-            let (exerciseID, host, actor, now) = (exerciseID, app.checkHost, actor, now)
-            for (service, outcome) in plan.services where outcome != .unchanged {
-                _ = try await app.write(bulk: true) { db in
-                    try await Services.save(service, exerciseID: exerciseID, host: host, by: actor, at: now, on: db)
-                }
-            }
+        func saveSections() async throws {
+            let applying = ExerciseFileApplying(app: app, exerciseID: exerciseID, actor: actor, now: now)
+            for section in plan.sections { try await section.apply(applying) }
         }
     }
 
@@ -494,8 +404,10 @@ enum ExerciseFileStore {
         return lhs.map(key) == rhs.map(key)
     }
 
-    /// The exercise as a file: its settings, schedule, teams, members and the members' accounts.
-    static func export(_ slug: String, on db: any Database) async throws -> ExerciseFile {
+    /// The exercise as a file: its settings, schedule, teams, members and the members' accounts, and
+    /// every feature's section.
+    static func export(_ slug: String, app: Application) async throws -> ExerciseFile {
+        let db = app.db
         let exercise = try await Exercises.find(slug, on: db)
         let windows = try await Exercises.windows(of: exercise, on: db)
         let teams = try await Teams.all(in: exercise, on: db)
@@ -516,10 +428,10 @@ enum ExerciseFileStore {
         let users = members.values.flatMap { $0 }.map(\.user).sorted { $0.username < $1.username }.map {
             UserSpec(username: $0.username, displayName: $0.displayName, admin: $0.isAdmin, locale: $0.uiLocale, timeZone: $0.timeZone)
         }
-        let catalog = try await ChallengeCatalog.load(
-            exerciseID: try exercise.requireID(), version: exercise.scoringVersion, firstBlood: exercise.firstBlood, on: db)
-        let challenges = catalog.entries.sorted { ($0.position, $0.name) < ($1.position, $1.name) }.map(\.spec)
-        let services = try await Services.all(try exercise.requireID(), on: db).compactMap { try? $0.spec }
-        return ExerciseFile(exercise: spec, teams: teamSpecs, users: users, challenges: challenges, services: services)
+        var sections: [any ExerciseFileSection] = []
+        for store in app.exerciseFileSectionStores {
+            if let section = try await store.export(exercise, on: db) { sections.append(section) }
+        }
+        return ExerciseFile(exercise: spec, teams: teamSpecs, users: users, sections: sections)
     }
 }

@@ -71,7 +71,7 @@ struct ExerciseCommands: AsyncCommandGroup {
             }
             let file: ExerciseFile
             do {
-                file = try ExerciseFile.read(yaml: yaml)
+                file = try ExerciseFile.read(yaml: yaml, sections: context.application.exerciseFileSections)
             } catch {
                 for issue in error.issues { context.console.error("\(signature.file): \(issue)") }
                 throw ConfigurationError("\(signature.file) has \(error.issues.count) problem(s); nothing was applied")
@@ -106,7 +106,7 @@ struct ExerciseCommands: AsyncCommandGroup {
         var help: String { "Write an exercise as a file that 'exercise apply' accepts" }
 
         func run(using context: CommandContext, signature: Signature) async throws {
-            let yaml = try await ExerciseFileStore.export(signature.slug, on: context.application.db).yaml()
+            let yaml = try await ExerciseFileStore.export(signature.slug, app: context.application).yaml()
             if let output = signature.output {
                 try yaml.write(toFile: output, atomically: true, encoding: .utf8)
                 context.console.print("Wrote \(output)")

@@ -67,7 +67,7 @@ enum DemoExercise {
     /// The committed demo exercise file, shipped in the module's resources.
     static func load() throws -> ExerciseFile {
         let url = try folder().appendingPathComponent("demo-exercise.yaml")
-        return try ExerciseFile.read(yaml: String(contentsOf: url, encoding: .utf8))
+        return try ExerciseFile.read(yaml: String(contentsOf: url, encoding: .utf8), sections: Features.all.exerciseFileSections)
     }
 
     /// The folder of the demo exercise file and its challenges' files.
