@@ -74,6 +74,9 @@ import VaporTesting
             let real = try await browser.post("/exercises/ex/state", ["state": "running"])
             // check
             #expect(loginPage.status == .ok)
+            // The page's script waits for the page (a boolean attribute Plot once dropped).
+            let script = try #require(loginPage.body.string.firstRange(of: #/<script [^>]*src="/static/rampart.js"[^>]*>/#))
+            #expect(loginPage.body.string[script].contains(#"defer="defer""#))
             #expect(login.status == .seeOther)
             #expect(login.headers.first(name: .location) == "/exercises/ex")
             let cookie = try #require(login.headers.setCookie?["rampart_session"])

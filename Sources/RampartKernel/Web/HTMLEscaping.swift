@@ -66,15 +66,18 @@ extension Node {
         .element(named: name, nodes: [.text(text)])
     }
 
-    /// A custom attribute, its value escaped.
+    /// A custom attribute, its value escaped. A nil value is a boolean attribute (`defer`), written
+    /// `defer="defer"`: Plot drops an attribute without a value, which once left the clock's script
+    /// without `defer`, so it ran before the page existed.
     package static func attribute(named name: String, value: String?, ignoreIfValueIsEmpty: Bool = true) -> Node {
-        .attribute(Attribute(name: name, value: value.map(HTMLEscaping.attribute), ignoreIfValueIsEmpty: ignoreIfValueIsEmpty))
+        .attribute(Attribute(name: name, value: HTMLEscaping.attribute(value ?? name), ignoreIfValueIsEmpty: ignoreIfValueIsEmpty))
     }
 }
 
 extension Attribute {
+    /// A custom attribute, its value escaped; a nil value is a boolean attribute (`name="name"`), never dropped.
     package static func attribute(named name: String, value: String?) -> Attribute {
-        Attribute(name: name, value: value.map(HTMLEscaping.attribute))
+        Attribute(name: name, value: HTMLEscaping.attribute(value ?? name))
     }
 }
 
