@@ -144,6 +144,7 @@ let package = Package(
                 "RampartDefence",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Plot", package: "Plot"),
             ],
             swiftSettings: swiftSettings
         ),

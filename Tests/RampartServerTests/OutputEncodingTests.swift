@@ -1,4 +1,5 @@
 import Fluent
+import Plot
 import Foundation
 import SQLKit
 import Testing
@@ -334,6 +335,22 @@ import VaporTesting
             #expect(json.headers.first(name: "X-Content-Type-Options") == "nosniff")
             #expect(json.headers.first(name: "Content-Security-Policy") == SecurityHeadersMiddleware.lockedDown)
         }
+    }
+
+    /// A nil attribute value means "leave it out": when nil once became a boolean attribute, every
+    /// form asked for confirmation and every field was required and checked. (The page script's
+    /// `defer`, a boolean attribute that must be there, is checked on the login page.)
+    @Test func optionalAttributesAreLeftOutAndBooleanOnesKept() {
+        let plain = UI.field("Name", name: "name", maxLength: nil).render()
+        let required = UI.field("Name", name: "name", required: true).render()
+        let unchecked = UI.checkbox("Visible", name: "visible", checked: false).render()
+        let checked = UI.checkbox("Visible", name: "visible", checked: true).render()
+        for absent in ["required", "maxlength", "autocomplete", "aria-describedby"] {
+            #expect(!plain.contains(absent), "\(absent) in \(plain)")
+        }
+        #expect(required.contains(#"required="required""#))
+        #expect(!unchecked.contains("checked"))
+        #expect(checked.contains(#"checked="checked""#))
     }
 
     @Test func loginSendsOnlyToPathsOnThisSite() {

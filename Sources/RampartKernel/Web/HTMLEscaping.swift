@@ -66,18 +66,29 @@ extension Node {
         .element(named: name, nodes: [.text(text)])
     }
 
-    /// A custom attribute, its value escaped. A nil value is a boolean attribute (`defer`), written
-    /// `defer="defer"`: Plot drops an attribute without a value, which once left the clock's script
-    /// without `defer`, so it ran before the page existed.
+    /// A custom attribute, its value escaped. A nil value leaves the attribute out — that is how optional
+    /// attributes are written (`required`, `checked`, `data-confirm` only when wanted). A boolean attribute
+    /// that must be there is written with its name as its value (`defer="defer"`); see `booleanAttribute`.
     package static func attribute(named name: String, value: String?, ignoreIfValueIsEmpty: Bool = true) -> Node {
-        .attribute(Attribute(name: name, value: HTMLEscaping.attribute(value ?? name), ignoreIfValueIsEmpty: ignoreIfValueIsEmpty))
+        .attribute(Attribute(name: name, value: value.map(HTMLEscaping.attribute), ignoreIfValueIsEmpty: ignoreIfValueIsEmpty))
+    }
+
+    /// A boolean attribute that is present (`defer`); see `Attribute.booleanAttribute`.
+    package static func booleanAttribute(_ name: String) -> Node {
+        .attribute(Attribute.booleanAttribute(name))
     }
 }
 
 extension Attribute {
-    /// A custom attribute, its value escaped; a nil value is a boolean attribute (`name="name"`), never dropped.
+    /// A custom attribute, its value escaped; a nil value leaves it out.
     package static func attribute(named name: String, value: String?) -> Attribute {
-        Attribute(name: name, value: HTMLEscaping.attribute(value ?? name))
+        Attribute(name: name, value: value.map(HTMLEscaping.attribute))
+    }
+
+    /// A boolean attribute that is present (`defer`), written `defer="defer"`. Plot drops an attribute
+    /// without a value, which once left the page script without `defer`, so it ran before the page existed.
+    package static func booleanAttribute(_ name: String) -> Attribute {
+        Attribute(name: name, value: name)
     }
 }
 

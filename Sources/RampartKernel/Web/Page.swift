@@ -133,7 +133,7 @@ package enum Layout {
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .element(named: "title", text: "\(title) · Rampart"),
                 .link(.rel(.stylesheet), .href(AppRoute.stylesheet.path)),
-                .script(.src(AppRoute.script.path), .attribute(named: "nonce", value: nonce), .attribute(named: "defer", value: nil))
+                .script(.src(AppRoute.script.path), .attribute(named: "nonce", value: nonce), .booleanAttribute("defer"))
             ),
             .body(
                 .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent))),
