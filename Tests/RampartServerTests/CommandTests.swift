@@ -46,6 +46,21 @@ import Vapor
         }
     }
 
+    /// A second demo on another port moves its targets with it, so both can run on one machine.
+    @Test func theDemosTargetsMoveWithItsPort() throws {
+        // setup
+        let standard = try DemoExercise.load(targetOffset: DemoExercise.targetOffset(port: 8080)).services
+        // act
+        let moved = try DemoExercise.load(targetOffset: DemoExercise.targetOffset(port: 8081)).services
+        // check
+        #expect(standard.map(\.address) == ["127.0.{team.number}.1:18080", "127.0.{team.number}.1:18025", "127.0.{team.number}.1:18022", "127.0.{team.number}.1:18053"])
+        #expect(moved.map(\.address) == ["127.0.{team.number}.1:18081", "127.0.{team.number}.1:18026", "127.0.{team.number}.1:18023", "127.0.{team.number}.1:18054"])
+        for port in [1, 1024, 8079, 40_000, 65_535] {
+            let offset = DemoExercise.targetOffset(port: port)
+            #expect(DemoTargets.kinds.allSatisfy { (1024...65_535).contains($0.port + offset) }, "port \(port)")
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func usersAreCreatedAndTheAuditChainVerifiedFromTheCommandLine(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in

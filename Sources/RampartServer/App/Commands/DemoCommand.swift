@@ -27,7 +27,9 @@ struct DemoCommand: AsyncCommand {
         let hostname = signature.hostname ?? "127.0.0.1"
         let port = signature.port ?? 8080
 
-        let file = try DemoExercise.load()
+        // The demo's targets move with its port, so a second demo on another port finds its own.
+        let targetOffset = DemoExercise.targetOffset(port: port)
+        let file = try DemoExercise.load(targetOffset: targetOffset)
         let report = try await ExerciseFileStore.apply(file, baseDirectory: try DemoExercise.folder(), by: .commandLine("demo"), app: app)
         try await DemoExercise.seedScores(app: app)
         let passwords = try await DemoExercise.setPasswords(for: file, shared: Environment.get("RAMPART_DEMO_PASSWORD"), app: app)
@@ -40,13 +42,14 @@ struct DemoCommand: AsyncCommand {
         console.print("")
         console.print(DemoExercise.accountTable(file, passwords: passwords))
         console.print("")
-        console.print("Demo services for each blue team on 127.0.N.1 (shop :18080, mail :18025, ssh :18022, dns :18053/udp): start the exercise and")
+        let ports = DemoTargets.kinds.map { "\($0.service) :\($0.port + targetOffset)\($0.service == "dns" ? "/udp" : "")" }
+        console.print("Demo services for each blue team on 127.0.N.1 (\(ports.joined(separator: ", "))): start the exercise and")
         console.print("they are checked every \(file.exercise.tickSeconds) s (Services); take one down from a team's checks page.")
         console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
         console.print("")
         guard !signature.noServe else { return }
         let blueTeams = file.teams.filter { $0.kind == .blue }.compactMap { team in team.number.map { (team.slug, $0) } }
-        let targets = DemoTargets(teams: Dictionary(uniqueKeysWithValues: blueTeams))
+        let targets = DemoTargets(teams: Dictionary(uniqueKeysWithValues: blueTeams), portOffset: targetOffset)
         await targets.start(logger: app.logger)
         app.demoTargets = targets
         var serveContext = context
@@ -65,9 +68,23 @@ struct DemoCommand: AsyncCommand {
 
 enum DemoExercise {
     /// The committed demo exercise file, shipped in the module's resources.
-    static func load() throws -> ExerciseFile {
+    /// The demo exercise file; its services' addresses moved by `targetOffset` ports (see `targetOffset(port:)`).
+    static func load(targetOffset: Int = 0) throws -> ExerciseFile {
         let url = try folder().appendingPathComponent("demo-exercise.yaml")
-        return try ExerciseFile.read(yaml: String(contentsOf: url, encoding: .utf8), sections: Features.all.exerciseFileSections)
+        var yaml = try String(contentsOf: url, encoding: .utf8)
+        if targetOffset != 0 {
+            for kind in DemoTargets.kinds {
+                yaml = yaml.replacingOccurrences(of: "}.1:\(kind.port)\"", with: "}.1:\(kind.port + targetOffset)\"")
+            }
+        }
+        return try ExerciseFile.read(yaml: yaml, sections: Features.all.exerciseFileSections)
+    }
+
+    /// How far the demo targets move for a demo on `port`: not at all on 8080, otherwise by the
+    /// distance from 8080, wrapped so every target port stays between 1024 and 65535.
+    static func targetOffset(port: Int) -> Int {
+        let span = 40_000
+        return ((port - 8080) % span + span) % span
     }
 
     /// The folder of the demo exercise file and its challenges' files.
