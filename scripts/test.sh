@@ -4,7 +4,7 @@
 # test (Schemathesis against the OpenAPI document, on a demo of its own).
 #
 # Installs what is missing when it can (root with apt-get): postgresql, chromium, chromium-driver,
-# and from PyPI Selenium, Schemathesis, checklib, enochecker3, uvicorn (real A/D checkers run in the check tests) and
+# fonts-noto-cjk, fonts-noto-color-emoji, and from PyPI Selenium, axe-selenium-python (axe-core), Schemathesis, checklib, enochecker3, uvicorn (real A/D checkers run in the check tests) and
 # asyncssh (the SSH check logs in to a real SSH server). Set
 # RAMPART_SKIP_BROWSER=1 to skip the browser test.
 set -euo pipefail
@@ -68,7 +68,11 @@ if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then
   exit 0
 fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
+# Fonts for Korean text and flags, so the screenshots show what a person sees (not empty boxes).
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { log "installing CJK fonts"; apt_install fonts-noto-cjk; }
+fc-list 2>/dev/null | grep -q "Noto Color Emoji" || { log "installing emoji fonts"; apt_install fonts-noto-color-emoji; }
 python3 -c "import selenium" 2>/dev/null || { log "installing selenium"; python3 -m pip install -q selenium; }
+python3 -c "import axe_selenium_python" 2>/dev/null || { log "installing axe-selenium-python"; python3 -m pip install -q axe-selenium-python; }
 python3 -c "import schemathesis" 2>/dev/null || { log "installing schemathesis"; python3 -m pip install -q schemathesis; }
 log "browser tests (headless Chromium, Selenium) and the API contract test (Schemathesis), against rampart demo"
 browser_log="$pg_dir/browser-test.log"

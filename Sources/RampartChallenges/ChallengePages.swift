@@ -158,22 +158,53 @@ package enum ChallengePages {
             UI.notice(req.pageNotice(page)),
             .if(
                 context.isWhite,
-                .p(
-                    .a(.class("button"), .href(AppRoute.challengeNew(exercise.slug).path), .text(page.t(.newChallenge))), .text(" "),
-                    .a(.href(AppRoute.submissions(exercise.slug).path), .text(page.t(.submissions))))),
-            .if(views.isEmpty, .p(.class("muted"), .text(page.t(.noChallenges)))),
+                .div(
+                    .class("buttons"),
+                    .a(.class("button primary"), .href(AppRoute.challengeNew(exercise.slug).path), .text(page.t(.newChallenge))),
+                    .a(.class("button"), .href(AppRoute.submissions(exercise.slug).path), .text(page.t(.submissions))))),
+            .if(
+                views.isEmpty,
+                .div(
+                    .class("empty"), .strong(.text(page.t(.noChallenges))),
+                    .if(context.isWhite, .text(page.t(.noChallengesWhite))))),
+            .if(!views.isEmpty, boardTools(page, categories: categories, solvable: context.team != nil)),
             .forEach(categories) { category in
                 .section(
-                    .class("board-category"),
+                    .class("board-category"), .data(named: "category", value: category),
                     .h2(.text(category)),
                     .ul(
-                        .class("board"),
+                        .class("board grid"),
                         .forEach(views.filter { $0.entry.category == category }) { view in
-                            .li(.class(cardClass(view)), .component(card(page, exercise.slug, view, white: context.isWhite)))
+                            .li(
+                                .class(cardClass(view)),
+                                .data(named: "search", value: (view.entry.name + " " + view.entry.spec.tags.joined(separator: " ")).lowercased()),
+                                .component(card(page, exercise.slug, view, white: context.isWhite)))
                         }
                     )
                 )
             }
+        )
+    }
+
+    /// Search and filters for the board; shown by rampart.js, which alone can filter.
+    private static func boardTools(_ page: PageContext, categories: [String], solvable: Bool) -> Node<HTML.BodyContext> {
+        .div(
+            .data(named: "board", value: "true"),
+            .div(
+                .class("board-tools"), .booleanAttribute("hidden"),
+                .input(
+                    .type(.search), .name("q"), .attribute(named: "aria-label", value: page.t(.searchChallenges)),
+                    .placeholder(page.t(.searchChallenges))),
+                .element(
+                    named: "select",
+                    nodes: [.attribute(named: "name", value: "category"), .attribute(named: "aria-label", value: page.t(.category))]
+                        + [.element(named: "option", nodes: [.attribute(named: "value", value: ""), .text(page.t(.allCategories))])]
+                        + categories.map { .element(named: "option", nodes: [.attribute(named: "value", value: $0), .text($0)]) }),
+                .label(
+                    .class("field check"),
+                    .input(.type(.checkbox), .name("unsolved"), .attribute(named: "disabled", value: solvable ? nil : "disabled")),
+                    .text(page.t(.unsolvedOnly)))
+            )
         )
     }
 
@@ -190,13 +221,21 @@ package enum ChallengePages {
             view.availability == .locked
             ? .span(.class("card-name"), .text("🔒 " + page.t(.lockedChallenge)))
             : .a(.class("card-name"), .href(AppRoute.challenge(slug, view.entry.id.uuidString).path), .text(view.entry.name))
+        let firstBloodOpen = !view.entry.spec.firstBlood.percents.isEmpty && view.solves == 0 && view.availability != .locked
         return .group(
             name,
-            .span(.class("card-value"), .text("\(view.value) " + page.t(.points))),
+            .span(.class("card-value"), .text("\(view.value) "), .small(.text(page.t(.points)))),
             .span(.class("card-solves"), .text("\(view.solves) " + page.t(.solves))),
-            .if(view.solved, .span(.class("badge solved"), .text("✓ " + page.t(.solved)))),
-            .if(white && view.entry.spec.state == .hidden, .span(.class("badge"), .text(page.t(.hiddenState)))),
-            .if(white && (view.entry.spec.scheduledAt.map { $0 > page.request.now } ?? false), .span(.class("badge"), .text(page.t(.scheduled))))
+            .div(
+                .class("badges"),
+                .if(view.solved, .span(.class("badge solved"), .text("✓ " + page.t(.solved)))),
+                .if(firstBloodOpen, .span(.class("badge first-blood"), .text("🩸 " + page.t(.firstBloodOpen)))),
+                .forEach(view.availability == .locked ? [] : view.entry.spec.tags) { .span(.class("badge"), .text($0)) },
+                .if(white && view.entry.spec.state == .hidden, .span(.class("badge"), .text(page.t(.hiddenState)))),
+                .if(
+                    white && (view.entry.spec.scheduledAt.map { $0 > page.request.now } ?? false),
+                    .span(.class("badge"), .text(page.t(.scheduled))))
+            )
         )
     }
 

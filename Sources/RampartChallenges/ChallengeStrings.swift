@@ -58,6 +58,13 @@ extension Phrase {
     package static let hiddenState = Phrase("hidden", ko: "숨김")
     package static let hints = Phrase("Hints", ko: "힌트")
     package static let lockedChallenge = Phrase("Locked challenge", ko: "잠긴 문제")
+    package static let searchChallenges = Phrase("Search challenges", ko: "문제 검색")
+    package static let allCategories = Phrase("All categories", ko: "모든 분야")
+    package static let unsolvedOnly = Phrase("Unsolved only", ko: "안 푼 문제만")
+    package static let firstBloodOpen = Phrase("First blood open", ko: "첫 풀이 보너스")
+    package static let noChallengesWhite = Phrase(
+        "Add one with New challenge, or import an exercise file or a ctfcli folder.",
+        ko: "새 문제를 추가하거나 훈련 파일 또는 ctfcli 폴더를 가져오세요.")
     package static let lockedExplain = Phrase("Solve the challenges it depends on to open it.", ko: "먼저 필요한 문제를 풀면 열립니다.")
     package static let maxAttempts = Phrase("Attempts allowed", ko: "허용 시도 횟수")
     package static let newChallenge = Phrase("New challenge", ko: "새 문제")

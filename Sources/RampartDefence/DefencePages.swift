@@ -75,8 +75,13 @@ package enum DefencePages {
         }
         routes.endpoint(.POST, .demoTarget(AppRoute.param.slug, AppRoute.param.team, AppRoute.param.service), .white) {
             req async throws -> Response in
-            let state = try await DemoTargets.set(req, up: req.formField("up") == "true")
-            return req.seeOther(.teamChecks(try req.exerciseContext.exercise.slug, state.team), notice: .saved)
+            do {
+                let state = try await DemoTargets.set(req, up: req.formField("up") == "true")
+                return req.seeOther(.teamChecks(try req.exerciseContext.exercise.slug, state.team), notice: .saved)
+            } catch let error as AppError where error.status == .conflict {
+                // The address is taken (another demo on this machine): said on the page, not as an error page.
+                return try await teamPage(req, error: error.text(PageContext(req).locale), status: .conflict)
+            }
         }
     }
 
@@ -97,7 +102,8 @@ package enum DefencePages {
     }
 
     package static func badge(_ status: String?, page: PageContext) -> Node<HTML.BodyContext> {
-        UI.badge(status ?? page.t(.notCheckedYet), kind: "check-\(status ?? "none")")
+        let text = status.map { raw in CheckStatus(rawValue: raw).map { page.t(.checkStatus($0)) } ?? raw } ?? page.t(.notCheckedYet)
+        return UI.badge(text, kind: "check-\(status ?? "none")")
     }
 
     package static func matrixPage(_ req: Request) async throws -> Response {
@@ -108,6 +114,7 @@ package enum DefencePages {
         let status = try await Defence.status(context, services: services, on: req.db)
         let operators = context.seesCheckDetails
         let workers = operators ? try await Defence.workers(now: req.now, on: req.db) : []
+        let teams = Dictionary(try await Teams.all(in: exercise, on: req.db).map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first })
         let now = req.now
         return Layout.render(
             page, title: page.t(.services), crumbs: Layout.crumbs(page, exercise),
@@ -131,7 +138,7 @@ package enum DefencePages {
                         .tbody(
                             .forEach(status.teams) { row in
                                 .tr(
-                                    .th(UI.link(row.team, AppRoute.teamChecks(exercise.slug, row.team).path)),
+                                    .th(UI.link(teams[row.team]?.flagged(page.locale) ?? row.team, AppRoute.teamChecks(exercise.slug, row.team).path)),
                                     .forEach(row.services) { cell in
                                         .td(
                                             .attribute(named: "title", value: cell.message ?? ""),
@@ -220,7 +227,7 @@ package enum DefencePages {
         )
     }
 
-    package static func teamPage(_ req: Request, error: String?) async throws -> Response {
+    package static func teamPage(_ req: Request, error: String?, status answer: HTTPResponseStatus = .ok) async throws -> Response {
         let page = PageContext(req)
         let (team, context) = try await Defence.visibleTeam(req)
         let exercise = context.exercise
@@ -238,7 +245,7 @@ package enum DefencePages {
         let demo = context.isWhite ? req.application.demoTargets : nil
         let now = req.now
         return Layout.render(
-            page, title: page.t(.ourServices) + " · " + team.flagged(page.locale), crumbs: crumbs(page, exercise),
+            page, title: page.t(.ourServices) + " · " + team.flagged(page.locale), crumbs: crumbs(page, exercise), status: answer,
             UI.notice(req.pageNotice(page)),
             UI.notice(error, error: true),
             .p(.text("\(page.t(.tickUnderWay)): \(status.currentTick) · \(page.t(.lastScoredTick)): \(status.tick)")),

@@ -1,3 +1,4 @@
+import RampartCore
 import RampartKernel
 import RampartScoring
 /// String catalogue: services, checks and demo targets, in English and Korean.
@@ -38,6 +39,17 @@ extension Phrase {
     package static let noServices = Phrase("No services yet.", ko: "아직 서비스가 없습니다.")
     package static let noWorkers = Phrase("No worker has reported yet.", ko: "아직 보고한 워커가 없습니다.")
     package static let notCheckedYet = Phrase("not checked yet", ko: "아직 점검 전")
+
+    /// A check status as a badge says it: a symbol as well as a colour, and a word in either language.
+    package static func checkStatus(_ status: CheckStatus) -> Phrase {
+        switch status {
+        case .up: Phrase("✓ up", ko: "✓ 정상")
+        case .down: Phrase("✕ down", ko: "✕ 중단")
+        case .mumble: Phrase("! mumble", ko: "! 비정상 응답")
+        case .corrupt: Phrase("! corrupt", ko: "! 데이터 손상")
+        case .error: Phrase("? check error", ko: "? 점검 오류")
+        }
+    }
     package static let ourServices = Phrase("Services and checks", ko: "서비스와 점검")
     package static let passwordChangeHint = Phrase("From the next tick the checks log in with the new password.", ko: "다음 틱부터 점검이 새 비밀번호로 로그인합니다.")
     package static let passwordChanges = Phrase("Password change requests", ko: "비밀번호 변경 요청")

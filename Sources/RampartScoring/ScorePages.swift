@@ -58,6 +58,7 @@ package enum ScorePages {
             ScoreChart.render(chart, page: page),
             UI.table(
                 headers: ["#", page.t(.team), page.t(.score)] + board.categories,
+                numeric: Set([0, 2] + board.categories.indices.map { $0 + 3 }),
                 rows: board.rows.map { row in
                     let name = (row.nation.map { $0.flag + " " } ?? "") + (page.locale == .ko ? (row.nameKo ?? row.name) : row.name)
                     let mine = context.isWhite || context.team?.id == row.teamID
@@ -67,6 +68,7 @@ package enum ScorePages {
                         .strong(.text(String(row.score.total))),
                     ] + board.categories.map { UI.text(String(row.score.categories[$0] ?? 0)) }
                 },
+                highlighted: Set(board.rows.indices.filter { board.rows[$0].teamID == context.team?.id }),
                 empty: page.t(.noTeams)),
             .p(
                 .class("muted"),
@@ -105,7 +107,7 @@ package enum ScorePages {
         let end = board.frozen ? (exercise.freezeAt ?? board.builtAt) : max(board.builtAt, facts.last?.at ?? board.builtAt)
         return ScoreChart.Data(
             start: start, end: end,
-            lines: leaders.map { row in .init(name: row.name, points: series[row.teamID] ?? []) })
+            lines: leaders.map { row in .init(name: row.name, nameKo: row.nameKo, points: series[row.teamID] ?? []) })
     }
 
     package static func teamScorePage(_ req: Request, error: String?) async throws -> Response {
@@ -124,6 +126,7 @@ package enum ScorePages {
                 .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard)))),
             UI.table(
                 headers: ["#", page.t(.time), page.t(.what), page.t(.points), page.t(.why), page.t(.by)] + (context.isWhite ? [""] : []),
+                numeric: [0, 3],
                 rows: facts.map { fact in
                     [
                         UI.text(String(fact.seq)), page.time(fact.at, exerciseZone: exercise.zone),
@@ -163,7 +166,10 @@ package enum ScoreChart {
     package struct Data: Sendable {
         package struct Line: Sendable {
             package var name: String
+            package var nameKo: String?
             package var points: [(Date, Int)]
+
+            func label(_ locale: UILocale) -> String { locale == .ko ? (nameKo ?? name) : name }
         }
 
         package var start: Date
@@ -174,26 +180,17 @@ package enum ScoreChart {
     package static let palette = ["#1f6feb", "#d73a49", "#2da44e", "#bf8700", "#8250df", "#0a7ea4", "#cf222e", "#57606a", "#e16f24", "#116329"]
 
     package static func render(_ data: Data, page: PageContext) -> Node<HTML.BodyContext> {
-        let width = 800.0
-        let height = 260.0
-        let margin = 40.0
+        let width = 1000.0
+        let height = 220.0
+        let (left, right, top, bottom) = (48.0, 12.0, 10.0, 26.0)
         let maxScore = max(1, data.lines.flatMap { $0.points.map(\.1) }.max() ?? 1)
         let minScore = min(0, data.lines.flatMap { $0.points.map(\.1) }.min() ?? 0)
         let span = max(1, data.end.timeIntervalSince(data.start))
-        func x(_ date: Date) -> Double { margin + (width - 2 * margin) * min(1, max(0, date.timeIntervalSince(data.start) / span)) }
-        func y(_ score: Int) -> Double { height - margin - (height - 2 * margin) * Double(score - minScore) / Double(maxScore - minScore) }
+        func x(_ date: Date) -> Double { left + (width - left - right) * min(1, max(0, date.timeIntervalSince(data.start) / span)) }
+        func y(_ score: Int) -> Double { height - bottom - (height - top - bottom) * Double(score - minScore) / Double(maxScore - minScore) }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
         let lines = data.lines.enumerated().filter { !$0.element.points.isEmpty }
         guard !lines.isEmpty else { return .empty }
-        let axis: [Attribute<HTML.BodyContext>] = [
-            .attribute(named: "x1", value: f(margin)), .attribute(named: "y1", value: f(y(minScore))),
-            .attribute(named: "x2", value: f(width - margin)), .attribute(named: "y2", value: f(y(minScore))),
-            .attribute(named: "stroke", value: "#888"),
-        ]
-        let label: [Node<HTML.BodyContext>] = [
-            .attribute(named: "x", value: "4"), .attribute(named: "y", value: f(y(maxScore) + 4)),
-            .attribute(named: "font-size", value: "11"), .text(String(maxScore)),
-        ]
         var nodes: [Node<HTML.BodyContext>] = [
             .attribute(named: "viewBox", value: "0 0 \(Int(width)) \(Int(height))"),
             .attribute(named: "role", value: "img"),
@@ -201,28 +198,59 @@ package enum ScoreChart {
             .attribute(named: "class", value: "chart"),
             .element(named: "title", text: page.t(.scoreOverTime)),
         ]
-        nodes.append(.selfClosedElement(named: "line", attributes: axis))
-        nodes.append(.element(named: "text", nodes: label))
+        // The score axis: four lines across with their values; the time axis: start, middle, end.
+        for step in 0...4 {
+            let score = minScore + (maxScore - minScore) * step / 4
+            nodes.append(line(x1: left, y1: y(score), x2: width - right, y2: y(score), class: "grid-line"))
+            nodes.append(label(String(score), x: left - 6, y: y(score) + 4, anchor: "end"))
+        }
+        for (fraction, anchor) in [(0.0, "start"), (0.5, "middle"), (1.0, "end")] {
+            let date = data.start.addingTimeInterval(span * fraction)
+            nodes.append(label(page.shortTime(date), x: left + (width - left - right) * fraction, y: height - 6, anchor: anchor))
+        }
         for (index, line) in lines {
             var coordinates = ["\(f(x(data.start))),\(f(y(0)))"]
+            var scores = [0]
             var last = 0
             for (date, total) in line.points {
-                coordinates.append("\(f(x(date))),\(f(y(last)))")
-                coordinates.append("\(f(x(date))),\(f(y(total)))")
+                coordinates += ["\(f(x(date))),\(f(y(last)))", "\(f(x(date))),\(f(y(total)))"]
+                scores += [last, total]
                 last = total
             }
             coordinates.append("\(f(x(data.end))),\(f(y(last)))")
+            scores.append(last)
             let color = palette[index % palette.count]
             let attributes: [Attribute<HTML.BodyContext>] = [
                 .attribute(named: "points", value: coordinates.joined(separator: " ")), .attribute(named: "fill", value: "none"),
                 .attribute(named: "stroke", value: color), .attribute(named: "stroke-width", value: "2"),
+                .attribute(named: "data-team", value: line.label(page.locale)),
+                .attribute(named: "data-scores", value: "[" + scores.map(String.init).joined(separator: ",") + "]"),
             ]
             nodes.append(.selfClosedElement(named: "polyline", attributes: attributes))
         }
-        let legend: [Node<HTML.BodyContext>] = lines.map { index, line in swatch(palette[index % palette.count], line.name) }
+        let legend: [Node<HTML.BodyContext>] = lines.map { index, line in swatch(palette[index % palette.count], line.label(page.locale)) }
         let svg: Node<HTML.BodyContext> = .element(named: "svg", nodes: nodes)
-        let caption: Node<HTML.BodyContext> = .div(.class("legend"), .group(legend))
-        return .div(.class("score-chart"), svg, caption)
+        return .div(
+            .class("score-chart"), svg, .div(.class("legend"), .group(legend)),
+            .div(.class("chart-tip"), .booleanAttribute("hidden"), .attribute(named: "role", value: "status")))
+    }
+
+    private static func line(x1: Double, y1: Double, x2: Double, y2: Double, class name: String) -> Node<HTML.BodyContext> {
+        let attributes: [Attribute<HTML.BodyContext>] = [
+            .attribute(named: "x1", value: String(format: "%.1f", x1)), .attribute(named: "y1", value: String(format: "%.1f", y1)),
+            .attribute(named: "x2", value: String(format: "%.1f", x2)), .attribute(named: "y2", value: String(format: "%.1f", y2)),
+            .attribute(named: "class", value: name),
+        ]
+        return .selfClosedElement(named: "line", attributes: attributes)
+    }
+
+    private static func label(_ text: String, x: Double, y: Double, anchor: String) -> Node<HTML.BodyContext> {
+        .element(
+            named: "text",
+            nodes: [
+                .attribute(named: "x", value: String(format: "%.1f", x)), .attribute(named: "y", value: String(format: "%.1f", y)),
+                .attribute(named: "text-anchor", value: anchor), .text(text),
+            ])
     }
 
     private static func swatch(_ color: String, _ name: String) -> Node<HTML.BodyContext> {
@@ -231,6 +259,7 @@ package enum ScoreChart {
         ]
         let nodes: [Node<HTML.BodyContext>] = [
             .attribute(named: "class", value: "swatch"), .attribute(named: "viewBox", value: "0 0 10 10"),
+            .attribute(named: "width", value: "10"), .attribute(named: "height", value: "10"),
             .attribute(named: "aria-hidden", value: "true"), .selfClosedElement(named: "rect", attributes: rect),
         ]
         return .span(.class("legend-item"), .element(named: "svg", nodes: nodes), .text(" " + name))

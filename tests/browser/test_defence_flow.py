@@ -13,11 +13,11 @@ TICKS = 50
 
 
 def status_of(browser, service):
-    """The status badge of `service` in the team's checks page's first table."""
+    """The status word of `service` in the team's checks page's first table (the badge says "✓ up")."""
     for row in browser.find_elements(By.CSS_SELECTOR, "table tbody tr"):
         cells = row.find_elements(By.TAG_NAME, "td")
         if cells and cells[0].text == service:
-            return cells[1].text
+            return cells[1].text.split()[-1] if cells[1].text else None
     return None
 
 

@@ -195,6 +195,9 @@ extension RoutesBuilder {
             if ![.GET, .HEAD, .OPTIONS].contains(request.method), !formInStream {
                 try CSRF.verify(request)
             }
+            if !route.isAPI, let context = try? request.exerciseContext {
+                request.pageNavigation = try await request.exerciseNavigation(context)
+            }
             return try await handler(request)
         }
         registered.userInfo["access"] = access

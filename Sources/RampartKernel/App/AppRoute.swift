@@ -5,7 +5,7 @@ import Vapor
 /// and builds links to it (with real values), so a route and the links to it cannot drift apart.
 package enum AppRoute: Sendable {
     // operations
-    case livez, healthz, metrics, openAPI, stylesheet, script
+    case livez, healthz, metrics, openAPI, stylesheet, script, icon
 
     // pages: accounts
     case home, login, logout, language, account, accountPassword, accountTokens
@@ -73,6 +73,7 @@ package enum AppRoute: Sendable {
         case .openAPI: "/api/openapi.yaml"
         case .stylesheet: "/static/rampart.css"
         case .script: "/static/rampart.js"
+        case .icon: "/static/rampart.svg"
 
         case .home: "/"
         case .login: "/login"
@@ -171,6 +172,9 @@ package enum AppRoute: Sendable {
     }
 
     package var pathComponents: [PathComponent] { path.pathComponents }
+
+    /// A route of the JSON API (`/api/…`), as against a page.
+    package var isAPI: Bool { path.hasPrefix("/api/") }
 
     /// Placeholders pass through untouched; values are percent-encoded.
     private func e(_ value: String) -> String {

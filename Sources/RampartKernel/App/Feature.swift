@@ -90,6 +90,17 @@ extension Application {
 }
 
 extension Request {
+    private struct PageNavigationKey: StorageKey {
+        typealias Value = [NavigationLink]
+    }
+
+    /// The exercise's navigation for a page (not an API call) inside an exercise, gathered by
+    /// `endpoint` once the caller is authorised; the layout draws it as the exercise's tabs.
+    package var pageNavigation: [NavigationLink]? {
+        get { storage[PageNavigationKey.self] }
+        set { storage[PageNavigationKey.self] = newValue }
+    }
+
     /// Every feature's navigation links for this exercise's viewer, in their positions' order.
     package func exerciseNavigation(_ context: ExerciseContext) async throws -> [NavigationLink] {
         var links: [NavigationLink] = []

@@ -4,60 +4,66 @@ import Vapor
 
 /// Small building blocks shared by the pages. Text always goes through `.text`, which escapes it.
 package enum UI {
+    // Every field's label holds its control (and its hint), so a label needs no id: the same field
+    // may appear on a page many times (a reason per row) without two elements sharing an id.
+
     package static func field(
         _ label: String, name: String, value: String? = nil, type: HTMLInputType = .text,
         required: Bool = false, hint: String? = nil, autocomplete: String? = nil, maxLength: Int? = TextLimit.name
     ) -> Node<HTML.BodyContext> {
-        let id = "f-\(name)"
-        return .div(
+        .div(
             .class("field"),
-            .label(.for(id), .text(label)),
-            .input(
-                .id(id), .type(type), .name(name), .value(value ?? ""),
-                .attribute(named: "required", value: required ? "required" : nil),
-                .attribute(named: "maxlength", value: maxLength.map(String.init)),
-                .attribute(named: "autocomplete", value: autocomplete),
-                .attribute(named: "aria-describedby", value: hint == nil ? nil : "\(id)-hint")
-            ),
-            .unwrap(hint) { .small(.id("\(id)-hint"), .class("hint"), .text($0)) }
+            .label(
+                .span(.class("label-text"), .text(label)),
+                .input(
+                    .type(type), .name(name), .value(value ?? ""),
+                    .attribute(named: "required", value: required ? "required" : nil),
+                    .attribute(named: "maxlength", value: maxLength.map(String.init)),
+                    .attribute(named: "autocomplete", value: autocomplete)
+                ),
+                .unwrap(hint) { .small(.class("hint"), .text($0)) }
+            )
         )
     }
 
     package static func textArea(_ label: String, name: String, value: String, rows: Int = 6, hint: String? = nil) -> Node<HTML.BodyContext> {
-        let id = "f-\(name)"
-        return .div(
+        .div(
             .class("field"),
-            .label(.for(id), .text(label)),
-            .textarea(.id(id), .name(name), .rows(rows), .text(value)),
-            .unwrap(hint) { .small(.class("hint"), .text($0)) }
+            .label(
+                .span(.class("label-text"), .text(label)),
+                .textarea(.name(name), .rows(rows), .text(value)),
+                .unwrap(hint) { .small(.class("hint"), .text($0)) }
+            )
         )
     }
 
     package static func select(_ label: String, name: String, options: [(value: String, label: String)], selected: String?) -> Node<HTML.BodyContext> {
-        let id = "f-\(name)"
-        return .div(
+        .div(
             .class("field"),
-            .label(.for(id), .text(label)),
-            .element(
-                named: "select",
-                nodes: [.attribute(named: "id", value: id), .attribute(named: "name", value: name)]
-                    + options.map { option in
-                        .element(
-                            named: "option",
-                            nodes: [
-                                .attribute(named: "value", value: option.value),
-                                option.value == selected ? .attribute(named: "selected", value: "selected") : .empty,
-                                .text(option.label),
-                            ])
-                    })
+            .label(
+                .span(.class("label-text"), .text(label)),
+                .element(
+                    named: "select",
+                    nodes: [.attribute(named: "name", value: name)]
+                        + options.map { option in
+                            .element(
+                                named: "option",
+                                nodes: [
+                                    .attribute(named: "value", value: option.value),
+                                    option.value == selected ? .attribute(named: "selected", value: "selected") : .empty,
+                                    .text(option.label),
+                                ])
+                        })
+            )
         )
     }
 
     package static func checkbox(_ label: String, name: String, checked: Bool) -> Node<HTML.BodyContext> {
         .div(
             .class("field check"),
-            .input(.id("f-\(name)"), .type(.checkbox), .name(name), .value("true"), .attribute(named: "checked", value: checked ? "checked" : nil)),
-            .label(.for("f-\(name)"), .text(label))
+            .label(
+                .input(.type(.checkbox), .name(name), .value("true"), .attribute(named: "checked", value: checked ? "checked" : nil)),
+                .text(" " + label))
         )
     }
 
@@ -79,14 +85,25 @@ package enum UI {
         .input(.type(.hidden), .name(name), .value(value))
     }
 
-    package static func table(caption: String? = nil, headers: [String], rows: [[Node<HTML.BodyContext>]], empty: String) -> Node<HTML.BodyContext> {
-        guard !rows.isEmpty else { return .p(.class("muted"), .text(empty)) }
+    /// A table in a wrapper that scrolls sideways, with a sticky header. Columns in `numeric` are
+    /// right-aligned with figures of one width; `highlighted` rows (the reader's own team) stand out.
+    /// No rows: the `empty` text, saying what to do next.
+    package static func table(
+        caption: String? = nil, headers: [String], numeric: Set<Int> = [], rows: [[Node<HTML.BodyContext>]],
+        highlighted: Set<Int> = [], empty: String
+    ) -> Node<HTML.BodyContext> {
+        guard !rows.isEmpty else { return .p(.class("muted empty"), .text(empty)) }
         return .div(
             .class("table-wrap"),
             .table(
                 .unwrap(caption) { .caption(.text($0)) },
-                .thead(.tr(.forEach(headers) { .th(.text($0)) })),
-                .tbody(.forEach(rows) { row in .tr(.forEach(row) { .td($0) }) })
+                .thead(.tr(.forEach(headers.enumerated()) { index, header in .th(.class(numeric.contains(index) ? "num" : ""), .text(header)) })),
+                .tbody(
+                    .forEach(rows.enumerated()) { number, row in
+                        .tr(
+                            .class(highlighted.contains(number) ? "mine" : ""),
+                            .forEach(row.enumerated()) { index, cell in .td(.class(numeric.contains(index) ? "num" : ""), cell) })
+                    })
             )
         )
     }
@@ -97,6 +114,21 @@ package enum UI {
 
     package static func badge(_ text: String, kind: String) -> Node<HTML.BodyContext> {
         .span(.class("badge \(kind)"), .text(text))
+    }
+
+    /// The exercise's state as a badge: a word, coloured.
+    package static func stateBadge(_ page: PageContext, _ state: ExerciseState) -> Node<HTML.BodyContext> {
+        badge(page.t(S.state(state)), kind: "state-\(state.rawValue)")
+    }
+
+    /// The exercise clock: time run so far, ticking in the browser while the exercise runs (rampart.js).
+    package static func clock(_ page: PageContext, _ exercise: Exercise) -> Node<HTML.BodyContext> {
+        let clock = exercise.clock
+        let elapsed = clock.elapsed(at: page.request.now)
+        return .span(
+            .class("clock"), .attribute(named: "data-elapsed", value: String(Int(elapsed))),
+            .attribute(named: "data-running", value: clock.isRunning ? "true" : "false"),
+            .text(page.t(.elapsed) + " "), .span(.class("clock-value"), .text(page.duration(elapsed))))
     }
 
     package static func link(_ text: String, _ href: String) -> Node<HTML.BodyContext> {

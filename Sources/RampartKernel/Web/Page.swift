@@ -21,6 +21,14 @@ package struct PageContext {
 
     package var csrf: String { CSRF.token(for: request) }
 
+    package static let themeCookie = "rampart_theme"
+
+    /// The theme the reader chose with the theme switch (`light` or `dark`); nil follows the system.
+    package var theme: String? {
+        guard let theme = request.cookies[Self.themeCookie]?.string, ["light", "dark"].contains(theme) else { return nil }
+        return theme
+    }
+
     package static let languageCookie = "rampart_lang"
     package static let zoneCookie = "rampart_tz"
 
@@ -56,6 +64,11 @@ package struct PageContext {
         return .time(.group(nodes))
     }
 
+    /// A short time on an axis, in the viewer's zone: `4 Dec 13:05`.
+    package func shortTime(_ date: Date) -> String {
+        DateFormatters.shared.string(from: date, locale: locale, zone: viewerZone, short: true)
+    }
+
     package func format(_ date: Date, in zone: TimeZone) -> String {
         DateFormatters.shared.string(from: date, locale: locale, zone: zone) + " " + zoneLabel(zone, at: date)
     }
@@ -85,14 +98,20 @@ package final class DateFormatters: @unchecked Sendable {
     private let lock = NSLock()
     private var formatters: [String: DateFormatter] = [:]
 
-    package func string(from date: Date, locale: UILocale, zone: TimeZone) -> String {
+    package func string(from date: Date, locale: UILocale, zone: TimeZone, short: Bool = false) -> String {
         lock.withLock {
-            let key = "\(locale.rawValue)|\(zone.identifier)"
+            let key = "\(locale.rawValue)|\(zone.identifier)|\(short)"
             if let formatter = formatters[key] { return formatter.string(from: date) }
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: locale == .ko ? "ko_KR" : "en_GB")
             formatter.timeZone = zone
-            formatter.dateFormat = locale == .ko ? "yyyy. M. d. (E) HH:mm" : "EEE d MMM yyyy, HH:mm"
+            formatter.dateFormat =
+                switch (locale, short) {
+                case (.ko, false): "yyyy. M. d. (E) HH:mm"
+                case (.ko, true): "M. d. HH:mm"
+                case (_, false): "EEE d MMM yyyy, HH:mm"
+                case (_, true): "d MMM HH:mm"
+                }
             formatters[key] = formatter
             return formatter.string(from: date)
         }
@@ -128,16 +147,19 @@ package enum Layout {
         let nonce = page.request.dependencies.token(bytes: 16)
         let html = HTML(
             .attribute(named: "lang", value: page.locale.rawValue),
+            .attribute(named: "data-theme", value: page.theme),
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .element(named: "title", text: "\(title) · Rampart"),
                 .link(.rel(.stylesheet), .href(AppRoute.stylesheet.path)),
+                .link(.rel(.icon), .href(AppRoute.icon.path), .type("image/svg+xml")),
                 .script(.src(AppRoute.script.path), .attribute(named: "nonce", value: nonce), .booleanAttribute("defer"))
             ),
             .body(
                 .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent))),
                 header(page),
+                exerciseBar(page),
                 .main(
                     .id("main"),
                     .if(
@@ -169,33 +191,57 @@ package enum Layout {
             + "form-action 'self'; frame-ancestors 'none'"
     }
 
+    /// The site's header: on a phone its menu folds behind a button (a `<details>`, so it works
+    /// without script; the script folds it when the page opens on a narrow screen).
     private static func header(_ page: PageContext) -> Node<HTML.BodyContext> {
         .header(
             .class("top"),
             .a(.class("brand"), .href(AppRoute.home.path), .text("Rampart")),
-            .nav(
-                .ariaLabel(page.t(.mainNavigation)),
-                .unwrap(page.principal) { principal in
-                    .group(
-                        .a(.href(AppRoute.exercises.path), .text(page.t(.exercises))),
-                        .a(.href(AppRoute.join.path), .text(page.t(.joinTeam))),
-                        .if(
-                            principal.isAdmin,
-                            .group(
-                                .a(.href(AppRoute.users.path), .text(page.t(.users))),
-                                .a(.href(AppRoute.importFile.path), .text(page.t(.importExerciseFile))),
-                                .a(.href(AppRoute.adminAudit.path), .text(page.t(.auditTrail)))
-                            )),
-                        .a(.href(AppRoute.account.path), .text(principal.displayName))
-                    )
-                }
-            ),
+            .element(
+                named: "details",
+                nodes: [
+                    .class("menu"), .booleanAttribute("open"),
+                    .element(named: "summary", text: "☰ " + page.t(.menu)),
+                    .div(.class("menu-body"), mainNavigation(page), tools(page)),
+                ])
+        )
+    }
+
+    private static func mainNavigation(_ page: PageContext) -> Node<HTML.BodyContext> {
+        .nav(
+            .ariaLabel(page.t(.mainNavigation)),
+            .unwrap(page.principal) { principal in
+                .group(
+                    .a(.href(AppRoute.exercises.path), .text(page.t(.exercises))),
+                    .a(.href(AppRoute.join.path), .text(page.t(.joinTeam))),
+                    .if(
+                        principal.isAdmin,
+                        .group(
+                            .a(.href(AppRoute.users.path), .text(page.t(.users))),
+                            .a(.href(AppRoute.importFile.path), .text(page.t(.importExerciseFile))),
+                            .a(.href(AppRoute.adminAudit.path), .text(page.t(.auditTrail)))
+                        )),
+                    .a(.href(AppRoute.account.path), .text(principal.displayName))
+                )
+            }
+        )
+    }
+
+    /// Theme, language and logging out.
+    private static func tools(_ page: PageContext) -> Node<HTML.BodyContext> {
+        .div(
+            .class("tools"),
+            // Shown by the script, which alone can switch it (it remembers the choice in a cookie).
+            .button(
+                .type(.button), .class("small theme-switch"), .booleanAttribute("hidden"),
+                .data(named: "dark", value: page.t(.darkTheme)), .data(named: "light", value: page.t(.lightTheme)),
+                .text(page.t(page.theme == "dark" ? .lightTheme : .darkTheme))),
             .form(
                 .class("inline"), .method(.post), .action(AppRoute.language.path),
                 csrfField(page),
                 .input(.type(.hidden), .name("next"), .value(page.request.url.path)),
                 .button(
-                    .type(.submit), .name("locale"), .value(page.locale == .en ? "ko" : "en"),
+                    .type(.submit), .class("small"), .name("locale"), .value(page.locale == .en ? "ko" : "en"),
                     .attribute(named: "lang", value: page.locale == .en ? "ko" : "en"),
                     .text(Phrase.languageName(page.locale == .en ? .ko : .en))
                 )
@@ -204,9 +250,48 @@ package enum Layout {
                 .form(
                     .class("inline"), .method(.post), .action(AppRoute.logout.path),
                     csrfField(page),
-                    .button(.type(.submit), .text(page.t(.logOut)))
+                    .button(.type(.submit), .class("small"), .text(page.t(.logOut)))
                 )
             }
+        )
+    }
+
+    /// Where the reader is inside an exercise: its name, state and clock, and a tab per place
+    /// (every feature's links, then the white team's control pages), the current one marked.
+    private static func exerciseBar(_ page: PageContext) -> Node<HTML.BodyContext> {
+        guard let links = page.request.pageNavigation, let context = try? page.request.exerciseContext else { return .empty }
+        let exercise = context.exercise
+        let slug = exercise.slug
+        var tabs = [(page.t(.overview), AppRoute.exercise(slug).path, false)]
+        tabs += links.map { (page.t($0.title), $0.href, false) }
+        if context.isWhite {
+            tabs += [
+                (page.t(.teamsAndMembers), AppRoute.teams(slug).path, true),
+                (page.t(.settingsAndSchedule), AppRoute.exerciseSettings(slug).path, true),
+                (page.t(.auditTrail), AppRoute.audit(slug).path, true),
+            ]
+        }
+        let path = page.request.url.path
+        // The longest link the page's path starts with is where the reader is (Overview only exactly).
+        let current = tabs.map(\.1).filter { path == $0 || ($0 != AppRoute.exercise(slug).path && path.hasPrefix($0 + "/")) }
+            .max { $0.count < $1.count }
+        return .div(
+            .class("exercise-bar"),
+            .div(
+                .class("exercise-head"),
+                .a(.class("exercise-name"), .href(AppRoute.exercise(slug).path), .text(exercise.displayName(page.locale))),
+                UI.stateBadge(page, exercise.state),
+                UI.clock(page, exercise)
+            ),
+            .nav(
+                .class("tabs"), .ariaLabel(page.t(.exercise)),
+                .forEach(tabs) { title, href, control in
+                    .a(
+                        .href(href), .class(control ? "control" : ""),
+                        .attribute(named: "aria-current", value: href == current ? "page" : nil),
+                        .text(title))
+                }
+            )
         )
     }
 

@@ -76,6 +76,10 @@ package enum S: String, CaseIterable, Sendable {
     case logIn
     case logOut
     case mainNavigation
+    case menu
+    case overview
+    case darkTheme
+    case lightTheme
     case members
     case myTeams
     case name
@@ -329,6 +333,10 @@ package enum S: String, CaseIterable, Sendable {
         case .logIn: "Log in"
         case .logOut: "Log out"
         case .mainNavigation: "Main navigation"
+        case .menu: "Menu"
+        case .overview: "Overview"
+        case .darkTheme: "Dark"
+        case .lightTheme: "Light"
         case .members: "Members"
         case .myTeams: "My teams"
         case .name: "Name"
@@ -516,6 +524,10 @@ package enum S: String, CaseIterable, Sendable {
         case .logIn: "로그인"
         case .logOut: "로그아웃"
         case .mainNavigation: "주 메뉴"
+        case .menu: "메뉴"
+        case .overview: "개요"
+        case .darkTheme: "어둡게"
+        case .lightTheme: "밝게"
         case .members: "구성원"
         case .myTeams: "내 팀"
         case .name: "이름"

@@ -47,12 +47,15 @@ enum Operations {
         routes.endpoint(.GET, .script, .anyone) { req async throws -> Response in
             asset(req, "static/rampart.js", type: "text/javascript; charset=utf-8")
         }
+        routes.endpoint(.GET, .icon, .anyone) { req async throws -> Response in
+            asset(req, "static/rampart.svg", type: "image/svg+xml")
+        }
     }
 
     /// Files shipped in the module bundle, read once.
     static let assets: [String: Data] = {
         var files: [String: Data] = [:]
-        for name in ["openapi.yaml", "static/rampart.css", "static/rampart.js"] {
+        for name in ["openapi.yaml", "static/rampart.css", "static/rampart.js", "static/rampart.svg"] {
             if let url = Bundle.module.url(forResource: "Resources/\(name)", withExtension: nil), let data = try? Data(contentsOf: url) {
                 files[name] = data
             }

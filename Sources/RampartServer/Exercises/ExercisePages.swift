@@ -119,10 +119,6 @@ enum ExercisePages {
         return formatter.string(from: date)
     }
 
-    static func stateBadge(_ page: PageContext, _ state: ExerciseState) -> Node<HTML.BodyContext> {
-        UI.badge(page.t(S.state(state)), kind: "state-\(state.rawValue)")
-    }
-
     static func listPage(_ req: Request, error: String?) async throws -> Response {
         let page = PageContext(req)
         let principal = try req.requirePrincipal()
@@ -134,7 +130,7 @@ enum ExercisePages {
                 headers: [page.t(.name), page.t(.state), page.t(.starts), page.t(.timeZone)],
                 rows: exercises.map { exercise in
                     [
-                        UI.link(exercise.displayName(page.locale), AppRoute.exercise(exercise.slug).path), stateBadge(page, exercise.state),
+                        UI.link(exercise.displayName(page.locale), AppRoute.exercise(exercise.slug).path), UI.stateBadge(page, exercise.state),
                         page.time(exercise.startsAt, exerciseZone: exercise.zone), UI.text(exercise.timeZone),
                     ]
                 },
@@ -163,9 +159,7 @@ enum ExercisePages {
         let zone = exercise.zone
         let windows = try await Exercises.windows(of: exercise, on: req.db)
         let teams = try await Teams.all(in: exercise, on: req.db)
-        let navigation = try await req.exerciseNavigation(context)
         let now = req.now
-        let clock = exercise.clock
         let currentWindow = windows.first { $0.startsAt <= now && now < $0.endsAt }
         return Layout.render(
             page, title: exercise.displayName(page.locale),
@@ -173,19 +167,10 @@ enum ExercisePages {
             UI.notice(req.pageNotice(page)),
             .div(
                 .class("status-bar"),
-                stateBadge(page, exercise.state),
-                .span(
-                    .class("clock"), .attribute(named: "data-elapsed", value: String(Int(clock.elapsed(at: now)))),
-                    .attribute(named: "data-running", value: clock.isRunning ? "true" : "false"),
-                    .text(page.t(.elapsed) + " "), .span(.class("clock-value"), .text(page.duration(clock.elapsed(at: now))))),
+                UI.stateBadge(page, exercise.state),
+                UI.clock(page, exercise),
                 .span(.text(page.t(.now) + ": ")), page.time(now, exerciseZone: zone),
                 .unwrap(currentWindow) { .span(.class("badge window"), .text(page.t(.inWindow) + " " + $0.name)) }
-            ),
-            .nav(
-                .class("exercise-nav"), .ariaLabel(page.t(.exercise)),
-                .forEach(navigation.enumerated()) { index, link in
-                    .group(.if(index > 0, .text(" · ")), .a(.href(link.href), .text(page.t(link.title))))
-                }
             ),
             .if(context.isWhite, controls(page, exercise)),
             .unwrap(context.team) { team in
@@ -247,13 +232,7 @@ enum ExercisePages {
                         UI.hidden("state", state.rawValue))
                 }
             ),
-            .p(
-                .class("links"),
-                .a(.href(AppRoute.exerciseSettings(slug).path), .text(page.t(.settingsAndSchedule))), .text(" · "),
-                .a(.href(AppRoute.teams(slug).path), .text(page.t(.teamsAndMembers))), .text(" · "),
-                .a(.href(AppRoute.audit(slug).path), .text(page.t(.auditTrail))), .text(" · "),
-                .a(.href(AppRoute.exerciseFile(slug).path), .text(page.t(.exportExerciseFile)))
-            )
+            .p(.a(.href(AppRoute.exerciseFile(slug).path), .text(page.t(.exportExerciseFile))))
         )
     }
 
