@@ -256,7 +256,7 @@ package enum ChallengePages {
             .p(
                 .class(result.status == .correct || result.status == .partial ? "notice" : "notice error"),
                 .attribute(named: "role", value: "status"), .attribute(named: "data-result", value: result.status.rawValue),
-                .text(page.t(Phrase.attempt(result.status)) + " — " + result.message))
+                .text(resultText(page, result, white: context.isWhite)))
         }
         let meta: Node<HTML.BodyContext> = .p(
             .class("challenge-meta"),
@@ -305,6 +305,23 @@ package enum ChallengePages {
             .unwrap(dto.attribution) { .p(.class("muted"), .text(page.t(.attribution) + ": " + $0)) },
             connection, files, hints, submit, white
         )
+    }
+
+    /// What an attempt's answer means, in the reader's language, from its fields (the API's
+    /// `message` is English, as CTFd clients expect).
+    private static func resultText(_ page: PageContext, _ result: AttemptResult, white: Bool) -> String {
+        let detail: Phrase? =
+            switch result.status {
+            case _ where white: .whiteTeamTest
+            case .correct: result.points.map(Phrase.solvedFor)
+            case .partial: result.progress.map { .flagsFoundOf($0.found, $0.total) }
+            case .incorrect: result.attemptsLeft.map(Phrase.attemptsLeft)
+            case .locked: result.attemptsLeft == 0 ? .attemptsUsedUp : .prerequisitesFirst
+            case .rateLimited: result.retryAfter.map(Phrase.tryAgainIn)
+            case .notRunning: .scoresOnlyWhileRunning
+            case .alreadySolved: nil
+            }
+        return page.t(Phrase.attempt(result.status)) + (detail.map { " — " + page.t($0) } ?? "")
     }
 
     private static func fileItem(

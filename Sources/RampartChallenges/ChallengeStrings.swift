@@ -37,6 +37,14 @@ extension Phrase {
 /// Page text of this feature (what the kernel's central catalogue used to carry for it).
 extension Phrase {
     package static let attemptAlreadySolved = Phrase("Already solved", ko: "이미 풀었음")
+    package static func solvedFor(_ points: Int) -> Phrase { Phrase("solved for \(points) points", ko: "\(points)점 획득") }
+    package static func flagsFoundOf(_ found: Int, _ total: Int) -> Phrase { Phrase("\(found) of \(total) flags found", ko: "플래그 \(total)개 중 \(found)개 찾음") }
+    package static func attemptsLeft(_ left: Int) -> Phrase { Phrase("\(left) attempts left", ko: "남은 시도 \(left)회") }
+    package static func tryAgainIn(_ seconds: Int) -> Phrase { Phrase("try again in \(seconds) s", ko: "\(seconds)초 후 다시 시도") }
+    package static let attemptsUsedUp = Phrase("your team has used every attempt", ko: "팀의 시도 횟수를 모두 사용했습니다")
+    package static let prerequisitesFirst = Phrase("solve its prerequisites first", ko: "먼저 선행 문제를 푸세요")
+    package static let scoresOnlyWhileRunning = Phrase("flags score only while the exercise runs", ko: "플래그는 훈련 진행 중에만 점수가 됩니다")
+    package static let whiteTeamTest = Phrase("white-team test, not scored", ko: "화이트팀 시험, 점수 없음")
     package static let attemptCorrect = Phrase("Correct", ko: "정답")
     package static let attemptIncorrect = Phrase("Incorrect", ko: "오답")
     package static let attemptLocked = Phrase("Locked", ko: "잠김")

@@ -59,6 +59,32 @@ enum TestChallenges {
         return (response.status, (try? response.json() as? [String: Any]) ?? [:])
     }
 
+    /// The page tells a flag's answer in the reader's language (the API's message stays English).
+    @Test(arguments: TestDatabase.all)
+    func aFlagsAnswerOnThePageIsInTheReadersLanguage(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            let fixture = try await Fixture.make(app)
+            let id = try await TestChallenges.add(app, fixture)
+            let white = Browser(app)
+            _ = try await white.logIn("white")
+            try await white.get("/exercises/ex")
+            _ = try await white.post("/exercises/ex/state", ["state": "running"])
+            let blue = Browser(app)
+            _ = try await blue.logIn("blue")
+            try await blue.get("/exercises/ex")
+            _ = try await blue.post("/language", ["locale": "ko", "next": "/exercises/ex"])
+            // act
+            try await blue.get("/exercises/ex")
+            let wrong = try await blue.post(AppRoute.challengeAttempt("ex", id.uuidString).path, ["flag": "RAMPART{guess}"])
+            let right = try await blue.post(AppRoute.challengeAttempt("ex", id.uuidString).path, ["flag": "RAMPART{affiliate-17}"])
+            // check
+            #expect(wrong.body.string.contains(#"data-result="incorrect">오답</p>"#), "\(wrong.body.string)")
+            #expect(right.body.string.contains("정답 — 500점 획득"))
+            #expect(!wrong.body.string.contains("Incorrect") && !right.body.string.contains("solved for"))
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func flagsScoreAndEveryPointIsExplained(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, clock in
