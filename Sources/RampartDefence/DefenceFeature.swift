@@ -10,6 +10,9 @@ package struct DefenceFeature: ScoredFeature {
     package init() {}
 
     package var factKinds: [FactKind] { DefenceFacts.kinds }
+    package var categoryLabels: [String: Phrase] {
+        [DefenceFacts.availabilityCategory: .categoryAvailability, DefenceFacts.penaltiesCategory: .categoryPenalties]
+    }
     package var migrations: [any Migration] { [M008CreateDefence(), M009CreateServiceFlags()] }
     package var commands: [String: any AnyAsyncCommand] { ["check": CheckCommand(), "worker": WorkerCommand()] }
     package var lifecycle: [any LifecycleHandler] { [DefenceBackground()] }

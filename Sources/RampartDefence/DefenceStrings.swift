@@ -27,6 +27,8 @@ extension Phrase {
     package static let confirmDeleteService = Phrase("Delete this service with all its checks and statuses? Points already scored stay.", ko: "이 서비스와 모든 점검·상태를 삭제할까요? 이미 얻은 점수는 남습니다.")
     package static let factAvailability = Phrase("Availability", ko: "가용성")
     package static let factSLA = Phrase("SLA penalty", ko: "SLA 벌점")
+    package static let categoryAvailability = Phrase("availability", ko: "가용성")
+    package static let categoryPenalties = Phrase("SLA penalties", ko: "SLA 벌점")
     package static let flagIDs = Phrase("Flag ids", ko: "플래그 ID")
     package static let flagIDsHint = Phrase("The public ids of the flags alive now, by service and team target: what an exploit needs to find them. The same in ForcAD's attack data format:", ko: "지금 유효한 플래그의 공개 ID입니다(서비스·팀 대상별). 익스플로잇이 플래그를 찾는 데 필요합니다. ForcAD attack data 형식으로도 제공됩니다:")
     package static let heldSince = Phrase("Held since", ko: "유지 시작")

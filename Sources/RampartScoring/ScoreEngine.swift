@@ -71,7 +71,10 @@ package final class ScoreEngine: @unchecked Sendable {
     private let pricing: (any ScorePricing)?
 
     /// `kinds`: every kind any feature writes; a stored fact of a kind not among them counts for nothing.
-    package init(kinds: [FactKind], pricing: (any ScorePricing)?) {
+    /// How score categories are named on pages, from the features that write them.
+    package let categoryLabels: [String: Phrase]
+
+    package init(kinds: [FactKind], pricing: (any ScorePricing)?, categoryLabels: [String: Phrase] = [:]) {
         var byName: [String: FactKind] = [:]
         for kind in kinds {
             precondition(byName[kind.name] == nil, "fact kind '\(kind.name)' registered twice")
@@ -79,6 +82,7 @@ package final class ScoreEngine: @unchecked Sendable {
         }
         self.kinds = byName
         self.pricing = pricing
+        self.categoryLabels = categoryLabels
     }
 
     /// The projection's reading of a stored fact; nil for a kind this build does not know.

@@ -57,7 +57,9 @@ package enum ScorePages {
                 .p(.class("notice"), .text(page.t(.boardFrozenWhite)))),
             ScoreChart.render(chart, page: page),
             UI.table(
-                headers: ["#", page.t(.team), page.t(.score)] + board.categories,
+                headers: ["#", page.t(.team), page.t(.score)] + board.categories.map { category in
+                    app.scores.categoryLabels[category].map(page.t) ?? category
+                },
                 numeric: Set([0, 2] + board.categories.indices.map { $0 + 3 }),
                 rows: board.rows.map { row in
                     let name = (row.nation.map { $0.flag + " " } ?? "") + (page.locale == .ko ? (row.nameKo ?? row.name) : row.name)

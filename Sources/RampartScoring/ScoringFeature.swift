@@ -1,4 +1,5 @@
 import Fluent
+import RampartCore
 import RampartKernel
 import Vapor
 
@@ -8,10 +9,14 @@ import Vapor
 package protocol ScoredFeature: Feature {
     var factKinds: [FactKind] { get }
     var pricing: (any ScorePricing)? { get }
+    /// How the score categories the feature's facts go to are named on pages (`availability` →
+    /// Availability in English). A category without one (a challenge category an author chose) shows as written.
+    var categoryLabels: [String: Phrase] { get }
 }
 
 extension ScoredFeature {
     package var pricing: (any ScorePricing)? { nil }
+    package var categoryLabels: [String: Phrase] { [:] }
 }
 
 extension ScoreEngine {
@@ -21,7 +26,9 @@ extension ScoreEngine {
         let scored = features.compactMap { $0 as? any ScoredFeature }
         let pricings = scored.compactMap(\.pricing)
         precondition(pricings.count <= 1, "more than one feature prices score facts")
-        self.init(kinds: scored.flatMap(\.factKinds), pricing: pricings.first)
+        let labels = scored.flatMap(\.categoryLabels)
+        precondition(Set(labels.map(\.key)).count == labels.count, "a score category is labelled by two features")
+        self.init(kinds: scored.flatMap(\.factKinds), pricing: pricings.first, categoryLabels: Dictionary(uniqueKeysWithValues: labels))
     }
 }
 
@@ -31,6 +38,9 @@ package struct ScoringFeature: ScoredFeature {
     package init() {}
 
     package var factKinds: [FactKind] { ScoreFacts.kinds }
+    package var categoryLabels: [String: Phrase] {
+        [ScoreFacts.adjustmentCategory: .categoryAdjustments, ScoreProjection.hintsCategory: .categoryHints]
+    }
     package var migrations: [any Migration] { [M012ScoreFactReferences()] }
     package var commands: [String: any AnyAsyncCommand] { ["scores": ScoreCommands()] }
 

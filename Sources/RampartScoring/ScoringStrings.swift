@@ -2,6 +2,8 @@ import RampartKernel
 /// String catalogue: score facts and adjustments, in English and Korean.
 extension Phrase {
     package static func teamHasScoreFacts(_ a: Any, _ b: Any) -> Phrase { Phrase("Team '\(a)' has \(b) score fact(s); score facts are never deleted", ko: "'\(a)' 팀에 점수 기록이 \(b)개 있습니다. 점수 기록은 삭제되지 않습니다") }
+    package static let categoryAdjustments = Phrase("adjustments", ko: "조정")
+    package static let categoryHints = Phrase("hints", ko: "힌트")
     package static let atMost100Characters = Phrase("must be at most 100 characters", ko: "100자 이하여야 합니다")
     package static func notAStandingSolve(_ a: Any) -> Phrase { Phrase("Fact \(a) is not a standing solve", ko: "기록 \(a)은(는) 유효한 풀이가 아닙니다") }
     package static let pointsRange = Phrase("must be a non-zero number of points up to 1,000,000 either way", ko: "0이 아닌 ±1,000,000 이내의 점수여야 합니다")

@@ -82,6 +82,11 @@ enum TestChallenges {
             #expect(wrong.body.string.contains(#"data-result="incorrect">오답</p>"#), "\(wrong.body.string)")
             #expect(right.body.string.contains("정답 — 500점 획득"))
             #expect(!wrong.body.string.contains("Incorrect") && !right.body.string.contains("solved for"))
+            // the system's score categories are named in the reader's language too; an author's stay as written
+            try await white.get("/exercises/ex/teams/blue/score")
+            _ = try await white.post("/exercises/ex/teams/blue/adjust", ["points": "5", "reason": "good report"])
+            let board = try await blue.get("/exercises/ex/scoreboard").body.string
+            #expect(board.contains(#"<th class="num">조정</th>"#) && board.contains(#"<th class="num">ransomware</th>"#))
         }
     }
 
