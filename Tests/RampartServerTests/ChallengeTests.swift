@@ -317,6 +317,11 @@ enum TestChallenges {
             #expect(feed.status == .ok && feed.body.string.contains("\"standings\""))
             #expect(try await status("/exercises/ex/scoreboard") == .ok)
             #expect(try await status("/api/v1/exercises/ex/scoreboard", outsider) == .ok)
+            // an outside reader gets no exercise tabs: there is nowhere else for them to go; a member does
+            for (who, headers) in [("anonymous", HTTPHeaders()), ("outsider", outsider), ("blue", try await fixture.headers(.blue))] {
+                let page = try await app.testing().sendRequest(.GET, "/exercises/ex/scoreboard", headers: headers).body.string
+                #expect(page.contains(#"class="tabs""#) == (who == "blue"), "\(who)")
+            }
             #expect(try await status("/api/v1/exercises/ex/teams/blue/score-facts") == .unauthorized)
             #expect(try await status("/api/v1/exercises/ex/challenges") == .unauthorized)
             #expect(try await status("/api/v1/exercises/ex/challenges", outsider) == .notFound)

@@ -188,3 +188,49 @@ def test_the_dark_theme_looks_right_too(browser, server):
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("data-theme") == "dark", path
         problems += look_at(browser, axe, path, "admin-dark", "laptop", check_accessibility=True)
     assert not problems, "\n".join(problems)
+
+
+FOCUSABLE_JS = """
+return Array.from(document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary'))
+  .filter(e => e.checkVisibility() && !e.disabled).length;
+"""
+
+FOCUS_JS = """
+const e = document.activeElement;
+// A card's link shows focus on the whole card (:focus-within).
+const ring = e.closest('.card') || e, s = getComputedStyle(ring);
+return [e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : '') + ' ' + (e.textContent || '').trim().slice(0, 30),
+        s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2];
+"""
+
+
+def test_the_keyboard_reaches_every_action_with_visible_focus(browser, server):
+    """Tab goes through every link, button and field of the main pages, each showing where focus is,
+    and a flag can be submitted with the keyboard alone."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    log_in(browser, server, "ee-lead")
+    set_viewport(browser, "laptop")
+    problems = []
+    for path in ["/exercises/marvel-demo", "/exercises/marvel-demo/challenges", "/exercises/marvel-demo/scoreboard"]:
+        browser.get(server + path)
+        wanted = browser.execute_script(FOCUSABLE_JS)
+        reached = set()
+        for _ in range(wanted + 5):
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            name, visible = browser.execute_script(FOCUS_JS)
+            reached.add(browser.execute_script("return document.activeElement"))
+            if not visible and not name.startswith("body "):  # past the last action, focus leaves the page
+                problems.append(f"{path}: focus on {name} is not visible")
+        if len(reached) < wanted:
+            problems.append(f"{path}: Tab reached {len(reached)} of {wanted} actions")
+    assert not problems, "\n".join(problems)
+
+    # A challenge opened and a wrong flag sent with the keyboard alone.
+    browser.get(server + "/exercises/marvel-demo/challenges")
+    card = browser.find_element(By.CSS_SELECTOR, ".board .card:not(.solved):not(.locked) a.card-name")
+    card.send_keys(Keys.ENTER)
+    field = browser.find_element(By.NAME, "flag")
+    field.send_keys("RAMPART{guess}" + Keys.ENTER)
+    assert browser.find_element(By.CSS_SELECTOR, "[data-result]").get_attribute("data-result") in ("incorrect", "not_running")

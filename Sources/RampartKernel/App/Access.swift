@@ -195,7 +195,8 @@ extension RoutesBuilder {
             if ![.GET, .HEAD, .OPTIONS].contains(request.method), !formInStream {
                 try CSRF.verify(request)
             }
-            if !route.isAPI, let context = try? request.exerciseContext {
+            // Members' pages get the exercise's tabs; a public scoreboard's outside reader has no other page to go to.
+            if !route.isAPI, let context = try? request.exerciseContext, context.team != nil || request.principal?.isAdmin == true {
                 request.pageNavigation = try await request.exerciseNavigation(context)
             }
             return try await handler(request)

@@ -22,6 +22,9 @@
   // The theme switch: light or dark, remembered in a cookie the server reads (no flash on load).
   var themeSwitch = document.querySelector(".theme-switch");
   if (themeSwitch) {
+    var dark = (document.documentElement.getAttribute("data-theme") ||
+      (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light")) === "dark";
+    themeSwitch.textContent = themeSwitch.getAttribute(dark ? "data-light" : "data-dark");
     themeSwitch.hidden = false;
     themeSwitch.addEventListener("click", function () {
       var root = document.documentElement;
