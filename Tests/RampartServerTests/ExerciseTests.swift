@@ -51,6 +51,40 @@ import VaporTesting
         }
     }
 
+    /// Every page inside an exercise counts down to its next scheduled moment: start, freeze, end.
+    @Test(arguments: TestDatabase.all)
+    func theExerciseBarCountsDownToTheNextScheduledMoment(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, clock in
+            // setup
+            let fixture = try await Fixture.make(app)
+            let iso = ISO8601DateFormatter()
+            let patched = try await app.testing().sendRequest(
+                .PATCH, "/api/v1/exercises/ex", headers: .json(try await fixture.headers(.white)),
+                body: .json([
+                    "starts_at": iso.string(from: clock.now.addingTimeInterval(3600)),
+                    "freeze_at": iso.string(from: clock.now.addingTimeInterval(7200)),
+                    "ends_at": iso.string(from: clock.now.addingTimeInterval(10800)),
+                ]))
+            #expect(patched.status == .ok, "\(patched.body.string)")
+            let blue = try await fixture.headers(.blue)
+            func countdown() async throws -> String? {
+                let page = try await app.testing().sendRequest(.GET, "/exercises/ex/scoreboard", headers: blue).body.string
+                return page.firstMatch(of: /<span class="countdown" data-remaining="(\d+)">([^<]*)</).map { "\($0.2)\($0.1)" }
+            }
+            // act + check
+            #expect(try await countdown() == "Starts in 3600")
+            let white = Browser(app)
+            _ = try await white.logIn("white")
+            try await white.get("/exercises/ex")
+            _ = try await white.post("/exercises/ex/state", ["state": "running"])
+            #expect(try await countdown() == "Scoreboard freezes in 7200", "started early: the start is no longer ahead")
+            clock.advance(5400)
+            #expect(try await countdown() == "Scoreboard freezes in 1800")
+            clock.advance(5400)
+            #expect(try await countdown() == nil)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func schedulesAreValidatedAndEditable(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in

@@ -59,7 +59,7 @@ def test_admin_logs_in_switches_to_korean_and_loads_admin_pages(browser, server)
     # Start the exercise from its home page; the state and the audit trail follow.
     browser.get(server + "/exercises/marvel-demo")
     submit(browser, browser.find_element(By.XPATH, "//form[.//input[@name='state' and @value='running']]//button"))
-    assert "진행 중" in browser.find_element(By.CSS_SELECTOR, ".status-bar").text
+    assert "진행 중" in browser.find_element(By.CSS_SELECTOR, ".exercise-head").text
     # The clock ticks by itself while the exercise runs (its script once ran before the page existed).
     clock = browser.find_element(By.CSS_SELECTOR, ".clock .clock-value")
     shown = clock.text

@@ -1,5 +1,8 @@
 /// String catalogue: exercises, their schedule, teams and members, in English and Korean.
 extension Phrase {
+    package static let startsIn = Phrase("Starts in", ko: "시작까지")
+    package static let freezeIn = Phrase("Scoreboard freezes in", ko: "점수판 동결까지")
+    package static let endsIn = Phrase("Ends in", ko: "종료까지")
     package static let noTeamHasThatJoinCode = Phrase("No team has that join code", ko: "그 참가 코드를 가진 팀이 없습니다")
     package static func alreadyInTeam(_ a: Any, _ b: Any) -> Phrase { Phrase("You are already in team '\(a)' of this exercise; ask the white team to move you", ko: "이미 이 훈련의 '\(b)' 팀에 속해 있습니다. 화이트팀에 이동을 요청하십시오") }
     package static let attemptsRange = Phrase("must be from 1 to 1000000", ko: "1에서 1000000 사이여야 합니다")

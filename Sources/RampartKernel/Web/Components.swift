@@ -131,6 +131,23 @@ package enum UI {
             .text(page.t(.elapsed) + " "), .span(.class("clock-value"), .text(page.duration(elapsed))))
     }
 
+    /// A countdown to the exercise's next scheduled moment (start, freeze, end), ticking in the
+    /// browser; nothing once all have passed. Counts from the server's time, so a wrong clock on
+    /// the reader's computer does not move it.
+    package static func countdown(_ page: PageContext, _ exercise: Exercise) -> Node<HTML.BodyContext> {
+        let now = page.request.now
+        // The start only while the exercise has not started (the white team may start it early).
+        let moments: [(Date?, Phrase)] = [
+            (exercise.state == .draft ? exercise.startsAt : nil, .startsIn), (exercise.freezeAt, .freezeIn), (exercise.endsAt, .endsIn),
+        ]
+        guard let (at, label) = moments.compactMap({ date, label in date.map { ($0, label) } }).filter({ $0.0 > now }).min(by: { $0.0 < $1.0 })
+        else { return .empty }
+        let remaining = at.timeIntervalSince(now)
+        return .span(
+            .class("countdown"), .attribute(named: "data-remaining", value: String(Int(remaining))),
+            .text(page.t(label) + " "), .span(.class("clock-value"), .text(page.duration(remaining))))
+    }
+
     package static func link(_ text: String, _ href: String) -> Node<HTML.BodyContext> {
         .a(.href(href), .text(text))
     }

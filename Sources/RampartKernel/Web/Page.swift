@@ -281,7 +281,8 @@ package enum Layout {
                 .class("exercise-head"),
                 .a(.class("exercise-name"), .href(AppRoute.exercise(slug).path), .text(exercise.displayName(page.locale))),
                 UI.stateBadge(page, exercise.state),
-                UI.clock(page, exercise)
+                UI.clock(page, exercise),
+                UI.countdown(page, exercise)
             ),
             .nav(
                 .class("tabs"), .ariaLabel(page.t(.exercise)),

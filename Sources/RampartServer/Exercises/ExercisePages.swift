@@ -166,9 +166,8 @@ enum ExercisePages {
             crumbs: [.init(title: page.t(.exercises), href: AppRoute.exercises.path)],
             UI.notice(req.pageNotice(page)),
             .div(
+                // The state, the clock and the countdown are in the exercise bar above.
                 .class("status-bar"),
-                UI.stateBadge(page, exercise.state),
-                UI.clock(page, exercise),
                 .span(.text(page.t(.now) + ": ")), page.time(now, exerciseZone: zone),
                 .unwrap(currentWindow) { .span(.class("badge window"), .text(page.t(.inWindow) + " " + $0.name)) }
             ),

@@ -37,17 +37,30 @@
     });
   }
 
+  // Durations as the server writes them: 00:00:00, with days in front (2d / 2일).
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function duration(total) {
+    var days = Math.floor(total / 86400), rest = total % 86400;
+    return (days > 0 ? days + (document.documentElement.lang === "ko" ? "일 " : "d ") : "") +
+      pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor(rest % 3600 / 60)) + ":" + pad(rest % 60);
+  }
+
   // Tick the exercise clock while it runs.
   document.querySelectorAll(".clock[data-running='true']").forEach(function (clock) {
     var elapsed = parseInt(clock.getAttribute("data-elapsed"), 10) || 0;
     var value = clock.querySelector(".clock-value");
     var started = Date.now();
-    function pad(n) { return n < 10 ? "0" + n : String(n); }
-    setInterval(function () {
-      var total = elapsed + Math.floor((Date.now() - started) / 1000);
-      var days = Math.floor(total / 86400), rest = total % 86400;
-      var text = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor(rest % 3600 / 60)) + ":" + pad(rest % 60);
-      value.textContent = (days > 0 ? days + (document.documentElement.lang === "ko" ? "일 " : "d ") : "") + text;
+    setInterval(function () { value.textContent = duration(elapsed + Math.floor((Date.now() - started) / 1000)); }, 1000);
+  });
+
+  // Count down to the exercise's next scheduled moment, from the server's time; it stops at zero.
+  document.querySelectorAll(".countdown[data-remaining]").forEach(function (countdown) {
+    var end = Date.now() + (parseInt(countdown.getAttribute("data-remaining"), 10) || 0) * 1000;
+    var value = countdown.querySelector(".clock-value");
+    var timer = setInterval(function () {
+      var total = Math.max(0, Math.round((end - Date.now()) / 1000));
+      value.textContent = duration(total);
+      if (total === 0) { clearInterval(timer); }
     }, 1000);
   });
 
