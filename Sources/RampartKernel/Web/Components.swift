@@ -98,11 +98,13 @@ package enum UI {
             .table(
                 .unwrap(caption) { .caption(.text($0)) },
                 .thead(.tr(.forEach(headers.enumerated()) { index, header in .th(.class(numeric.contains(index) ? "num" : ""), .text(header)) })),
+                // Attributes only where they say something: a page of 200 teams renders thousands of cells.
                 .tbody(
                     .forEach(rows.enumerated()) { number, row in
-                        .tr(
-                            .class(highlighted.contains(number) ? "mine" : ""),
-                            .forEach(row.enumerated()) { index, cell in .td(.class(numeric.contains(index) ? "num" : ""), cell) })
+                        let cells: Node<HTML.TableRowContext> = .forEach(row.enumerated()) { index, cell in
+                            numeric.contains(index) ? .td(.class("num"), cell) : .td(cell)
+                        }
+                        return highlighted.contains(number) ? .tr(.class("mine"), cells) : .tr(cells)
                     })
             )
         )
