@@ -241,7 +241,7 @@ package enum Attempts {
         private func solve(_ matched: Int, team teamID: UUID, needed: Int, in state: inout ScoreEngine.State) -> AttemptResult {
             let submissionID = record(.correct, scored: true, matched: matched, in: &state)
             let fact = ScoreFactRecord(
-                team: teamID, at: now, kind: ChallengeFacts.solve, category: entry.category, reason: "Solved \(entry.name)", actorID: user,
+                team: teamID, at: now, kind: ChallengeFacts.solve, category: entry.category, reason: .solvedReason(entry.name), actorID: user,
                 actorName: context.team?.name ?? "", source: ChallengeFacts.source(challengeID), evidence: FactRef("submission", submissionID))
             state.append(fact)
             let progress: AttemptResult.Progress? = needed > 1 ? .init(found: needed, total: needed) : nil
@@ -291,7 +291,7 @@ package enum Attempts {
             state.append(
                 ScoreFactRecord(
                     team: teamID, at: now, kind: ChallengeFacts.hint, points: hint.cost, category: ScoreProjection.hintsCategory,
-                    reason: "Unlocked hint \(hint.title.map { "'\($0)'" } ?? key) of \(entry.name)", actorID: user, actorName: team.name,
+                    reason: .hintReason(hint.title.map { "'\($0)'" } ?? key, entry.name), actorID: user, actorName: team.name,
                     source: ChallengeFacts.source(challengeID), evidence: FactRef("hint", key)))
             return HintDTO(entry, index, unlocked: true)
         }

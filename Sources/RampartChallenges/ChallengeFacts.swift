@@ -13,11 +13,10 @@ package enum ChallengeFacts {
         name: "solve", label: .factSolve, withdrawable: true,
         projected: { $0.source?.uuid("challenge").map { .solve(challenge: $0) } }, subject: name,
         explain: { fact, points, projection, prices in
-            guard let id = fact.source?.uuid("challenge"), let entry = (prices as? ChallengeCatalog)?.byID[id] else { return "" }
+            guard let id = fact.source?.uuid("challenge"), let entry = (prices as? ChallengeCatalog)?.byID[id] else { return nil }
             let solves = projection.solveCount(id)
             let value = entry.spec.value.value(solveCount: solves)
-            return "; worth \(value) with \(solves) solve\(solves == 1 ? "" : "s")"
-                + (points > value ? ", first-blood bonus \(points - value)" : "")
+            return .solveWorth(value, solves, firstBlood: max(0, points - value))
         })
     /// A hint unlocked for its cost (stored as positive points; evidence `hint:<key>`).
     package static let hint = FactKind(name: "hint", label: .factHint, projected: { .hint(cost: $0.points) }, subject: name)

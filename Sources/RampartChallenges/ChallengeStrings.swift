@@ -61,6 +61,23 @@ extension Phrase {
     package static let editChallenge = Phrase("Edit challenge", ko: "문제 편집")
     package static let factHint = Phrase("Hint", ko: "힌트")
     package static let factSolve = Phrase("Solve", ko: "풀이")
+    package static let challengeAuditActions: [String: Phrase] = [
+        "challenge.create": Phrase("challenge created", ko: "문제 생성"),
+        "challenge.update": Phrase("challenge changed", ko: "문제 변경"),
+        "challenge.delete": Phrase("challenge deleted", ko: "문제 삭제"),
+        "challenge.file": Phrase("challenge file uploaded", ko: "문제 파일 업로드"),
+        "challenge.file.delete": Phrase("challenge file removed", ko: "문제 파일 삭제"),
+    ]
+    package static func solvedReason(_ name: String) -> Phrase { Phrase("Solved \(name)", ko: "\(name) 풀이") }
+    package static func hintReason(_ hint: String, _ name: String) -> Phrase {
+        Phrase("Unlocked hint \(hint) of \(name)", ko: "\(name)의 힌트 \(hint) 열람")
+    }
+    /// What a solve is worth now, after its stored reason on a team's list.
+    package static func solveWorth(_ value: Int, _ solves: Int, firstBlood: Int) -> Phrase {
+        Phrase(
+            "; worth \(value) with \(solves) solve\(solves == 1 ? "" : "s")" + (firstBlood > 0 ? ", first-blood bonus \(firstBlood)" : ""),
+            ko: "; 현재 \(value)점(풀이 \(solves)팀)" + (firstBlood > 0 ? ", 퍼스트 블러드 보너스 \(firstBlood)점" : ""))
+    }
     package static let flagsFound = Phrase("Flags found", ko: "찾은 플래그")
     package static let free = Phrase("free", ko: "무료")
     package static let hiddenState = Phrase("hidden", ko: "숨김")

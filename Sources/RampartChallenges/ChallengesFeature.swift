@@ -25,6 +25,8 @@ package struct ChallengesFeature: ScoredFeature {
         ChallengePages.register(app)
     }
 
+    package var auditActions: [String: Phrase] { Phrase.challengeAuditActions }
+
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] {
         [NavigationLink(S.challenges.phrase, .challenges(context.exercise.slug), position: 10)]
     }

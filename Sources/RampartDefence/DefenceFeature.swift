@@ -28,6 +28,8 @@ package struct DefenceFeature: ScoredFeature {
         ServiceFlags.register(app)
     }
 
+    package var auditActions: [String: Phrase] { Phrase.defenceAuditActions }
+
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] {
         let slug = context.exercise.slug
         var links: [NavigationLink] = []

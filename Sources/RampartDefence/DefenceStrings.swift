@@ -27,6 +27,25 @@ extension Phrase {
     package static let confirmDeleteService = Phrase("Delete this service with all its checks and statuses? Points already scored stay.", ko: "이 서비스와 모든 점검·상태를 삭제할까요? 이미 얻은 점수는 남습니다.")
     package static let factAvailability = Phrase("Availability", ko: "가용성")
     package static let factSLA = Phrase("SLA penalty", ko: "SLA 벌점")
+    package static let defenceAuditActions: [String: Phrase] = [
+        "service.create": Phrase("service created", ko: "서비스 생성"),
+        "service.update": Phrase("service changed", ko: "서비스 변경"),
+        "service.delete": Phrase("service deleted", ko: "서비스 삭제"),
+        "service.password_change": Phrase("service password changed", ko: "서비스 비밀번호 변경"),
+        "demo.target": Phrase("demo target switched", ko: "데모 대상 전환"),
+    ]
+    package static func slaReason(_ service: String, _ streak: Int, tick: Int) -> Phrase {
+        Phrase("SLA: \(service) failing \(streak) ticks in a row (tick \(tick))", ko: "SLA: \(service) \(streak)틱 연속 실패 (틱 \(tick))")
+    }
+    /// One service's part of a tick's points (`shop up +5`), the status in words without its symbol.
+    package static func tickPart(_ service: String, _ status: CheckStatus, _ points: Int) -> Phrase {
+        let signed = "\(points > 0 ? "+" : "")\(points)"
+        let word = checkStatus(status)
+        return Phrase("\(service) \(status.rawValue) \(signed)", ko: "\(service) \(word.ko.split(separator: " ", maxSplits: 1).last ?? "") \(signed)")
+    }
+    package static func tickReason(_ tick: Int, _ parts: [Phrase]) -> Phrase {
+        Phrase("Tick \(tick): " + parts.map(\.en).joined(separator: ", "), ko: "틱 \(tick): " + parts.map(\.ko).joined(separator: ", "))
+    }
     package static let categoryAvailability = Phrase("availability", ko: "가용성")
     package static let categoryPenalties = Phrase("SLA penalties", ko: "SLA 벌점")
     package static let flagIDs = Phrase("Flag ids", ko: "플래그 ID")

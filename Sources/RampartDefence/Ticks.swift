@@ -223,7 +223,7 @@ package enum Ticks {
         let existing = try await ServiceStateRecord.query(on: db).filter(\.$exerciseID == exerciseID).all()
         let states = Dictionary(existing.map { ("\($0.teamID)|\($0.serviceID)", $0) }, uniquingKeysWith: { a, _ in a })
 
-        var earned: [UUID: (points: Int, parts: [String])] = [:]
+        var earned: [UUID: (points: Int, parts: [Phrase])] = [:]
         var stateRows: [[any Encodable & Sendable]] = []
         var eventRows: [[any Encodable & Sendable]] = []
         var events: [LiveEvent] = []
@@ -235,14 +235,14 @@ package enum Ticks {
             let track = ServiceTrack(streak: previous?.streak ?? 0, outagePenalty: previous?.outagePenalty ?? 0)
             let outcome = spec.score(status, after: track)
             earned[job.teamID, default: (0, [])].points += outcome.points
-            earned[job.teamID, default: (0, [])].parts.append("\(spec.name) \(status.rawValue) \(outcome.points > 0 ? "+" : "")\(outcome.points)")
+            earned[job.teamID, default: (0, [])].parts.append(.tickPart(spec.name, status, outcome.points))
             if outcome.penalty > 0 {
                 state.append(
                     ScoreFactRecord(
                         team: job.teamID, at: tick.startsAt, kind: DefenceFacts.sla, points: -outcome.penalty,
                         category: DefenceFacts.penaltiesCategory,
-                        reason: "SLA: \(spec.name) failing \(outcome.track.streak) ticks in a row (tick \(tick.number))", actorID: nil,
-                        actorName: "scoring", source: DefenceFacts.source(job.serviceID), evidence: DefenceFacts.evidence(tick.number)))
+                        reason: .slaReason(spec.name, outcome.track.streak, tick: tick.number), actorID: nil,
+                        actorName: ScoreFacts.scoringActor, source: DefenceFacts.source(job.serviceID), evidence: DefenceFacts.evidence(tick.number)))
             }
             let changed = previous?.status != status
             let message = job.message ?? ""
@@ -266,8 +266,8 @@ package enum Ticks {
             state.append(
                 ScoreFactRecord(
                     team: team, at: tick.startsAt, kind: DefenceFacts.availability, points: total.points,
-                    category: DefenceFacts.availabilityCategory, reason: "Tick \(tick.number): " + total.parts.joined(separator: ", "),
-                    actorID: nil, actorName: "scoring", evidence: DefenceFacts.evidence(tick.number)))
+                    category: DefenceFacts.availabilityCategory, reason: .tickReason(tick.number, total.parts),
+                    actorID: nil, actorName: ScoreFacts.scoringActor, evidence: DefenceFacts.evidence(tick.number)))
         }
         try await ScoreEngine.insert(
             into: ServiceStateRecord.schema,

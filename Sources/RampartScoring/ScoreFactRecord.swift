@@ -47,7 +47,10 @@ package final class ScoreFactRecord: Model, @unchecked Sendable {
     /// a solve stores 0 and is priced by the projection.
     @Field(key: "points") package var points: Int
     @Field(key: "category") package var category: String
+    /// Why, in English (what the API and exports carry)…
     @Field(key: "reason") package var reason: String
+    /// …and in Korean, when the fact's feature wrote it from a phrase (nil for the white team's own words).
+    @OptionalField(key: "reason_ko") package var reasonKo: String?
     @OptionalField(key: "actor_id") package var actorID: UUID?
     @Field(key: "actor_name") package var actorName: String
     /// What earned or cost the points (a challenge, a service, a report).
@@ -59,7 +62,7 @@ package final class ScoreFactRecord: Model, @unchecked Sendable {
 
     /// A new fact; `exerciseID` and `seq` are set when it is appended (`ScoreEngine.State.append`).
     package init(
-        team: UUID, at: Date, kind: FactKind, points: Int = 0, category: String, reason: String, actorID: UUID?, actorName: String,
+        team: UUID, at: Date, kind: FactKind, points: Int = 0, category: String, reason: Phrase, actorID: UUID?, actorName: String,
         source: FactRef? = nil, evidence: FactRef? = nil
     ) {
         teamID = team
@@ -67,7 +70,8 @@ package final class ScoreFactRecord: Model, @unchecked Sendable {
         self.kind = kind.name
         self.points = points
         self.category = category
-        self.reason = reason
+        self.reason = reason.en
+        reasonKo = reason.ko == reason.en ? nil : reason.ko
         self.actorID = actorID
         self.actorName = actorName
         sourceText = source?.description
@@ -83,10 +87,10 @@ package final class ScoreFactRecord: Model, @unchecked Sendable {
     }
 
     static let columns = [
-        "id", "exercise_id", "seq", "team_id", "at", "kind", "points", "category", "reason", "actor_id", "actor_name", "source", "evidence",
+        "id", "exercise_id", "seq", "team_id", "at", "kind", "points", "category", "reason", "reason_ko", "actor_id", "actor_name", "source", "evidence",
     ]
     var values: [any Encodable & Sendable] {
-        [id, exerciseID, seq, teamID, at, kind, points, category, reason, actorID, actorName, sourceText, evidenceText]
+        [id, exerciseID, seq, teamID, at, kind, points, category, reason, reasonKo, actorID, actorName, sourceText, evidenceText]
     }
 }
 
@@ -114,14 +118,14 @@ package struct FactKind: Sendable, Hashable {
     /// catalogue; nil when there is none to show.
     package let subject: @Sendable (StoredFact, any PriceList) -> String?
     /// What a team's list adds to the stored reason (a solve's current value and solve count).
-    package let explain: @Sendable (StoredFact, _ points: Int, ScoreProjection, any PriceList) -> String
+    package let explain: @Sendable (StoredFact, _ points: Int, ScoreProjection, any PriceList) -> Phrase?
     /// Whether the white team may take a standing fact of this kind back (`ScoreFacts.withdraw`).
     package let withdrawable: Bool
 
     package init(
         name: String, label: Phrase, withdrawable: Bool = false, projected: @escaping @Sendable (StoredFact) -> ScoreFact.Kind?,
         subject: @escaping @Sendable (StoredFact, any PriceList) -> String? = { _, _ in nil },
-        explain: @escaping @Sendable (StoredFact, Int, ScoreProjection, any PriceList) -> String = { _, _, _, _ in "" }
+        explain: @escaping @Sendable (StoredFact, Int, ScoreProjection, any PriceList) -> Phrase? = { _, _, _, _ in nil }
     ) {
         self.name = name
         self.label = label

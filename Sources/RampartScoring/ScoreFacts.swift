@@ -14,15 +14,31 @@ package struct ScoreFactDTO: Content {
     /// What the fact counts for now: a solve follows its challenge's current value; a withdrawn solve counts 0.
     var points: Int
     var reason: String
+    /// The reason in Korean, when the fact was written from a phrase (absent for typed reasons).
+    var reasonKo: String?
+    /// Who wrote it: a team's name, a white-team member's, or `scoring` for the platform itself.
     var by: String
     var withdrawn: Bool
     /// For a withdrawal, the solve it took back.
     var withdraws: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case seq, at, kind, challenge, category, points, reason, by, withdrawn, withdraws
+        case reasonKo = "reason_ko"
+    }
+
+    /// Written by the platform, not a person (not in the JSON: `by` says `scoring`).
+    var automatic = false
+
+    /// The reason in the reader's language.
+    func reason(_ locale: UILocale) -> String { locale == .ko ? reasonKo ?? reason : reason }
 }
 
 /// The white team's corrections, and the trail behind every total.
 package enum ScoreFacts {
     package static let adjustmentCategory = "adjustments"
+    /// The actor of facts no person wrote (ticks, SLA penalties); shown in the reader's language.
+    package static let scoringActor = "scoring"
 
     /// Points given or taken by the white team, in a category of its choosing.
     package static let adjustment = FactKind(
@@ -62,12 +78,15 @@ package enum ScoreFacts {
             let about = record.kind == withdrawal.name ? records.first { $0.seq == stored.evidence?.number("fact") }?.stored : stored
             let subject = about.flatMap { about in app.scores.kinds[about.kind]?.subject(about, state.prices) }
             let points = app.scores.fact(stored).map { projection.points(of: $0) } ?? 0
-            var reason = record.reason
-            if let kind, !withdrawn.contains(record.seq) { reason += kind.explain(stored, points, projection, state.prices) }
+            var reason = Phrase(record.reason, ko: record.reasonKo ?? record.reason)
+            if let kind, !withdrawn.contains(record.seq), let explained = kind.explain(stored, points, projection, state.prices) {
+                reason = reason + explained
+            }
             return ScoreFactDTO(
                 seq: record.seq, at: record.at, kind: record.kind, challenge: subject, category: record.category,
-                points: points, reason: reason, by: record.actorName, withdrawn: withdrawn.contains(record.seq),
-                withdraws: record.kind == withdrawal.name ? stored.evidence?.number("fact") : nil)
+                points: points, reason: reason.en, reasonKo: reason.ko == reason.en ? nil : reason.ko, by: record.actorName,
+                withdrawn: withdrawn.contains(record.seq), withdraws: record.kind == withdrawal.name ? stored.evidence?.number("fact") : nil,
+                automatic: record.actorID == nil && record.actorName == scoringActor)
         }
     }
 
@@ -93,7 +112,7 @@ package enum ScoreFacts {
         let now = app.dependencies.now()
         return try await app.scores.write(context.exerciseID, app: app) { db, state in
             let fact = ScoreFactRecord(
-                team: teamID, at: now, kind: adjustment, points: points, category: category, reason: reason, actorID: actor.id,
+                team: teamID, at: now, kind: adjustment, points: points, category: category, reason: .verbatim(reason), actorID: actor.id,
                 actorName: actor.name)
             state.append(fact)
             try await Audit.record(
@@ -125,7 +144,7 @@ package enum ScoreFacts {
             }
             let name = kinds[solve.kind]?.subject(solve.stored, state.prices) ?? "a challenge"
             let fact = ScoreFactRecord(
-                team: solve.teamID, at: now, kind: withdrawal, category: solve.category, reason: "Withdrew the solve of \(name): \(reason)",
+                team: solve.teamID, at: now, kind: withdrawal, category: solve.category, reason: .withdrewSolve(name, reason),
                 actorID: actor.id, actorName: actor.name, source: solve.source, evidence: FactRef("fact", String(seq)))
             state.append(fact)
             let team = try await Team.find(solve.teamID, on: db)
@@ -136,7 +155,7 @@ package enum ScoreFacts {
                 by: actor, at: now, on: db)
             let dto = ScoreFactDTO(
                 seq: fact.seq, at: now, kind: "withdrawal", challenge: name, category: solve.category, points: 0, reason: fact.reason,
-                by: actor.name, withdrawn: false, withdraws: seq)
+                reasonKo: fact.reasonKo, by: actor.name, withdrawn: false, withdraws: seq)
             return (dto, team)
         }
     }

@@ -136,7 +136,7 @@ package enum ScorePages {
                             page.t(kinds[fact.kind]?.label ?? .factAdjustment) + (fact.challenge.map { ": " + $0 } ?? "")
                                 + (fact.withdrawn ? " (" + page.t(.withdrawn) + ")" : "")),
                         .strong(.text((fact.points > 0 ? "+" : "") + String(fact.points))),
-                        UI.text(fact.reason), UI.text(fact.by),
+                        UI.text(fact.reason(page.locale)), UI.text(fact.automatic ? page.t(.scoringActor) : fact.by),
                     ]
                         + (context.isWhite
                             ? [

@@ -41,7 +41,7 @@ package struct ScoringFeature: ScoredFeature {
     package var categoryLabels: [String: Phrase] {
         [ScoreFacts.adjustmentCategory: .categoryAdjustments, ScoreProjection.hintsCategory: .categoryHints]
     }
-    package var migrations: [any Migration] { [M012ScoreFactReferences()] }
+    package var migrations: [any Migration] { [M012ScoreFactReferences(), M013ScoreFactReasonKo()] }
     package var commands: [String: any AnyAsyncCommand] { ["scores": ScoreCommands()] }
 
     package func boot(_ app: Application) throws {
@@ -54,6 +54,8 @@ package struct ScoringFeature: ScoredFeature {
         ScoresAPI.register(app)
         ScorePages.register(app)
     }
+
+    package var auditActions: [String: Phrase] { Phrase.scoringAuditActions }
 
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] {
         let slug = context.exercise.slug

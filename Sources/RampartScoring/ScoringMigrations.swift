@@ -66,3 +66,18 @@ package struct M012ScoreFactReferences: AsyncMigration {
         try await database.schema(ScoreFactRecord.schema).deleteField("evidence").update()
     }
 }
+
+/// A fact's reason in Korean beside the English one, written by the feature that makes the fact from
+/// its phrase, so a Korean team reads why it scored in Korean. Facts written before keep only English.
+package struct M013ScoreFactReasonKo: AsyncMigration {
+    package var name: String { "RampartScoring.M013ScoreFactReasonKo" }
+    package init() {}
+
+    package func prepare(on database: any Database) async throws {
+        try await database.schema(ScoreFactRecord.schema).field("reason_ko", .string).update()
+    }
+
+    package func revert(on database: any Database) async throws {
+        try await database.schema(ScoreFactRecord.schema).deleteField("reason_ko").update()
+    }
+}

@@ -30,4 +30,13 @@ extension Phrase {
     package static let why = Phrase("Why", ko: "이유")
     package static let withdraw = Phrase("Withdraw", ko: "철회")
     package static let withdrawn = Phrase("withdrawn", ko: "철회됨")
+    /// Who wrote a fact nobody typed (a tick's points, an SLA penalty).
+    package static let scoringActor = Phrase("scoring", ko: "자동 채점")
+    package static let scoringAuditActions: [String: Phrase] = [
+        "score.adjust": Phrase("score adjusted", ko: "점수 조정"),
+        "score.withdraw": Phrase("solve withdrawn", ko: "풀이 철회"),
+    ]
+    package static func withdrewSolve(_ name: String, _ reason: String) -> Phrase {
+        Phrase("Withdrew the solve of \(name): \(reason)", ko: "\(name) 풀이 철회: \(reason)")
+    }
 }

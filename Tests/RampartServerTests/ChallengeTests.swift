@@ -87,6 +87,15 @@ enum TestChallenges {
             _ = try await white.post("/exercises/ex/teams/blue/adjust", ["points": "5", "reason": "good report"])
             let board = try await blue.get("/exercises/ex/scoreboard").body.string
             #expect(board.contains(#"<th class="num">조정</th>"#) && board.contains(#"<th class="num">ransomware</th>"#))
+            // a fact's reason and its writer are in the reader's language too; a reason a person typed stays as typed
+            let facts = try await blue.get("/exercises/ex/teams/blue/score").body.string
+            #expect(facts.contains("Ransom note 풀이; 현재 500점(풀이 1팀)"), "\(facts)")
+            #expect(facts.contains("good report") && !facts.contains("Solved Ransom note") && !facts.contains("worth"))
+            // the white team's trail names each action and its subject in Korean, and says what changed
+            _ = try await white.post("/language", ["locale": "ko", "next": "/exercises/ex"])
+            let trail = try await white.get("/exercises/ex/audit").body.string
+            #expect(trail.contains("점수 조정") && trail.contains("훈련 상태 변경") && trail.contains("팀 blue"), "\(trail)")
+            #expect(trail.contains("변경: state: draft → running") && !trail.contains("+5 adjustments"))
         }
     }
 

@@ -88,6 +88,7 @@ import VaporTesting
             #expect(facts.map(\.kind) == ["availability"], "blue2 earned nothing, so it has no fact")
             #expect(facts.first?.points == 14 && facts.first?.teamID == blueTeam.id && facts.first?.tick == 1)
             #expect(facts.first?.reason == "Tick 1: shop up +10, mail up +4")
+            #expect(facts.first?.reasonKo == "틱 1: shop 정상 +10, mail 정상 +4" && facts.first?.actorName == ScoreFacts.scoringActor)
             let status = try Self.json(try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/services/status", headers: white))
             #expect(status["tick"] as? Int == 1)
             let rows = status["teams"] as? [[String: Any]] ?? []

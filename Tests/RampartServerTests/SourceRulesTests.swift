@@ -49,7 +49,28 @@ import Testing
                 "RampartServer.M004CreateCredentials", "RampartServer.M005CreateAuditRecords", "RampartServer.M006CreateChallengesAndScores",
                 "RampartServer.M007AddPublicScoreboard", "RampartServer.M008CreateDefence", "RampartServer.M009CreateServiceFlags",
                 "RampartServer.M010ChunkedFiles", "RampartServer.M011ChallengeOrigins", "RampartScoring.M012ScoreFactReferences",
+                "RampartScoring.M013ScoreFactReasonKo",
             ])
+    }
+
+    /// The audit trail names each action in the reader's language: every action the sources record
+    /// (`action: "team.create"`, and the create/update pairs written with an interpolation) has a name
+    /// in the kernel's catalogue or its feature's `auditActions`.
+    @Test func everyAuditActionHasAName() throws {
+        let named = Phrase.kernelAuditActions.merging(Features.all.flatMap(\.auditActions)) { kernel, _ in kernel }
+        let literal = try Regex(#"action: "([a-z_]+(?:\.[a-z_]+)+)""#)
+        let paired = try Regex(#"action: "([a-z_]+)\.\\\(outcome == \.created"#)
+        var recorded: Set<String> = []
+        for (_, text) in try Self.swiftSources() {
+            for match in text.matches(of: literal) { recorded.insert(String(text[match.output[1].range!])) }
+            for match in text.matches(of: paired) {
+                let noun = String(text[match.output[1].range!])
+                recorded.formUnion([noun + ".create", noun + ".update"])
+            }
+        }
+        #expect(recorded.count >= 30, "\(recorded.sorted())")
+        #expect(recorded.subtracting(named.keys).sorted() == [], "actions recorded without a name on the trail")
+        for (action, phrase) in named { #expect(!phrase.ko.isEmpty && phrase.ko != phrase.en, "\(action)") }
     }
 
     /// Plot writes attribute values as given; `HTMLEscaping` re-declares its string-taking functions
@@ -166,6 +187,6 @@ import Testing
         #expect(MigrationOrder.number(M006CreateChallengesAndScores()) == 6)
         let shuffled = MigrationOrder.sorted(Features.all.reversed().flatMap(\.migrations) + Migrations.kernel.reversed())
         #expect(shuffled.map(\.name) == Migrations.all.map(\.name))
-        #expect(Migrations.all.compactMap(MigrationOrder.number) == Array(1...12))
+        #expect(Migrations.all.compactMap(MigrationOrder.number) == Array(1...13))
     }
 }

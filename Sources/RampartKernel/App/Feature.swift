@@ -29,6 +29,9 @@ package protocol Feature: Sendable {
 
     /// Its sections of the exercise file: how each is read, applied and exported.
     var exerciseFileSections: [any ExerciseFileSectionStore] { get }
+
+    /// The audit actions it records (`challenge.create`…), named in the reader's language on the trail.
+    var auditActions: [String: Phrase] { get }
 }
 
 extension Feature {
@@ -39,6 +42,7 @@ extension Feature {
     package var lifecycle: [any LifecycleHandler] { [] }
     package func navigation(_ req: Request, _ context: ExerciseContext) async throws -> [NavigationLink] { [] }
     package var exerciseFileSections: [any ExerciseFileSectionStore] { [] }
+    package var auditActions: [String: Phrase] { [:] }
 }
 
 /// One link of an exercise's navigation: what it says, where it goes, and where it stands among the

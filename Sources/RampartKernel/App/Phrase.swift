@@ -13,4 +13,9 @@ package struct Phrase: Sendable, Hashable {
     }
 
     package func text(_ locale: UILocale) -> String { locale == .ko ? ko : en }
+
+    /// Words a person typed, shown as they were written in either language.
+    package static func verbatim(_ text: String) -> Phrase { Phrase(text, ko: text) }
+
+    package static func + (lhs: Phrase, rhs: Phrase) -> Phrase { Phrase(lhs.en + rhs.en, ko: lhs.ko + rhs.ko) }
 }

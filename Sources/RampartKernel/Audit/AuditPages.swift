@@ -20,6 +20,7 @@ package enum AuditPages {
     }
 
     package static func view(_ page: PageContext, records: [AuditRecord], filter: AuditFilter, path: String, zone: TimeZone?) -> Node<HTML.BodyContext> {
+        let actions = Phrase.kernelAuditActions.merging(page.request.application.features.flatMap(\.auditActions)) { kernel, _ in kernel }
         let stamp = { (date: Date?) in date.map { ExerciseTime.format($0, timeZone: .gmt) } }
         let kept: [(String, String?)] = [
             ("action", filter.action), ("actor", filter.actor), ("subject", filter.subject), ("since", stamp(filter.since)),
@@ -57,15 +58,29 @@ package enum AuditPages {
             ),
             UI.table(
                 headers: ["#", page.t(.time), page.t(.actor), page.t(.action), page.t(.subject), page.t(.summary), page.t(.source)],
+                numeric: [0],
                 rows: records.map { record -> [Node<HTML.BodyContext>] in
-                    let subject: String = record.subjectType + " " + record.subject
+                    let subject = (Phrase.auditSubject(record.subjectType).map(page.t) ?? record.subjectType) + " " + record.subject
                     return [
                         UI.text(String(record.seq)), page.time(record.date, exerciseZone: zone), UI.text(record.actorName),
-                        .code(.text(record.action)), UI.text(subject), UI.text(record.summary), UI.text(record.sourceAddress ?? ""),
+                        .group(
+                            .unwrap(actions[record.action]) { .span(.class("block"), .text(page.t($0))) },
+                            .small(.code(.text(record.action)))),
+                        UI.text(subject), UI.text(summary(page, record)), UI.text(record.sourceAddress ?? ""),
                     ]
                 },
                 empty: page.t(.noRecords)),
             olderLink
         )
+    }
+
+    /// The entry's summary as recorded (English, as the chain hashes it); a Korean reader gets what
+    /// changed, field by field, from the recorded changes instead — the action's name says the rest.
+    private static func summary(_ page: PageContext, _ record: AuditRecord) -> String {
+        guard page.locale == .ko else { return record.summary }
+        let changes = (try? JSONDecoder().decode([String: AuditChange].self, from: Data(record.changes.utf8))) ?? [:]
+        guard !changes.isEmpty else { return "" }
+        return page.t(.auditChanges) + ": "
+            + changes.keys.sorted().map { "\($0): \(changes[$0]?.from ?? "—") → \(changes[$0]?.to ?? "—")" }.joined(separator: "; ")
     }
 }

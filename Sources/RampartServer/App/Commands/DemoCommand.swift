@@ -111,7 +111,7 @@ enum DemoExercise {
         ]
         try await app.scores.write(exerciseID, app: app) { db, state in
             func fact(
-                _ slug: String, _ minutesAgo: Double, _ kind: FactKind, _ reason: String, challenge: String? = nil,
+                _ slug: String, _ minutesAgo: Double, _ kind: FactKind, _ reason: Phrase, challenge: String? = nil,
                 hintKey: String? = nil, points: Int = 0
             ) -> ScoreFactRecord? {
                 guard let teamID = teams.first(where: { $0.slug == slug })?.id else { return nil }
@@ -129,10 +129,10 @@ enum DemoExercise {
                     evidence: hintKey.map { FactRef("hint", $0) })
             }
             let seeded =
-                solves.map { fact($0.team, $0.minutesAgo, ChallengeFacts.solve, "Solved \($0.challenge)", challenge: $0.challenge) } + [
+                solves.map { fact($0.team, $0.minutesAgo, ChallengeFacts.solve, .solvedReason($0.challenge), challenge: $0.challenge) } + [
                     fact(
-                        "blue-jp", 25, ChallengeFacts.hint, "Unlocked hint 'The family' of Ransom note", challenge: "Ransom note", hintKey: "family", points: 50),
-                    fact("blue-au", 20, ScoreFacts.adjustment, "Clear, timely incident report to Exercise Control", points: 40),
+                        "blue-jp", 25, ChallengeFacts.hint, .hintReason("'The family'", "Ransom note"), challenge: "Ransom note", hintKey: "family", points: 50),
+                    fact("blue-au", 20, ScoreFacts.adjustment, .demoIncidentReport, points: 40),
                 ]
             for record in seeded.compactMap({ $0 }) { state.append(record) }
         }
