@@ -303,10 +303,15 @@ package enum Attempts {
         team: UUID, challenge: UUID, limit: Int?, state: ScoreEngine.State, on db: any Database
     ) async throws -> Int {
         guard limit != nil else { return 0 }
-        let stored = try await Submission.query(on: db)
+        let stored = try await incorrectStored(team: team, challenge: challenge, on: db)
+        return stored + state.staged(SubmissionRow.self).count { $0.teamID == team && $0.challengeID == challenge && $0.result == .incorrect }
+    }
+
+    /// Incorrect flags the team has submitted for the challenge, as stored.
+    package static func incorrectStored(team: UUID, challenge: UUID, on db: any Database) async throws -> Int {
+        try await Submission.query(on: db)
             .filter(\.$teamID == team).filter(\.$challengeID == challenge)
             .filter(\.$result == AttemptResult.Status.incorrect.rawValue).count()
-        return stored + state.staged(SubmissionRow.self).count { $0.teamID == team && $0.challengeID == challenge && $0.result == .incorrect }
     }
 
     package static func unlockedHints(team: UUID, challenge: UUID, on db: any Database) async throws -> Set<String> {

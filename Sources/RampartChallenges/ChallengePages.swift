@@ -242,69 +242,10 @@ package enum ChallengePages {
     package static func challengePage(_ req: Request, result: AttemptResult?, error: String?, source: String? = nil) async throws -> Response {
         let page = PageContext(req)
         let context = try req.exerciseContext
-        let exercise = context.exercise
-        let dto = try await ChallengesAPI.detail(try req.parameters.require("challenge"), context, app: req.application)
-        guard !dto.locked, let name = dto.name else {
-            return Layout.render(
-                page, title: "🔒 " + page.t(.lockedChallenge), crumbs: crumbs(page, exercise, board: true),
-                .p(.text(page.t(.lockedExplain))))
-        }
-        let id = dto.id.uuidString
-        let slug = exercise.slug
-        let canSubmit = context.isWhite || context.role == .blue
-        let resultNotice: Node<HTML.BodyContext> = .unwrap(result) { result in
-            .p(
-                .class(result.status == .correct || result.status == .partial ? "notice" : "notice error"),
-                .attribute(named: "role", value: "status"), .attribute(named: "data-result", value: result.status.rawValue),
-                .text(resultText(page, result, white: context.isWhite)))
-        }
-        let meta: Node<HTML.BodyContext> = .p(
-            .class("challenge-meta"),
-            UI.badge(dto.category, kind: "category"), .text(" \(dto.value) " + page.t(.points) + " · \(dto.solves) " + page.t(.solves)),
-            .if(dto.solved, .group(.text(" · "), .span(.class("badge solved"), .text("✓ " + page.t(.solved))))),
-            .unwrap(dto.progress) { progress in .text(" · " + page.t(.flagsFound) + " \(progress.found)/\(progress.total)") },
-            .unwrap(dto.maxAttempts) { max in .text(" · " + page.t(.maxAttempts) + " \(max)") }
-        )
-        let files: Node<HTML.BodyContext> = .if(
-            !(dto.files ?? []).isEmpty,
-            .section(
-                .h2(.text(page.t(.files))),
-                .ul(
-                    .forEach(dto.files ?? []) { file in
-                        .li(.component(fileItem(page, slug, id, file, white: context.isWhite)))
-                    }))
-        )
-        let hints: Node<HTML.BodyContext> = .if(
-            !(dto.hints ?? []).isEmpty,
-            .section(
-                .h2(.text(page.t(.hints))),
-                .ul(
-                    .class("hints"),
-                    .forEach(dto.hints ?? []) { hint in
-                        .li(.component(hintItem(page, slug, id, hint, canUnlock: context.role == .blue && !context.isWhite)))
-                    }))
-        )
-        let submit: Node<HTML.BodyContext> = .if(
-            canSubmit && !dto.solved,
-            .section(
-                .h2(.text(context.isWhite ? page.t(.testFlag) : page.t(.submitFlag))),
-                UI.form(
-                    page, action: AppRoute.challengeAttempt(slug, id).path, submit: page.t(.submit),
-                    UI.field(page.t(.flag), name: "flag", required: true, autocomplete: "off", maxLength: Attempts.maxFlagLength))
-            ))
-        let white: Node<HTML.BodyContext> = context.isWhite ? editor(page, slug, id, source: source ?? dto.source ?? "") : .empty
-        let description = Markdown.block(dto.description ?? "")
-        let connection: Node<HTML.BodyContext> = .unwrap(dto.connectionInfo) { info in
-            .section(.h2(.text(page.t(.connectionInfo))), .pre(.code(.text(info))))
-        }
-        return Layout.render(
-            page, title: name, crumbs: crumbs(page, exercise, board: true),
-            UI.notice(req.pageNotice(page)),
-            UI.notice(error, error: true),
-            resultNotice, meta, description,
-            .unwrap(dto.attribution) { .p(.class("muted"), .text(page.t(.attribution) + ": " + $0)) },
-            connection, files, hints, submit, white
-        )
+        let model = try await ChallengePageModel.build(try req.parameters.require("challenge"), context, app: req.application)
+        return ChallengePageView.render(
+            model, page: page, crumbs: crumbs(page, context.exercise, board: true), notice: req.pageNotice(page), error: error,
+            result: result.map { ($0, resultText(page, $0, white: context.isWhite)) }, source: source)
     }
 
     /// What an attempt's answer means, in the reader's language, from its fields (the API's
@@ -322,56 +263,6 @@ package enum ChallengePages {
             case .alreadySolved: nil
             }
         return page.t(Phrase.attempt(result.status)) + (detail.map { " — " + page.t($0) } ?? "")
-    }
-
-    private static func fileItem(
-        _ page: PageContext, _ slug: String, _ id: String, _ file: ChallengeDTO.FileDTO, white: Bool
-    ) -> Node<HTML.BodyContext> {
-        .group(
-            .a(.href(file.url), .text(file.name)), .text(" (\(file.size) B)"),
-            .if(
-                white,
-                UI.form(
-                    page, action: AppRoute.challengeFileDelete(slug, id, file.name).path, submit: page.t(.delete), danger: true,
-                    inline: true, confirm: page.t(.confirmDelete)))
-        )
-    }
-
-    private static func hintItem(_ page: PageContext, _ slug: String, _ id: String, _ hint: HintDTO, canUnlock: Bool) -> Node<HTML.BodyContext> {
-        .group(
-            .strong(.text(hint.title ?? (page.t(.hint) + " " + hint.key))),
-            .text(" · " + (hint.cost == 0 ? page.t(.free) : "\(hint.cost) " + page.t(.points))),
-            .unwrap(hint.content) { Markdown.block($0) },
-            .if(
-                hint.content == nil && canUnlock,
-                UI.form(
-                    page, action: AppRoute.challengeHint(slug, id, hint.key).path, submit: page.t(.unlockHint), inline: true,
-                    confirm: hint.cost > 0 ? page.t(.confirmHint) : nil))
-        )
-    }
-
-    private static func editor(_ page: PageContext, _ slug: String, _ id: String, source: String) -> Node<HTML.BodyContext> {
-        let upload: Node<HTML.BodyContext> = .section(
-            .h2(.text(page.t(.uploadFile))),
-            .form(
-                .class("stack"), .method(.post), .action(AppRoute.challengeFiles(slug, id).path),
-                .enctype(.multipartData),
-                Layout.csrfField(page),
-                .div(.class("field"), .label(.for("f-file"), .text(page.t(.file))), .input(.id("f-file"), .type(.file), .name("file"))),
-                .button(.type(.submit), .class("primary"), .text(page.t(.uploadFile)))
-            ))
-        return .group(
-            UI.section(
-                page.t(.editChallenge),
-                UI.form(
-                    page, action: AppRoute.challengeEdit(slug, id).path, submit: page.t(.save),
-                    UI.textArea(page.t(.challengeSource), name: "source", value: source, rows: 24, hint: page.t(.challengeSourceHint))
-                )),
-            upload,
-            UI.form(
-                page, action: AppRoute.challengeDelete(slug, id).path, submit: page.t(.deleteChallenge), danger: true,
-                confirm: page.t(.confirmDelete))
-        )
     }
 
     package static func newPage(_ req: Request, source: String, error: String?) throws -> Response {

@@ -39,6 +39,16 @@ extension Phrase {
     package static let attemptAlreadySolved = Phrase("Already solved", ko: "이미 풀었음")
     package static func solvedFor(_ points: Int) -> Phrase { Phrase("solved for \(points) points", ko: "\(points)점 획득") }
     package static func flagsFoundOf(_ found: Int, _ total: Int) -> Phrase { Phrase("\(found) of \(total) flags found", ko: "플래그 \(total)개 중 \(found)개 찾음") }
+    package static func attemptsLeftOf(_ left: Int, _ max: Int) -> Phrase {
+        Phrase("\(left) of \(max) attempts left", ko: "남은 시도 \(left)/\(max)회")
+    }
+    package static func valueDecays(next: Int, minimum: Int) -> Phrase {
+        Phrase("\(next) after the next solve, never below \(minimum)", ko: "다음 풀이 후 \(next)점, 최저 \(minimum)점")
+    }
+    package static let prerequisitesHeading = Phrase("Solve first", ko: "선행 문제")
+    package static func solveCount(_ solves: Int) -> Phrase {
+        Phrase("\(solves) \(solves == 1 ? "solve" : "solves")", ko: "풀이 \(solves)팀")
+    }
     package static func attemptsLeft(_ left: Int) -> Phrase { Phrase("\(left) attempts left", ko: "남은 시도 \(left)회") }
     package static func tryAgainIn(_ seconds: Int) -> Phrase { Phrase("try again in \(seconds) s", ko: "\(seconds)초 후 다시 시도") }
     package static let attemptsUsedUp = Phrase("your team has used every attempt", ko: "팀의 시도 횟수를 모두 사용했습니다")

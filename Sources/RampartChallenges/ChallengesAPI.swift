@@ -76,6 +76,8 @@ package struct ChallengeDTO: Content {
     package var files: [FileDTO]?
     package var hints: [HintDTO]?
     package var maxAttempts: Int?
+    /// Wrong flags the caller's team has sent, when attempts are limited.
+    package var attempts: Int?
     package var requirements: [String]?
     package var next: String?
     package var logic: String?
@@ -86,7 +88,7 @@ package struct ChallengeDTO: Content {
     package var source: String?
 
     package enum CodingKeys: String, CodingKey {
-        case id, name, category, value, solves, solved, locked, tags, description, attribution, files, hints, requirements, next, logic
+        case id, name, category, value, solves, solved, locked, tags, description, attribution, files, hints, requirements, next, logic, attempts
         case progress, state, source
         case connectionInfo = "connection_info"
         case maxAttempts = "max_attempts"
@@ -248,9 +250,15 @@ package enum ChallengesAPI {
     }
 
     package static func detail(_ rawID: String, _ context: ExerciseContext, app: Application) async throws -> ChallengeDTO {
-        let (_, view) = try await ChallengeView.one(rawID, context, app: app)
+        try await detail(ChallengeView.one(rawID, context, app: app).view, context, app: app)
+    }
+
+    /// One challenge with what the caller's team has done on it: hints unlocked, flags found, and —
+    /// when attempts are limited — wrong flags sent (CTFd's `attempts`).
+    package static func detail(_ view: ChallengeView, _ context: ExerciseContext, app: Application) async throws -> ChallengeDTO {
         var unlocked: Set<String> = []
         var found: Int?
+        var attempts: Int?
         if let team = context.team?.id, !context.isWhite, view.availability == .open {
             unlocked = try await Attempts.unlockedHints(team: team, challenge: view.entry.id, on: app.db)
             if view.entry.spec.logic == .all {
@@ -258,8 +266,13 @@ package enum ChallengesAPI {
                     .filter(\.$teamID == team).filter(\.$challengeID == view.entry.id).filter(\.$result == "partial").all()
                 found = Set(partial.compactMap(\.matched)).count
             }
+            if view.entry.spec.maxAttempts != nil {
+                attempts = try await Attempts.incorrectStored(team: team, challenge: view.entry.id, on: app.db)
+            }
         }
-        return ChallengeDTO(view, slug: context.exercise.slug, detail: true, white: context.isWhite, unlocked: unlocked, found: found)
+        var dto = ChallengeDTO(view, slug: context.exercise.slug, detail: true, white: context.isWhite, unlocked: unlocked, found: found)
+        dto.attempts = attempts
+        return dto
     }
 
     package static func find(_ req: Request) async throws -> Challenge {

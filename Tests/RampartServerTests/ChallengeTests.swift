@@ -99,6 +99,62 @@ enum TestChallenges {
         }
     }
 
+    /// A challenge's page model says what the value is and how it moves, what the challenge needs first,
+    /// and how many wrong flags the team may still send; the page draws it, and drops the answer field
+    /// once the attempts are used up.
+    @Test(arguments: TestDatabase.all)
+    func aChallengePageShowsItsValueWhatItNeedsAndTheAttemptsLeft(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            // setup
+            let fixture = try await Fixture.make(app)
+            let exerciseID = try fixture.exercise.requireID()
+            let ransom = try await TestChallenges.add(app, fixture)
+            let after = try await TestChallenges.save(
+                app, exerciseID,
+                try Challenges.parse("name: After\ncategory: misc\nvalue: 10\nflags: [a]\nrequirements: {prerequisites: [Ransom note], anonymize: true}\n").spec)
+            let limited = try await TestChallenges.save(
+                app, exerciseID, try Challenges.parse("name: Limited\ncategory: misc\nvalue: 50\nflags: [right]\nattempts: 2\n").spec)
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+            let exercise = try await Exercises.find("ex", on: app.db)
+            let team = try #require(fixture.teams[.blue])
+            let context = ExerciseContext(exercise: exercise, role: .blue, team: team, judge: false)
+            let white = ExerciseContext(exercise: exercise, role: .white, team: nil, judge: false)
+            let blue = Browser(app)
+            _ = try await blue.logIn("blue")
+
+            // check: before any solve the value is the initial one and the first solver keeps it; a
+            // prerequisite not yet solved keeps the next challenge locked
+            var model = try await ChallengePageModel.build(ransom.uuidString, context, app: app)
+            #expect(model.challenge?.value == 500 && model.decay == .init(minimum: 100, next: 500) && model.attemptsLeft == nil)
+            #expect(try await ChallengePageModel.build(after.uuidString, context, app: app).challenge == nil)
+
+            // act: solve it; send a wrong flag to the limited one
+            _ = try await Attempts.submit("RAMPART{affiliate-17}", challengeID: ransom, context: context, user: UUID(), source: nil, app: app)
+            _ = try await Attempts.submit("wrong", challengeID: limited, context: context, user: UUID(), source: nil, app: app)
+
+            // check
+            model = try await ChallengePageModel.build(ransom.uuidString, context, app: app)
+            #expect(model.challenge?.solved == true && model.decay?.next == 498 && !model.canSubmit)
+            model = try await ChallengePageModel.build(after.uuidString, context, app: app)
+            #expect(model.prerequisites == [.init(name: "Ransom note", solved: true)] && model.canSubmit)
+            model = try await ChallengePageModel.build(limited.uuidString, context, app: app)
+            #expect(model.attemptsLeft == 1 && model.challenge?.attempts == 1 && model.decay == nil)
+            #expect(try await ChallengePageModel.build(limited.uuidString, white, app: app).attemptsLeft == nil, "the white team has no limit")
+            var html = try await blue.get(AppRoute.challenge("ex", limited.uuidString).path).body.string
+            #expect(html.contains("1 of 2 attempts left") && html.contains(#"name="flag""#))
+            html = try await blue.get(AppRoute.challenge("ex", after.uuidString).path).body.string
+            #expect(html.contains("✓ Ransom note"), "\(html)")
+
+            // act + check: the last attempt used, the page says so and offers no answer field
+            _ = try await Attempts.submit("wrong again", challengeID: limited, context: context, user: UUID(), source: nil, app: app)
+            html = try await blue.get(AppRoute.challenge("ex", limited.uuidString).path).body.string
+            #expect(html.contains("0 of 2 attempts left") && !html.contains(#"name="flag""#))
+            let api = try await app.testing().sendRequest(
+                .GET, "/api/v1/exercises/ex/challenges/\(limited)", headers: try await fixture.headers(.blue))
+            #expect((try api.json() as? [String: Any])?["attempts"] as? Int == 2)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func flagsScoreAndEveryPointIsExplained(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, clock in

@@ -97,7 +97,8 @@ package enum UI {
             .class("table-wrap"),
             .table(
                 .unwrap(caption) { .caption(.text($0)) },
-                .thead(.tr(.forEach(headers.enumerated()) { index, header in .th(.class(numeric.contains(index) ? "num" : ""), .text(header)) })),
+                .thead(
+                    .tr(.forEach(headers.enumerated()) { index, header in numeric.contains(index) ? .th(.class("num"), .text(header)) : .th(.text(header)) })),
                 // Attributes only where they say something: a page of 200 teams renders thousands of cells.
                 .tbody(
                     .forEach(rows.enumerated()) { number, row in
