@@ -126,29 +126,7 @@ package enum ScorePages {
             .p(
                 .text(page.t(.score) + ": "), .strong(.text(String(total))), .text(" · "),
                 .a(.href(AppRoute.scoreboard(exercise.slug).path), .text(page.t(.scoreboard)))),
-            UI.table(
-                headers: ["#", page.t(.time), page.t(.what), page.t(.points), page.t(.why), page.t(.by)] + (context.isWhite ? [""] : []),
-                numeric: [0, 3],
-                rows: facts.map { fact in
-                    [
-                        UI.text(String(fact.seq)), page.time(fact.at, exerciseZone: exercise.zone),
-                        UI.text(
-                            page.t(kinds[fact.kind]?.label ?? .factAdjustment) + (fact.challenge.map { ": " + $0 } ?? "")
-                                + (fact.withdrawn ? " (" + page.t(.withdrawn) + ")" : "")),
-                        .strong(.text((fact.points > 0 ? "+" : "") + String(fact.points))),
-                        UI.text(fact.reason(page.locale)), UI.text(fact.automatic ? page.t(.scoringActor) : fact.by),
-                    ]
-                        + (context.isWhite
-                            ? [
-                                kinds[fact.kind]?.withdrawable == true && !fact.withdrawn
-                                    ? UI.form(
-                                        page, action: AppRoute.scoreWithdraw(exercise.slug, String(fact.seq)).path, submit: page.t(.withdraw),
-                                        danger: true, inline: true, confirm: page.t(.confirmWithdraw),
-                                        UI.field(page.t(.reason), name: "reason", required: true, maxLength: 500))
-                                    : .empty
-                            ] : [])
-                },
-                empty: page.t(.noScoreFacts)),
+            UI.timeline(timeline(page, facts, exercise: exercise, white: context.isWhite, kinds: kinds), empty: page.t(.noScoreFacts)),
             .if(
                 context.isWhite,
                 UI.section(
@@ -160,6 +138,41 @@ package enum ScorePages {
                         UI.field(page.t(.category), name: "category", value: ScoreFacts.adjustmentCategory, maxLength: 100)
                     )))
         )
+    }
+}
+
+extension ScorePages {
+    /// A team's facts as a timeline, newest first, each with the total it brought the team to.
+    static func timeline(
+        _ page: PageContext, _ facts: [ScoreFactDTO], exercise: Exercise, white: Bool, kinds: [String: FactKind]
+    ) -> [UI.TimelineEntry] {
+        var running = 0
+        let totals = facts.map { fact in
+            running += fact.points
+            return running
+        }
+        return zip(facts, totals).reversed().map { fact, total in
+            let what = page.t(kinds[fact.kind]?.label ?? .factAdjustment) + (fact.challenge.map { ": " + $0 } ?? "")
+            let withdraw: Node<HTML.BodyContext> =
+                white && kinds[fact.kind]?.withdrawable == true && !fact.withdrawn
+                ? UI.form(
+                    page, action: AppRoute.scoreWithdraw(exercise.slug, String(fact.seq)).path, submit: page.t(.withdraw),
+                    danger: true, inline: true, confirm: page.t(.confirmWithdraw),
+                    UI.field(page.t(.reason), name: "reason", required: true, maxLength: 500))
+                : .empty
+            return UI.TimelineEntry(
+                time: page.time(fact.at, exerciseZone: exercise.zone),
+                title: what + (fact.withdrawn ? " (" + page.t(.withdrawn) + ")" : ""),
+                amount: (fact.points > 0 ? "+" : "") + String(fact.points),
+                tone: fact.withdrawn ? .void : fact.points > 0 ? .gain : fact.points < 0 ? .loss : .neutral,
+                details: [
+                    .p(.text(fact.reason(page.locale))),
+                    .p(
+                        .class("muted"),
+                        .text("#\(fact.seq) · " + (fact.automatic ? page.t(.scoringActor) : fact.by) + " · " + page.t(.totalAfter(total)))),
+                    withdraw,
+                ])
+        }
     }
 }
 

@@ -32,6 +32,7 @@ extension Phrase {
     package static let withdrawn = Phrase("withdrawn", ko: "철회됨")
     /// Who wrote a fact nobody typed (a tick's points, an SLA penalty).
     package static let scoringActor = Phrase("scoring", ko: "자동 채점")
+    package static func totalAfter(_ total: Int) -> Phrase { Phrase("total \(total)", ko: "누계 \(total)점") }
     package static let scoringAuditActions: [String: Phrase] = [
         "score.adjust": Phrase("score adjusted", ko: "점수 조정"),
         "score.withdraw": Phrase("solve withdrawn", ko: "풀이 철회"),

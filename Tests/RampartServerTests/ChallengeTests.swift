@@ -91,6 +91,9 @@ enum TestChallenges {
             let facts = try await blue.get("/exercises/ex/teams/blue/score").body.string
             #expect(facts.contains("Ransom note 풀이; 현재 500점(풀이 1팀)"), "\(facts)")
             #expect(facts.contains("good report") && !facts.contains("Solved Ransom note") && !facts.contains("worth"))
+            // as a timeline, newest first, each fact with the total it brought the team to
+            let adjustment = try #require(facts.range(of: "good report")), solve = try #require(facts.range(of: "Ransom note 풀이"))
+            #expect(adjustment.lowerBound < solve.lowerBound && facts.contains("누계 505점") && facts.contains(#"<li class="gain">"#))
             // the white team's trail names each action and its subject in Korean, and says what changed
             _ = try await white.post("/language", ["locale": "ko", "next": "/exercises/ex"])
             let trail = try await white.get("/exercises/ex/audit").body.string

@@ -111,6 +111,42 @@ package enum UI {
         )
     }
 
+    /// One moment on a timeline: when, what (with an optional signed amount), and the details.
+    package struct TimelineEntry {
+        package enum Tone: String { case gain, loss, neutral, void }
+        package var time: Node<HTML.BodyContext>
+        package var title: String
+        package var amount: String?
+        package var tone: Tone
+        package var details: [Node<HTML.BodyContext>]
+
+        package init(time: Node<HTML.BodyContext>, title: String, amount: String? = nil, tone: Tone = .neutral, details: [Node<HTML.BodyContext>]) {
+            self.time = time
+            self.title = title
+            self.amount = amount
+            self.tone = tone
+            self.details = details
+        }
+    }
+
+    /// Moments down a line, newest first as given: a team's score facts, a report's history. The tone
+    /// colours the marker and is also said by the amount's sign or the title, never by colour alone.
+    package static func timeline(_ entries: [TimelineEntry], empty: String) -> Node<HTML.BodyContext> {
+        guard !entries.isEmpty else { return .p(.class("muted empty"), .text(empty)) }
+        return .ol(
+            .class("timeline"),
+            .forEach(entries) { entry in
+                .li(
+                    .class(entry.tone.rawValue),
+                    .div(.class("timeline-when"), entry.time),
+                    .div(
+                        .class("timeline-what"),
+                        .strong(.text(entry.title)),
+                        .unwrap(entry.amount) { .span(.class("amount"), .text($0)) }),
+                    .div(.class("timeline-details"), .group(entry.details)))
+            })
+    }
+
     package static func notice(_ text: String?, error: Bool = false) -> Node<HTML.BodyContext> {
         .unwrap(text) { .p(.class(error ? "notice error" : "notice"), .attribute(named: "role", value: error ? "alert" : "status"), .text($0)) }
     }
