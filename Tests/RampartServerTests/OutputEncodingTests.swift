@@ -353,6 +353,26 @@ import VaporTesting
         #expect(checked.contains(#"checked="checked""#))
     }
 
+    /// The fast table body writes what Plot's elements wrote: cells rendered and escaped, classes only
+    /// where they say something.
+    @Test func aTableBodyWritesWhatPlotsElementsWrote() {
+        let row = [UI.text(#"<b>"x"</b> & 'y'"#), UI.link("link", #"/a?b=1&c="2""#)]
+        let html = UI.table(headers: ["A", "B"], numeric: [1], rows: [row, row], highlighted: [0], empty: "none").render()
+        let cells = #"<td>&lt;b&gt;"x"&lt;/b&gt; &amp; 'y'</td><td class="num"><a href="/a?b=1&amp;c=&quot;2&quot;">link</a></td>"#
+        #expect(html.contains(#"<thead><tr><th>A</th><th class="num">B</th></tr></thead>"#), "\(html)")
+        #expect(html.contains(#"<tbody><tr class="mine">"# + cells + "</tr><tr>" + cells + "</tr></tbody>"), "\(html)")
+    }
+
+    /// The chart's coordinates have one decimal, within half a tenth of the value (as `%.1f` wrote them,
+    /// ties aside), whatever the sign.
+    @Test func chartCoordinatesHaveOneDecimal() {
+        for value in stride(from: -250.0, through: 1250.0, by: 0.37) {
+            let written = ScoreChart.decimal(value)
+            #expect(written.wholeMatch(of: /-?[0-9]+\.[0-9]/) != nil && abs((Double(written) ?? .nan) - value) <= 0.0500001, "\(value) → \(written)")
+        }
+        #expect(ScoreChart.decimal(12) == "12.0" && ScoreChart.decimal(-3.26) == "-3.3" && ScoreChart.decimal(0.04) == "0.0")
+    }
+
     @Test func loginSendsOnlyToPathsOnThisSite() {
         for hostile in [
             "//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example", "javascript:alert(1)",

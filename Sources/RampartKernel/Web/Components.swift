@@ -100,12 +100,12 @@ package enum UI {
                 .thead(
                     .tr(.forEach(headers.enumerated()) { index, header in numeric.contains(index) ? .th(.class("num"), .text(header)) : .th(.text(header)) })),
                 // Attributes only where they say something: a page of 200 teams renders thousands of cells.
-                .tbody(
-                    .forEach(rows.enumerated()) { number, row in
-                        let cells: Node<HTML.TableRowContext> = .forEach(row.enumerated()) { index, cell in
-                            numeric.contains(index) ? .td(.class("num"), cell) : .td(cell)
-                        }
-                        return highlighted.contains(number) ? .tr(.class("mine"), cells) : .tr(cells)
+                .tableBody(
+                    rows.enumerated().map { number, row in
+                        (
+                            highlighted.contains(number) ? "mine" : nil,
+                            row.enumerated().map { index, cell in (numeric.contains(index) ? "num" : nil, cell) }
+                        )
                     })
             )
         )

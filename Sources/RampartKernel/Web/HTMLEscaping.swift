@@ -79,6 +79,28 @@ extension Node {
     }
 }
 
+// MARK: - Table bodies
+
+extension Node where Context == HTML.TableContext {
+    /// A table body written without an element renderer per row and cell: a standings table of 200
+    /// teams has thousands of cells, and Plot's per-element buffers were most of the page's time. Each
+    /// cell's own nodes are rendered (escaped) by Plot as usual; the `tr`/`td` tags around them and
+    /// their classes (escaped too) are all this writes.
+    package static func tableBody(_ rows: [(class: String?, cells: [(class: String?, content: Node<HTML.BodyContext>)])]) -> Node {
+        var html = "<tbody>"
+        for row in rows {
+            html += row.class.map { "<tr class=\"" + HTMLEscaping.attribute($0) + "\">" } ?? "<tr>"
+            for cell in row.cells {
+                html += cell.class.map { "<td class=\"" + HTMLEscaping.attribute($0) + "\">" } ?? "<td>"
+                html += cell.content.render()
+                html += "</td>"
+            }
+            html += "</tr>"
+        }
+        return .raw(html + "</tbody>")
+    }
+}
+
 extension Attribute {
     /// A custom attribute, its value escaped; a nil value leaves it out.
     package static func attribute(named name: String, value: String?) -> Attribute {
