@@ -42,41 +42,8 @@ package enum ScorePages {
     package static func scoreboardPage(_ req: Request) async throws -> Response {
         let page = PageContext(req)
         let context = try req.exerciseContext
-        let exercise = context.exercise
-        let board = try await Scoreboard.current(for: context, app: req.application, on: req.db)
-        let app = req.application
-        let db = req.db
-        let chart = try await app.scores.chart(for: board, context.exerciseID) {
-            try await chartSeries(board, exercise: exercise, app: app, on: db)
-        }
-        return Layout.render(
-            page, title: page.t(.scoreboard), crumbs: Layout.crumbs(page, exercise),
-            .if(board.frozen, .p(.class("notice"), .text(page.t(.boardFrozen)))),
-            .if(
-                context.isWhite && exercise.freezeAt.map { req.now >= $0 } == true,
-                .p(.class("notice"), .text(page.t(.boardFrozenWhite)))),
-            ScoreChart.render(chart, page: page),
-            UI.table(
-                headers: ["#", page.t(.team), page.t(.score)] + board.categories.map { category in
-                    app.scores.categoryLabels[category].map(page.t) ?? category
-                },
-                numeric: Set([0, 2] + board.categories.indices.map { $0 + 3 }),
-                rows: board.rows.map { row in
-                    let name = (row.nation.map { $0.flag + " " } ?? "") + (page.locale == .ko ? (row.nameKo ?? row.name) : row.name)
-                    let mine = context.isWhite || context.team?.id == row.teamID
-                    return [
-                        UI.text(String(row.pos)),
-                        mine ? UI.link(name, AppRoute.teamScore(exercise.slug, row.slug).path) : UI.text(name),
-                        .strong(.text(String(row.score.total))),
-                    ] + board.categories.map { UI.text(String(row.score.categories[$0] ?? 0)) }
-                },
-                highlighted: Set(board.rows.indices.filter { board.rows[$0].teamID == context.team?.id }),
-                empty: page.t(.noTeams)),
-            .p(
-                .class("muted"),
-                .a(.href(AppRoute.apiScoreboard(exercise.slug).path), .text("JSON")), .text(" · "),
-                .a(.href(AppRoute.apiCTFtime(exercise.slug).path), .text("CTFtime feed")))
-        )
+        let model = try await ScoreboardPageModel.build(context, app: req.application, on: req.db)
+        return ScoreboardPageView.render(model, page: page, crumbs: Layout.crumbs(page, context.exercise))
     }
 
     /// Cumulative score over time of the board's leading ten teams, each fact at what it counts for now.

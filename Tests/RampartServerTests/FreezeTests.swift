@@ -63,6 +63,19 @@ import VaporTesting
             let solve = try #require(try facts.json() as? [[String: Any]]).first { $0["kind"] as? String == "solve" }
             #expect(solve?["points"] as? Int == 500, "\(String(describing: solve))")
             #expect((solve?["reason"] as? String)?.contains("1 solve") == true)
+            // the scoreboard page's model: participants get the frozen board and open only their own facts;
+            // the white team the live board, every team's facts, and a word that participants see it frozen
+            let exercise = try await Exercises.find("ex", on: app.db)
+            let blueTeam = try #require(fixture.teams[.blue])
+            let participant = try await ScoreboardPageModel.build(
+                ExerciseContext(exercise: exercise, role: .blue, team: blueTeam, judge: false), app: app, on: app.db)
+            let control = try await ScoreboardPageModel.build(
+                ExerciseContext(exercise: exercise, role: .white, team: nil, judge: false), app: app, on: app.db)
+            #expect(participant.board.frozen && !participant.liveWhileFrozen && participant.ownTeam == blueTeam.id)
+            #expect(participant.board.rows.filter(participant.opens).map(\.slug) == [blueTeam.slug])
+            #expect(!control.board.frozen && control.liveWhileFrozen && control.board.rows.allSatisfy(control.opens))
+            #expect(participant.board.rows.first { $0.slug == "blue3" }?.score.total == 0, "blue3 solved after the freeze")
+            #expect(control.board.rows.first { $0.slug == "blue3" }?.score.total == 498)
         }
     }
 }
