@@ -88,7 +88,6 @@ extension Phrase {
             "; worth \(value) with \(solves) solve\(solves == 1 ? "" : "s")" + (firstBlood > 0 ? ", first-blood bonus \(firstBlood)" : ""),
             ko: "; 현재 \(value)점(풀이 \(solves)팀)" + (firstBlood > 0 ? ", 퍼스트 블러드 보너스 \(firstBlood)점" : ""))
     }
-    package static let flagsFound = Phrase("Flags found", ko: "찾은 플래그")
     package static let free = Phrase("free", ko: "무료")
     package static let hiddenState = Phrase("hidden", ko: "숨김")
     package static let hints = Phrase("Hints", ko: "힌트")

@@ -106,6 +106,20 @@ package enum DefencePages {
         return UI.badge(text, kind: "check-\(status ?? "none")")
     }
 
+    /// One team's service in the matrix: colour, symbol and a short word, how long it has been so, and
+    /// the full status, its age and the check's public message as a tooltip on hover and on focus.
+    private static func matrixCell(_ cell: ServiceStatusDTO.Cell, page: PageContext, now: Date) -> Node<HTML.TableRowContext> {
+        let status = cell.status.flatMap(CheckStatus.init(rawValue:))
+        let age = cell.since.map { page.shortDuration(max(0, now.timeIntervalSince($0))) }
+        let full = status.map { page.t(.checkStatus($0)) } ?? cell.status ?? page.t(.notCheckedYet)
+        let tip = [age.map { page.t(.statusSince(full, $0)) } ?? full, cell.message ?? ""].filter { !$0.isEmpty }.joined(separator: " — ")
+        return .td(
+            .class("check-\(cell.status ?? "none")"), .attribute(named: "tabindex", value: "0"), .attribute(named: "data-tip", value: tip),
+            .attribute(named: "aria-label", value: tip),
+            .span(.class("word"), .text(page.t(.checkStatusShort(status)))),
+            .unwrap(age) { .small(.class("since"), .text($0)) })
+    }
+
     package static func matrixPage(_ req: Request) async throws -> Response {
         let page = PageContext(req)
         let context = try req.exerciseContext
@@ -139,12 +153,7 @@ package enum DefencePages {
                             .forEach(status.teams) { row in
                                 .tr(
                                     .th(UI.link(teams[row.team]?.flagged(page.locale) ?? row.team, AppRoute.teamChecks(exercise.slug, row.team).path)),
-                                    .forEach(row.services) { cell in
-                                        .td(
-                                            .attribute(named: "title", value: cell.message ?? ""),
-                                            badge(cell.status, page: page),
-                                            .unwrap(cell.since) { since in .small(.text(" " + page.duration(max(0, now.timeIntervalSince(since))))) })
-                                    })
+                                    .forEach(row.services) { cell in matrixCell(cell, page: page, now: now) })
                             })
                     )),
             .if(

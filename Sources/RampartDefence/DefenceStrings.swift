@@ -37,11 +37,11 @@ extension Phrase {
     package static func slaReason(_ service: String, _ streak: Int, tick: Int) -> Phrase {
         Phrase("SLA: \(service) failing \(streak) ticks in a row (tick \(tick))", ko: "SLA: \(service) \(streak)틱 연속 실패 (틱 \(tick))")
     }
-    /// One service's part of a tick's points (`shop up +5`), the status in words without its symbol.
+    /// One service's part of a tick's points (`shop up +5`), the status in its short word.
     package static func tickPart(_ service: String, _ status: CheckStatus, _ points: Int) -> Phrase {
         let signed = "\(points > 0 ? "+" : "")\(points)"
-        let word = checkStatus(status)
-        return Phrase("\(service) \(status.rawValue) \(signed)", ko: "\(service) \(word.ko.split(separator: " ", maxSplits: 1).last ?? "") \(signed)")
+        let word = checkStatusShort(status)
+        return Phrase("\(service) \(word.en) \(signed)", ko: "\(service) \(word.ko) \(signed)")
     }
     package static func tickReason(_ tick: Int, _ parts: [Phrase]) -> Phrase {
         Phrase("Tick \(tick): " + parts.map(\.en).joined(separator: ", "), ko: "틱 \(tick): " + parts.map(\.ko).joined(separator: ", "))
@@ -60,6 +60,19 @@ extension Phrase {
     package static let noServices = Phrase("No services yet.", ko: "아직 서비스가 없습니다.")
     package static let noWorkers = Phrase("No worker has reported yet.", ko: "아직 보고한 워커가 없습니다.")
     package static let notCheckedYet = Phrase("not checked yet", ko: "아직 점검 전")
+    /// A status in a matrix cell: one short word, on the status's colour (the full words, with their
+    /// symbol, are in its tooltip). No symbol, so 20 services fit across a laptop screen.
+    package static func checkStatusShort(_ status: CheckStatus?) -> Phrase {
+        switch status {
+        case .up: Phrase("up", ko: "정상")
+        case .down: Phrase("down", ko: "중단")
+        case .mumble: Phrase("mumble", ko: "이상")
+        case .corrupt: Phrase("corrupt", ko: "손상")
+        case .error: Phrase("error", ko: "오류")
+        case nil: Phrase("not yet", ko: "점검 전")
+        }
+    }
+    package static func statusSince(_ status: String, _ since: String) -> Phrase { Phrase("\(status) for \(since)", ko: "\(since)째 \(status)") }
 
     /// A check status as a badge says it: a symbol as well as a colour, and a word in either language.
     package static func checkStatus(_ status: CheckStatus) -> Phrase {

@@ -53,6 +53,25 @@ import Testing
             ])
     }
 
+    /// Every colour token is a `light-dark()` pair, and the fallback for browsers without `light-dark()`
+    /// declares the same values: the light one by default, the dark one under both dark selectors.
+    @Test func theColourFallbackMatchesTheLightDarkPairs() throws {
+        let css = try String(contentsOf: Self.root.appendingPathComponent("Sources/RampartServer/Resources/static/rampart.css"), encoding: .utf8)
+        let pair = try Regex(#"(?m)^\s*(--[a-z0-9-]+):\s*light-dark\(([^,]+),\s*([^)]+)\);"#)
+        let pairs = css.matches(of: pair).map { match in
+            (String(css[match.output[1].range!]), String(css[match.output[2].range!]), String(css[match.output[3].range!]))
+        }
+        #expect(pairs.count >= 25)
+        let fallback = try #require(css.range(of: "@supports not (color: light-dark(#000, #fff)) {")).upperBound
+        let blocks = css[fallback...].components(separatedBy: "{").dropFirst().prefix(4).map { $0.components(separatedBy: "}")[0] }
+        // :root { light } · @media (…) { · :root:not([data-theme=light]) { dark } · :root[data-theme=dark] { dark }
+        #expect(blocks.count == 4)
+        for (name, light, dark) in pairs {
+            #expect(blocks[0].contains("\(name): \(light);"), "\(name) light")
+            #expect(blocks[2].contains("\(name): \(dark);") && blocks[3].contains("\(name): \(dark);"), "\(name) dark")
+        }
+    }
+
     /// The audit trail names each action in the reader's language: every action the sources record
     /// (`action: "team.create"`, and the create/update pairs written with an interpolation) has a name
     /// in the kernel's catalogue or its feature's `auditActions`.

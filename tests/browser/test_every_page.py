@@ -25,6 +25,7 @@ SKIP = re.compile(r"^/(api/|logout|static/)|/files/|\.(json|csv|yaml|ya?ml)$|/(e
 # A path segment after one of these names an item; one item of a kind stands for the rest.
 COLLECTIONS = {"teams", "challenges", "services", "score", "checks", "users", "submissions"}
 SCREENSHOTS = pathlib.Path(os.environ.get("RAMPART_SCREENSHOTS") or tempfile.mkdtemp(prefix="rampart-screenshots-"))
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def template(path):

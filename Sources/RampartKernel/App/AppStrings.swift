@@ -31,6 +31,14 @@ extension Phrase {
     /// A language's name in itself, as a language switch shows it.
     package static func languageName(_ locale: UILocale) -> String { locale == .ko ? "한국어" : "English" }
     package static func days(_ days: Int) -> Phrase { Phrase("\(days)d", ko: "\(days)일") }
+    /// An age to its largest two units, for dense tables (`PageContext.shortDuration`).
+    package static func shortAge(days: Int, hours: Int, minutes: Int, seconds: Int) -> Phrase {
+        let two = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+        if days > 0 { return Phrase("\(days)d\(two(hours))h", ko: "\(days)일\(hours)시간") }
+        if hours > 0 { return Phrase("\(hours)h\(two(minutes))m", ko: "\(hours)시간\(minutes)분") }
+        if minutes > 0 { return Phrase("\(minutes)m", ko: "\(minutes)분") }
+        return Phrase("\(seconds)s", ko: "\(seconds)초")
+    }
     package static func atMostCharacters(_ a: Any) -> Phrase { Phrase("must be at most \(a) characters", ko: "\(a)자 이하여야 합니다") }
     package static let isEmpty = Phrase("is empty", ko: "비어 있습니다")
     package static let onlyAdministrators = Phrase("Only administrators may do this", ko: "관리자만 할 수 있습니다")

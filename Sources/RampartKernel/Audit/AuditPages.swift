@@ -81,6 +81,12 @@ package enum AuditPages {
         let changes = (try? JSONDecoder().decode([String: AuditChange].self, from: Data(record.changes.utf8))) ?? [:]
         guard !changes.isEmpty else { return "" }
         return page.t(.auditChanges) + ": "
-            + changes.keys.sorted().map { "\($0): \(changes[$0]?.from ?? "—") → \(changes[$0]?.to ?? "—")" }.joined(separator: "; ")
+            + changes.keys.sorted().map { "\($0): \(short(changes[$0]?.from)) → \(short(changes[$0]?.to))" }.joined(separator: "; ")
+    }
+
+    /// A changed value as the table shows it: a whole challenge's source is in the export, not the cell.
+    private static func short(_ value: String?) -> String {
+        guard let value else { return "—" }
+        return value.count > 80 ? value.prefix(80) + "…" : value
     }
 }

@@ -83,6 +83,12 @@ package struct PageContext {
         return "\(zone.identifier == "GMT" ? "UTC" : zone.identifier) (UTC\(offset))"
     }
 
+    /// An age for dense tables, to its largest two units: `45s`, `12m`, `3h05m`, `2d03h` (Korean in its words).
+    package func shortDuration(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds))
+        return t(.shortAge(days: total / 86400, hours: (total % 86400) / 3600, minutes: (total % 3600) / 60, seconds: total % 60))
+    }
+
     package func duration(_ seconds: Double) -> String {
         let total = Int(seconds)
         let (days, hours, minutes, secs) = (total / 86400, (total % 86400) / 3600, (total % 3600) / 60, total % 60)
