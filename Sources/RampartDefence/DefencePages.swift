@@ -102,8 +102,12 @@ package enum DefencePages {
     }
 
     package static func badge(_ status: String?, page: PageContext) -> Node<HTML.BodyContext> {
-        let text = status.map { raw in CheckStatus(rawValue: raw).map { page.t(.checkStatus($0)) } ?? raw } ?? page.t(.notCheckedYet)
-        return UI.badge(text, kind: "check-\(status ?? "none")")
+        UI.badge(statusWord(status, page: page), kind: "check-\(status ?? "none")")
+    }
+
+    /// A stored status in the reader's words, with its symbol (`✓ up`).
+    static func statusWord(_ status: String?, page: PageContext) -> String {
+        status.map { raw in CheckStatus(rawValue: raw).map { page.t(.checkStatus($0)) } ?? raw } ?? page.t(.notCheckedYet)
     }
 
     /// One team's service in the matrix: colour, symbol and a short word, how long it has been so, and
@@ -302,17 +306,19 @@ package enum DefencePages {
                                 UI.text(change.by),
                             ]
                                 + (context.isWhite ? [.code(.text(change.password ?? ""))] : [])
-                        }, empty: "—"))),
+                        }, empty: page.t(.noPasswordChanges)))),
             UI.section(
                 page.t(.statusChanges),
-                UI.table(
-                    headers: [page.t(.tick), page.t(.time), page.t(.service), page.t(.status), page.t(.message)],
-                    rows: timeline.map { event in
-                        [
-                            UI.text(String(event.tick)), page.time(event.at, exerciseZone: exercise.zone), UI.text(event.service),
-                            .group(.unwrap(event.from) { .group(badge($0, page: page), .text(" → ")) }, badge(event.to, page: page)),
-                            UI.text(event.message),
-                        ]
+                UI.timeline(
+                    timeline.map { event in
+                        let to = CheckStatus(rawValue: event.to)
+                        return UI.TimelineEntry(
+                            time: page.time(event.at, exerciseZone: exercise.zone),
+                            title: event.service + ": " + (event.from.map { statusWord($0, page: page) + " → " } ?? "") + statusWord(event.to, page: page),
+                            tone: to == .up ? .gain : to == nil || to == .error ? .neutral : .loss,
+                            details: [
+                                .p(.class("muted"), .text(page.t(.tick) + " \(event.tick)" + (event.message.isEmpty ? "" : " · " + event.message)))
+                            ])
                     }, empty: page.t(.noChecks))),
             UI.section(
                 page.t(.recentChecks),

@@ -87,6 +87,7 @@ extension Phrase {
     package static let ourServices = Phrase("Services and checks", ko: "서비스와 점검")
     package static let passwordChangeHint = Phrase("From the next tick the checks log in with the new password.", ko: "다음 틱부터 점검이 새 비밀번호로 로그인합니다.")
     package static let passwordChanges = Phrase("Password change requests", ko: "비밀번호 변경 요청")
+    package static let noPasswordChanges = Phrase("No requests yet: the checks log in with the passwords of the exercise file.", ko: "아직 요청이 없습니다. 점검은 훈련 파일의 비밀번호로 로그인합니다.")
     package static let recentChecks = Phrase("Recent checks", ko: "최근 점검")
     package static let sendRequest = Phrase("Send request", ko: "요청 보내기")
     package static let serviceSource = Phrase("Service definition (YAML or JSON)", ko: "서비스 정의 (YAML 또는 JSON)")

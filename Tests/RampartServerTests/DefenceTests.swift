@@ -264,6 +264,11 @@ import VaporTesting
             #expect(tried.body.string.contains("Connection refused"))
             let team = try await browser.get("/exercises/ex/teams/blue/checks")
             #expect(team.status == .ok && team.body.string.contains("Connection refused"))
+            // its status changes read as a timeline: the service, what it became, in which tick
+            #expect(team.body.string.contains(#"<li class="loss">"#) && team.body.string.contains("ssh: ✕ down"), "\(team.body.string)")
+            // the matrix cell: a word and its age, the whole status and the message on hover and focus
+            #expect(matrix.body.string.contains(#"<span class="word">down</span>"#))
+            #expect(matrix.body.string.contains(#"tabindex="0" data-tip="✕ down for 0s — Connection refused""#), "\(matrix.body.string)")
 
             // the blue team is sent to its own page and cannot open another's or the editor
             let blue = Browser(app)
