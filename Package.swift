@@ -55,6 +55,8 @@ let package = Package(
         .target(
             name: "RampartCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            // The MITRE ATT&CK Enterprise list reports are checked against (scripts/attack-techniques.py).
+            resources: [.copy("Reports/Resources/attack-enterprise.tsv")],
             swiftSettings: swiftSettings
         ),
         .target(
