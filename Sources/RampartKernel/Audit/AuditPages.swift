@@ -78,7 +78,7 @@ package enum AuditPages {
     /// changed, field by field, from the recorded changes instead — the action's name says the rest.
     private static func summary(_ page: PageContext, _ record: AuditRecord) -> String {
         guard page.locale == .ko else { return record.summary }
-        let changes = (try? JSONDecoder().decode([String: AuditChange].self, from: Data(record.changes.utf8))) ?? [:]
+        let changes = record.decodedChanges
         guard !changes.isEmpty else { return "" }
         return page.t(.auditChanges) + ": "
             + changes.keys.sorted().map { "\($0): \(short(changes[$0]?.from)) → \(short(changes[$0]?.to))" }.joined(separator: "; ")

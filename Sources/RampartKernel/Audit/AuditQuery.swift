@@ -32,7 +32,7 @@ package struct AuditRecordDTO: Content {
         subjectType = record.subjectType
         subject = record.subject
         summary = record.summary
-        changes = (try? JSONDecoder().decode([String: AuditChange].self, from: Data(record.changes.utf8))) ?? [:]
+        changes = record.decodedChanges
         sourceAddress = record.sourceAddress
         hash = record.hash
         prevHash = record.prevHash

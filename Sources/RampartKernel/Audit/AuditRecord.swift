@@ -41,3 +41,10 @@ package final class AuditRecord: Model, @unchecked Sendable {
         return sha256Hex(canonical)
     }
 }
+
+extension AuditRecord {
+    /// The recorded changes, field by field (empty when there are none or the column does not read).
+    package var decodedChanges: [String: AuditChange] {
+        (try? JSONDecoder().decode([String: AuditChange].self, from: Data(changes.utf8))) ?? [:]
+    }
+}
