@@ -46,7 +46,7 @@ package enum ScoreFacts {
     /// A fact taken back by the white team; its evidence is the fact (`fact:<seq>`). The projection
     /// can take back solves (the only facts whose worth is not fixed when written).
     package static let withdrawal = FactKind(
-        name: "withdrawal", label: .factWithdrawal, projected: { $0.evidence?.number("fact").map { .withdrawal(solve: $0) } },
+        name: "withdrawal", label: .factWithdrawal, projected: { $0.evidence?.number("fact").map { .withdrawal(of: $0) } },
     )
     /// The kinds Scoring itself writes.
     package static let kinds = [adjustment, withdrawal]

@@ -43,10 +43,38 @@ import Testing
         projection.apply(ScoreFact(id: 3, team: teamB, at: t0 + 90, kind: .hint(cost: 25)))
         projection.apply(ScoreFact(id: 4, team: teamA, at: t0 + 100, kind: .adjustment(points: -50, category: "penalties")))
         // The white team withdraws A's solve: B becomes first blood of a one-solve challenge.
-        projection.apply(ScoreFact(id: 5, team: teamA, at: t0 + 200, kind: .withdrawal(solve: 1)))
+        projection.apply(ScoreFact(id: 5, team: teamA, at: t0 + 200, kind: .withdrawal(of: 1)))
         #expect(projection.scores[teamB]?.total == 550 - 25)
         #expect(projection.scores[teamA]?.total == -50)
         #expect(projection.scores[teamA]?.lastScoredAt == t0 + 100)
+    }
+
+    @Test func judgedFactsStandUntilTakenBackAndOnlyTheTeamsOwnWorkMovesItsTime() {
+        var projection = ScoreProjection(challenges: rules)
+        projection.apply(ScoreFact(id: 1, team: teamA, at: t0, kind: .solve(challenge: crypto)))
+        // A validated compromise against A: a penalty, not A's doing.
+        projection.apply(ScoreFact(id: 2, team: teamA, at: t0 + 50, kind: .judged(points: -120, category: "compromises", timed: false)))
+        #expect(projection.scores[teamA]?.total == 180)
+        #expect(projection.scores[teamA]?.lastScoredAt == t0)
+        // A's graded incident report and its credit: A's own work.
+        projection.apply(ScoreFact(id: 3, team: teamA, at: t0 + 90, kind: .judged(points: 40, category: "incident_reports", timed: true)))
+        #expect(projection.scores[teamA]?.lastScoredAt == t0 + 90)
+        #expect(projection.isStanding(judged: 2))
+        // The dispute is upheld: the penalty is taken back, and a second withdrawal changes nothing.
+        let changed = projection.apply(ScoreFact(id: 4, team: teamA, at: t0 + 100, kind: .withdrawal(of: 2)))
+        projection.apply(ScoreFact(id: 5, team: teamA, at: t0 + 110, kind: .withdrawal(of: 2)))
+        #expect(changed == [teamA])
+        #expect(!projection.isStanding(judged: 2))
+        #expect(projection.scores[teamA]?.total == 340)
+        #expect(projection.scores[teamA]?.categories["compromises"] == 0)
+        #expect(projection.points(of: ScoreFact(id: 2, team: teamA, at: t0 + 50, kind: .judged(points: -120, category: "compromises", timed: false))) == 0)
+        let facts = [
+            ScoreFact(id: 1, team: teamA, at: t0, kind: .solve(challenge: crypto)),
+            ScoreFact(id: 2, team: teamA, at: t0 + 50, kind: .judged(points: -120, category: "compromises", timed: false)),
+            ScoreFact(id: 3, team: teamA, at: t0 + 90, kind: .judged(points: 40, category: "incident_reports", timed: true)),
+            ScoreFact(id: 4, team: teamA, at: t0 + 100, kind: .withdrawal(of: 2)),
+        ]
+        #expect(ScoreProjection.recompute(facts, challenges: rules)[teamA]?.total == 340)
     }
 
     @Test func tiesGoToTheTeamThatGotThereFirst() {
@@ -89,10 +117,15 @@ import Testing
             } else {
                 let kind: ScoreFact.Kind
                 let solves = facts.filter { if case .solve = $0.kind { return true } else { return false } }
+                let judged = facts.filter { if case .judged = $0.kind { return true } else { return false } }
                 if roll < 60 {
                     kind = .solve(challenge: challengeIDs[Int(random.next() % UInt64(challengeIDs.count))])
-                } else if roll < 70, let solve = solves.randomElement(using: &random) {
-                    kind = .withdrawal(solve: solve.id)
+                } else if roll < 66, let solve = solves.randomElement(using: &random) {
+                    kind = .withdrawal(of: solve.id)
+                } else if roll < 70, let fact = judged.randomElement(using: &random) {
+                    kind = .withdrawal(of: fact.id)
+                } else if roll < 76 {
+                    kind = .judged(points: Int(random.next() % 300) - 200, category: ["compromises", "incident_reports"][Int(random.next() % 2)], timed: random.next() % 2 == 0)
                 } else if roll < 80 {
                     kind = .hint(cost: Int(random.next() % 50))
                 } else if roll < 90 {

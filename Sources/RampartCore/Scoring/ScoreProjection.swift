@@ -11,8 +11,9 @@ public struct ScoreFact: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
         /// The team solved a challenge; worth the challenge's current value plus any first-blood bonus.
         case solve(challenge: UUID)
-        /// A solve taken back by the white team (the fact `solve` names).
-        case withdrawal(solve: Int)
+        /// A fact taken back (the fact `of` names): a solve, or a judged fact. Other facts cannot be
+        /// taken back; a withdrawal of one counts nothing.
+        case withdrawal(of: Int)
         /// A hint unlocked for `cost` points.
         case hint(cost: Int)
         /// Points given or taken by the white team, in a category of its choosing.
@@ -20,6 +21,10 @@ public struct ScoreFact: Equatable, Sendable {
         /// Points the platform gives or takes every tick (availability, SLA penalties). Every team
         /// gets them all the time, so they do not move the tie-break time.
         case award(points: Int, category: String)
+        /// Points a judge decided (a validated compromise, a graded incident report), which a later
+        /// decision may take back. `timed`: whether it moves the team's tie-break time (its own work
+        /// does; a penalty another team's attack earned does not).
+        case judged(points: Int, category: String, timed: Bool)
     }
 
     public init(id: Int, team: UUID, at: Date, kind: Kind) {
@@ -80,6 +85,8 @@ public struct ScoreProjection: Sendable {
     /// What each active solve currently contributes, so a re-price applies only the difference.
     private var contributions: [Int: Int] = [:]
     private var solveFacts: [Int: (team: UUID, challenge: UUID)] = [:]
+    /// Standing judged facts, so a withdrawal can take them back.
+    private var judgedFacts: [Int: (team: UUID, points: Int, category: String)] = [:]
     /// Every active fact of each team with its time, for `lastScoredAt`.
     private var activeTimes: [UUID: [Int: Date]] = [:]
 
@@ -101,7 +108,14 @@ public struct ScoreProjection: Sendable {
             activeTimes[fact.team, default: [:]][fact.id] = fact.at
             touch(fact.team)
             return reprice(challenge, scoring)
-        case .withdrawal(let solveID):
+        case .withdrawal(let factID):
+            if let judged = judgedFacts.removeValue(forKey: factID) {
+                add(-judged.points, to: judged.team, category: judged.category)
+                activeTimes[judged.team]?[factID] = nil
+                touch(judged.team)
+                return [judged.team]
+            }
+            let solveID = factID
             guard let solve = solveFacts.removeValue(forKey: solveID), let scoring = challenges[solve.challenge] else { return [] }
             let removed = contributions.removeValue(forKey: solveID) ?? 0
             add(-removed, to: solve.team, category: scoring.category)
@@ -125,8 +139,19 @@ public struct ScoreProjection: Sendable {
             guard points != 0 else { return [] }
             add(points, to: fact.team, category: category)
             return [fact.team]
+        case .judged(let points, let category, let timed):
+            judgedFacts[fact.id] = (fact.team, points, category)
+            add(points, to: fact.team, category: category)
+            if timed {
+                activeTimes[fact.team, default: [:]][fact.id] = fact.at
+                touch(fact.team)
+            }
+            return [fact.team]
         }
     }
+
+    /// Whether a judged fact stands (written and not taken back).
+    public func isStanding(judged fact: Int) -> Bool { judgedFacts[fact] != nil }
 
     /// A challenge's scoring changed (the white team edited its value): re-price its solvers.
     @discardableResult
@@ -164,13 +189,15 @@ public struct ScoreProjection: Sendable {
     public func points(ofSolve fact: Int) -> Int? { contributions[fact] }
 
     /// What a fact counts for now: a solve its current worth (0 once withdrawn), a hint its cost
-    /// taken, an adjustment or award its points; a withdrawal itself counts nothing.
+    /// taken, an adjustment or award its points, a judged fact its points (0 once withdrawn); a
+    /// withdrawal itself counts nothing.
     public func points(of fact: ScoreFact) -> Int {
         switch fact.kind {
         case .solve: points(ofSolve: fact.id) ?? 0
         case .withdrawal: 0
         case .hint(let cost): -cost
         case .adjustment(let points, _), .award(let points, _): points
+        case .judged: judgedFacts[fact.id]?.points ?? 0
         }
     }
 
@@ -230,7 +257,10 @@ public struct ScoreProjection: Sendable {
         var scores: [UUID: TeamScore] = [:]
         var standing: [UUID: [ScoreFact]] = [:]  // active solves by challenge, in order
         var times: [UUID: [Int: Date]] = [:]  // active facts by team
-        for fact in facts.sorted(by: { $0.id < $1.id }) {
+        let sorted = facts.sorted(by: { $0.id < $1.id })
+        // Judged facts stand unless a withdrawal names them.
+        let withdrawn = Set(sorted.compactMap { fact -> Int? in if case .withdrawal(let id) = fact.kind, id < fact.id { id } else { nil } })
+        for fact in sorted {
             switch fact.kind {
             case .solve(let challenge):
                 guard challenges[challenge] != nil, !(standing[challenge] ?? []).contains(where: { $0.team == fact.team }) else { continue }
@@ -254,6 +284,11 @@ public struct ScoreProjection: Sendable {
                 guard points != 0 else { continue }
                 scores[fact.team, default: TeamScore()].total += points
                 scores[fact.team, default: TeamScore()].categories[category, default: 0] += points
+            case .judged(let points, let category, let timed):
+                guard !withdrawn.contains(fact.id) else { continue }
+                scores[fact.team, default: TeamScore()].total += points
+                scores[fact.team, default: TeamScore()].categories[category, default: 0] += points
+                if timed { times[fact.team, default: [:]][fact.id] = fact.at }
             }
         }
         for (challenge, solves) in standing {
