@@ -102,6 +102,11 @@ let package = Package(
             dependencies: ["RampartCore", "RampartChecks", "RampartKernel", "RampartScoring"] + webServer,
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "RampartReports",
+            dependencies: ["RampartCore", "RampartKernel", "RampartScoring"] + webServer,
+            swiftSettings: swiftSettings
+        ),
         // The assembly: the features plugged in, the exercise file, commands and resources.
         .target(
             name: "RampartServer",
@@ -112,6 +117,7 @@ let package = Package(
                 "RampartScoring",
                 "RampartChallenges",
                 "RampartDefence",
+                "RampartReports",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ] + webServer,
             resources: [.copy("Resources")],
@@ -144,6 +150,7 @@ let package = Package(
                 "RampartScoring",
                 "RampartChallenges",
                 "RampartDefence",
+                "RampartReports",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Plot", package: "Plot"),

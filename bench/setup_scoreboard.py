@@ -2,26 +2,13 @@
 CHALLENGES challenges (half fixed, half decaying), the exercise running, incorrect-flag limit raised.
 Writes one line per team to OUT for the wrk scripts: `token challenge-id correct-flag` pairs.
 Usage: setup_scoreboard.py URL ADMIN_PASSWORD TEAMS CHALLENGES OUT"""
-import json
 import sys
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from api import client
+
 url, admin_password, teams, challenges, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-
-
-def call(method, path, body=None, token=None, content_type="application/json"):
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    request = urllib.request.Request(url + path, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", content_type)
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(request) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
-
+call = client(url)
 admin = call("POST", "/api/v1/auth/login", {"username": "bench-admin", "password": admin_password})["token"]
 password = "bench-team-password"
 with ThreadPoolExecutor(8) as pool:

@@ -316,21 +316,9 @@ package enum ChallengesAPI {
             let blob = file.blobID
         else { throw AppError.notFound(.file(name)) }
         let response = Response(status: .ok, body: Blobs.body(blob, size: file.size, app: req.application))
-        Self.asDownload(response, named: name)
+        Downloads.asAttachment(response, named: name)
         response.headers.replaceOrAdd(name: .eTag, value: "\"\(file.sha256)\"")
         return response
-    }
-
-    /// An uploaded file is data, never a page or a script of this site: saved rather than shown,
-    /// typed as bytes (with `nosniff` from `SecurityHeadersMiddleware`, browsers will not run it as a
-    /// script or style), sandboxed should anything open it anyway, and not loadable by other sites.
-    package static func asDownload(_ response: Response, named name: String) {
-        response.headers.replaceOrAdd(name: .contentType, value: "application/octet-stream")
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(encoded)")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
-        response.headers.replaceOrAdd(name: "Cross-Origin-Resource-Policy", value: "same-origin")
-        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-cache")
     }
 
     package static func submissions(_ req: Request) async throws -> [SubmissionDTO] {

@@ -1,4 +1,6 @@
 import Fluent
+import RampartChecks
+import RampartCore
 import RampartKernel
 import RampartScoring
 import Vapor
@@ -20,6 +22,31 @@ package struct DefenceFeature: ScoredFeature {
 
     package func boot(_ app: Application) throws {
         app.defence = DefenceNode()
+        app.judging.register(assets: Self.assets)
+        app.judging.register(proofCheck: Self.flagProof)
+    }
+
+    /// Every blue team's services, and the hosts they run on, as reports name assets.
+    @Sendable static func assets(_ exerciseID: UUID, on db: any Database) async throws -> [UUID: TeamAssets] {
+        let specs = try await Services.all(exerciseID, on: db).compactMap { try? $0.spec }
+        let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).filter(\.$kind == .blue).all()
+        var assets: [UUID: TeamAssets] = [:]
+        for team in teams {
+            guard let id = team.id else { continue }
+            let hosts = Set(specs.map { CheckTarget.host(of: $0.address(number: team.number, slug: team.slug)) })
+            assets[id] = TeamAssets(services: specs.map(\.name), hosts: hosts.sorted())
+        }
+        return assets
+    }
+
+    /// A report's proof is valid when it is a flag Rampart planted in one of the team's services.
+    @Sendable static func flagProof(_ exerciseID: UUID, _ team: UUID, _ proof: String, _ db: any Database) async throws -> String? {
+        guard
+            let flag = try await ServiceFlagRecord.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$teamID == team)
+                .filter(\.$flag == proof).first()
+        else { return nil }
+        let name = try await Service.find(flag.serviceID, on: db)?.name ?? "a service"
+        return "a flag of \(name), tick \(flag.tick)"
     }
 
     package func routes(_ app: Application) throws {

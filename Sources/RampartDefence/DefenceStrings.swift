@@ -6,7 +6,6 @@ extension Phrase {
     package static func serviceHasProblems(_ list: String) -> Phrase { Phrase("The service has problems: \(list)", ko: "서비스 정의에 오류가 있습니다: \(list)") }
     package static func checkSettings(_ message: String) -> Phrase { Phrase(message, ko: "점검 설정 오류: \(message)") }
     package static func checksNoAccount(_ service: String) -> Phrase { Phrase("service \(service) checks no account", ko: "이 서비스는 계정을 점검하지 않습니다") }
-    package static func expectedOneOf(_ known: String) -> Phrase { Phrase("expected one of: \(known)", ko: "다음 중 하나여야 합니다: \(known)") }
     package static func demoTarget(_ a: Any, _ b: Any) -> Phrase { Phrase("Demo target \(a) of \(b)", ko: "시연 대상 \(b)/\(a)") }
     package static func demoTargetCannotListen(_ a: Any, _ b: Any, _ c: Any, _ d: Any) -> Phrase { Phrase("Demo target \(a) of \(b) cannot listen on \(c): \(d)", ko: "시연 대상 \(b)/\(a)이(가) \(c)에서 대기할 수 없습니다: \(d)") }
     package static let demoTargetsOnlyInDemo = Phrase("Demo targets (they run only under rampart demo)", ko: "시연 대상 (rampart demo에서만 실행)")

@@ -41,11 +41,12 @@ package struct ScoringFeature: ScoredFeature {
     package var categoryLabels: [String: Phrase] {
         [ScoreFacts.adjustmentCategory: .categoryAdjustments, ScoreProjection.hintsCategory: .categoryHints]
     }
-    package var migrations: [any Migration] { [M012ScoreFactReferences(), M013ScoreFactReasonKo()] }
+    package var migrations: [any Migration] { [M012ScoreFactReferences(), M013ScoreFactReasonKo(), M014CreateJudgingClaims()] }
     package var commands: [String: any AnyAsyncCommand] { ["scores": ScoreCommands()] }
 
     package func boot(_ app: Application) throws {
         app.scores = ScoreEngine(features: app.features)
+        app.judging = JudgingRegistry()
         ScoreEngine.installHooks(app)
         app.readCaches.append { [scores = app.scores] in scores.forgetCachedReads() }
     }
@@ -53,6 +54,7 @@ package struct ScoringFeature: ScoredFeature {
     package func routes(_ app: Application) throws {
         ScoresAPI.register(app)
         ScorePages.register(app)
+        JudgingPages.register(app)
     }
 
     package var auditActions: [String: Phrase] { Phrase.scoringAuditActions }
@@ -61,6 +63,7 @@ package struct ScoringFeature: ScoredFeature {
         let slug = context.exercise.slug
         var links = [NavigationLink(S.scoreboard.phrase, .scoreboard(slug), position: 20)]
         if !context.isWhite, let team = context.team { links.append(NavigationLink(.ourScore, .teamScore(slug, team.slug), position: 90)) }
+        if context.isWhite, !req.application.judging.sources.isEmpty { links.append(NavigationLink(.judging, .judging(slug), position: 55)) }
         return links
     }
 }

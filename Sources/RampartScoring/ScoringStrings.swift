@@ -36,7 +36,30 @@ extension Phrase {
     package static let scoringAuditActions: [String: Phrase] = [
         "score.adjust": Phrase("score adjusted", ko: "점수 조정"),
         "score.withdraw": Phrase("solve withdrawn", ko: "풀이 철회"),
+        "judging.claim": Phrase("item claimed for judging", ko: "심사 항목 맡음"),
     ]
+    package static func expectedOneOf(_ known: String) -> Phrase { Phrase("expected one of: \(known)", ko: "다음 중 하나여야 합니다: \(known)") }
+    package static let judgedItem = Phrase("Judged item", ko: "심사 항목")
+    package static let itemNotWaiting = Phrase("This item is not waiting for a judge", ko: "이 항목은 심사를 기다리고 있지 않습니다")
+    package static func claimedBy(_ judge: String) -> Phrase { Phrase("\(judge) is judging this item", ko: "\(judge) 심판이 이 항목을 심사 중입니다") }
+    package static let judging = Phrase("Judging", ko: "심사")
+    package static let judgingQueue = Phrase("Judging queue", ko: "심사 대기열")
+    package static let judgingIntro = Phrase("Every item waiting for a judge, oldest first. Claim one before you open it, so that no other judge grades it too; a claim lapses after 30 minutes.", ko: "심판을 기다리는 모든 항목입니다 (오래된 순). 다른 심판과 겹치지 않도록 먼저 맡으십시오. 맡기는 30분 후 풀립니다.")
+    package static func queueOldestShown(_ count: Int) -> Phrase {
+        Phrase("The \(count) that have waited longest are shown; filter by kind, team or age for the rest.", ko: "가장 오래 기다린 \(count)개를 보여 줍니다. 나머지는 종류, 팀, 대기 시간으로 거르십시오.")
+    }
+    package static let queueEmpty = Phrase("Nothing is waiting for a judge.", ko: "심사를 기다리는 항목이 없습니다.")
+    package static let kindLabel = Phrase("Kind", ko: "종류")
+    package static let statusLabel = Phrase("Status", ko: "상태")
+    package static let waitingLabel = Phrase("Waiting", ko: "대기")
+    package static let claimedLabel = Phrase("Claimed by", ko: "맡은 심판")
+    package static let claim = Phrase("Claim", ko: "맡기")
+    package static let itemLabel = Phrase("Item", ko: "항목")
+    package static let anyOption = Phrase("any", ko: "전체")
+    package static let olderThanMinutes = Phrase("Older than (minutes)", ko: "대기 시간 (분 이상)")
+    package static let filter = Phrase("Filter", ko: "거르기")
+    package static let duplicateFlag = Phrase("duplicate", ko: "중복")
+    package static let claimedNotice = Phrase("Claimed: it is yours for 30 minutes", ko: "맡았습니다: 30분 동안 유지됩니다")
     package static func withdrewSolve(_ name: String, _ reason: String) -> Phrase {
         Phrase("Withdrew the solve of \(name): \(reason)", ko: "\(name) 풀이 철회: \(reason)")
     }

@@ -57,8 +57,25 @@ import Yams
                     try Services.parse("name: web\ncheck: tcp\naddress: \"127.0.0.1:1\"\ncredentials: [{username: admin, password: x}]"),
                     exerciseID: fixture.exercise.id!, host: app.checkHost, by: .commandLine("test"), at: Date(), on: db)
             }
+            // A compromise report and an incident report, each with a file, for the reports' pages.
+            _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
+            func post(_ role: Fixture.Role, _ path: String, _ body: ByteBuffer, json: Bool = true) async throws -> String {
+                var headers = try await fixture.headers(role)
+                if json { headers.contentType = .json }
+                let response = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex" + path, headers: headers, body: body)
+                return try #require((try response.json() as? [String: Any])?["id"] as? String, "\(path): \(response.body.string)")
+            }
+            let now = app.dependencies.now().formatted(.iso8601)
+            let compromise = try await post(.red, "/compromise-reports", .json([
+                "team": "blue", "asset": "web", "techniques": ["T1190"], "access_level": "user", "compromised_at": now, "narrative": "In",
+            ]))
+            let incident = try await post(.blue, "/incident-reports", .json(["detected_at": now, "assets": ["web"], "narrative": "Seen"]))
+            _ = try await post(.red, "/compromise-reports/\(compromise)/evidence?name=e.txt", ByteBuffer(string: "log"), json: false)
+            _ = try await post(.blue, "/incident-reports/\(incident)/evidence?name=e.txt", ByteBuffer(string: "log"), json: false)
             let pages = app.routes.all.filter { route in
                 let first = route.path.first?.description ?? ""
+                // Pages of one team kind that is not the white team's (a blue team's incident form) are not the administrator's.
+                if case .exercise(let kinds) = route.access, !kinds.contains(.white) { return false }
                 return route.method == .GET && !["api", "static", "metrics", "healthz", "livez"].contains(first)
             }
             let browser = Browser(app)
@@ -76,6 +93,8 @@ import Yams
                             case .parameter("window"): window.id!.uuidString
                             case .parameter("challenge"): challenge.uuidString
                             case .parameter("service"): "web"
+                            case .parameter("report"): route.path.contains(.constant("incident-reports")) ? incident : compromise
+                            case .parameter("file"): "e.txt"
                             default: component.description
                             }
                         }.joined(separator: "/")

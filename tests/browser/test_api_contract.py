@@ -53,6 +53,9 @@ def test_every_operation_keeps_the_published_contract_under_generated_input(fuzz
         pytest.fail("schemathesis is not installed: python3 -m pip install schemathesis")
     token = call(url + "/api/v1/auth/login", body={"username": username, "password": PASSWORD})["token"]
     challenge = call(url + "/api/v1/exercises/marvel-demo/challenges", token)[0]["id"]
+    # A report of the demo's: one against the blue member's own team when it is theirs to read.
+    admin = call(url + "/api/v1/auth/login", body={"username": "admin", "password": PASSWORD})["token"]
+    report = call(url + "/api/v1/exercises/marvel-demo/compromise-reports?team=blue-ca", admin)[0]["id"]
     # Real names for path parameters, so the requests reach the code behind the 404s.
     config = tmp_path / "schemathesis.toml"
     config.write_text(
@@ -62,6 +65,8 @@ def test_every_operation_keeps_the_published_contract_under_generated_input(fuzz
         '"path.service" = "shop"\n'
         '"path.username" = "ca-lead"\n'
         f'"path.challenge" = "{challenge}"\n'
+        f'"path.report" = "{report}"\n'
+        '"path.kind" = "compromise"\n'
     )
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", url + "/api/openapi.yaml",

@@ -41,6 +41,13 @@ package struct ExerciseContext: Sendable {
     package let team: Team?
     package let judge: Bool
 
+    package init(exercise: Exercise, role: TeamKind, team: Team?, judge: Bool) {
+        self.exercise = exercise
+        self.role = role
+        self.team = team
+        self.judge = judge
+    }
+
     package var isWhite: Bool { role == .white }
     package var exerciseID: UUID { exercise.id! }
 

@@ -36,6 +36,14 @@ package enum AppRoute: Sendable {
     // pages: attack
     case attackData(String)
 
+    // Reports and judging
+    case reports(String), compromiseNew(String), compromiseReport(String, String), compromiseDecision(String, String)
+    case compromiseEvidence(String, String), compromiseEvidenceFile(String, String, String), compromiseDispute(String, String)
+    case compromiseDisputeDecision(String, String)
+    case incidentNew(String), incidentReport(String, String), incidentGrade(String, String), incidentEvidence(String, String)
+    case incidentEvidenceFile(String, String, String)
+    case judging(String), judgingClaim(String, String, String)
+
     // API
     case apiLogin, apiLogout, apiMe, apiTokens, apiToken(String), apiJoin
     case apiUsers, apiUser(String)
@@ -50,6 +58,12 @@ package enum AppRoute: Sendable {
     case apiServices(String), apiService(String, String), apiServicesStatus(String), apiServiceTry(String, String)
     case apiTeamChecks(String, String), apiTeamServiceEvents(String, String), apiPasswordChanges(String, String), apiWorkers(String)
     case apiDemoTarget(String, String, String), apiAttackData(String)
+    case apiCompromiseReports(String), apiCompromiseReport(String, String), apiCompromiseEvidence(String, String)
+    case apiCompromiseEvidenceFile(String, String, String), apiCompromiseDecision(String, String), apiCompromiseDispute(String, String)
+    case apiCompromiseDisputeDecision(String, String)
+    case apiIncidentReports(String), apiIncidentReport(String, String), apiIncidentGrade(String, String), apiIncidentEvidence(String, String)
+    case apiIncidentEvidenceFile(String, String, String)
+    case apiJudgingQueue(String), apiJudgingClaim(String, String, String), apiReportRules(String), apiReportsExport(String)
 
     /// Placeholders for registering routes: `AppRoute.exercise(AppRoute.param.slug)`.
     package enum param {
@@ -63,6 +77,8 @@ package enum AppRoute: Sendable {
         package static let file = ":file"
         package static let seq = ":seq"
         package static let service = ":service"
+        package static let report = ":report"
+        package static let kind = ":kind"
     }
 
     package var path: String {
@@ -126,6 +142,21 @@ package enum AppRoute: Sendable {
         case .teamPasswordChange(let slug, let team): "/exercises/\(e(slug))/teams/\(e(team))/password-changes"
         case .demoTarget(let slug, let team, let name): "/exercises/\(e(slug))/teams/\(e(team))/services/\(e(name))/demo-target"
         case .attackData(let slug): "/exercises/\(e(slug))/attack-data"
+        case .reports(let slug): "/exercises/\(e(slug))/reports"
+        case .compromiseNew(let slug): "/exercises/\(e(slug))/compromise-reports/new"
+        case .compromiseReport(let slug, let id): "/exercises/\(e(slug))/compromise-reports/\(e(id))"
+        case .compromiseDecision(let slug, let id): "/exercises/\(e(slug))/compromise-reports/\(e(id))/decision"
+        case .compromiseEvidence(let slug, let id): "/exercises/\(e(slug))/compromise-reports/\(e(id))/evidence"
+        case .compromiseEvidenceFile(let slug, let id, let file): "/exercises/\(e(slug))/compromise-reports/\(e(id))/evidence/\(e(file))"
+        case .compromiseDispute(let slug, let id): "/exercises/\(e(slug))/compromise-reports/\(e(id))/dispute"
+        case .compromiseDisputeDecision(let slug, let id): "/exercises/\(e(slug))/compromise-reports/\(e(id))/dispute/decision"
+        case .incidentNew(let slug): "/exercises/\(e(slug))/incident-reports/new"
+        case .incidentReport(let slug, let id): "/exercises/\(e(slug))/incident-reports/\(e(id))"
+        case .incidentGrade(let slug, let id): "/exercises/\(e(slug))/incident-reports/\(e(id))/grade"
+        case .incidentEvidence(let slug, let id): "/exercises/\(e(slug))/incident-reports/\(e(id))/evidence"
+        case .incidentEvidenceFile(let slug, let id, let file): "/exercises/\(e(slug))/incident-reports/\(e(id))/evidence/\(e(file))"
+        case .judging(let slug): "/exercises/\(e(slug))/judging"
+        case .judgingClaim(let slug, let kind, let id): "/exercises/\(e(slug))/judging/\(e(kind))/\(e(id))/claim"
 
         case .apiLogin: "/api/v1/auth/login"
         case .apiLogout: "/api/v1/auth/logout"
@@ -168,6 +199,22 @@ package enum AppRoute: Sendable {
         case .apiWorkers(let slug): "/api/v1/exercises/\(e(slug))/workers"
         case .apiDemoTarget(let slug, let team, let name): "/api/v1/exercises/\(e(slug))/teams/\(e(team))/services/\(e(name))/demo-target"
         case .apiAttackData(let slug): "/api/v1/exercises/\(e(slug))/attack-data"
+        case .apiCompromiseReports(let slug): "/api/v1/exercises/\(e(slug))/compromise-reports"
+        case .apiCompromiseReport(let slug, let id): "/api/v1/exercises/\(e(slug))/compromise-reports/\(e(id))"
+        case .apiCompromiseEvidence(let slug, let id): "/api/v1/exercises/\(e(slug))/compromise-reports/\(e(id))/evidence"
+        case .apiCompromiseEvidenceFile(let slug, let id, let file): "/api/v1/exercises/\(e(slug))/compromise-reports/\(e(id))/evidence/\(e(file))"
+        case .apiCompromiseDecision(let slug, let id): "/api/v1/exercises/\(e(slug))/compromise-reports/\(e(id))/decision"
+        case .apiCompromiseDispute(let slug, let id): "/api/v1/exercises/\(e(slug))/compromise-reports/\(e(id))/dispute"
+        case .apiCompromiseDisputeDecision(let slug, let id): "/api/v1/exercises/\(e(slug))/compromise-reports/\(e(id))/dispute/decision"
+        case .apiIncidentReports(let slug): "/api/v1/exercises/\(e(slug))/incident-reports"
+        case .apiIncidentReport(let slug, let id): "/api/v1/exercises/\(e(slug))/incident-reports/\(e(id))"
+        case .apiIncidentGrade(let slug, let id): "/api/v1/exercises/\(e(slug))/incident-reports/\(e(id))/grade"
+        case .apiIncidentEvidence(let slug, let id): "/api/v1/exercises/\(e(slug))/incident-reports/\(e(id))/evidence"
+        case .apiIncidentEvidenceFile(let slug, let id, let file): "/api/v1/exercises/\(e(slug))/incident-reports/\(e(id))/evidence/\(e(file))"
+        case .apiJudgingQueue(let slug): "/api/v1/exercises/\(e(slug))/judging/queue"
+        case .apiJudgingClaim(let slug, let kind, let id): "/api/v1/exercises/\(e(slug))/judging/\(e(kind))/\(e(id))/claim"
+        case .apiReportRules(let slug): "/api/v1/exercises/\(e(slug))/report-rules"
+        case .apiReportsExport(let slug): "/api/v1/exercises/\(e(slug))/reports/export"
         }
     }
 

@@ -66,6 +66,12 @@ package enum Blobs {
         try await FileChunk.query(on: db).filter(\.$blobID == blob).sort(\.$seq).all().reduce(into: Data()) { $0.append($1.data) }
     }
 
+    /// The first `bytes` of a file (what type sniffing reads), from its first chunk only.
+    package static func prefix(_ blob: UUID, bytes: Int, on db: any Database) async throws -> [UInt8] {
+        guard let chunk = try await FileChunk.query(on: db).filter(\.$blobID == blob).filter(\.$seq == 0).first() else { return [] }
+        return Array(chunk.data.prefix(bytes))
+    }
+
     package static func delete(_ blob: UUID, on db: any Database) async throws {
         try await FileChunk.query(on: db).filter(\.$blobID == blob).delete()
         try await FileBlob.query(on: db).filter(\.$id == blob).delete()
@@ -215,5 +221,19 @@ extension Application {
     package var blobLinks: [Blobs.Link] {
         get { storage[BlobLinksKey.self] ?? [] }
         set { storage[BlobLinksKey.self] = newValue }
+    }
+}
+
+package enum Downloads {
+    /// An uploaded file is data, never a page or a script of this site: saved rather than shown,
+    /// typed as bytes (with `nosniff` from `SecurityHeadersMiddleware`, browsers will not run it as a
+    /// script or style), sandboxed should anything open it anyway, and not loadable by other sites.
+    package static func asAttachment(_ response: Response, named name: String) {
+        response.headers.replaceOrAdd(name: .contentType, value: "application/octet-stream")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(encoded)")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
+        response.headers.replaceOrAdd(name: "Cross-Origin-Resource-Policy", value: "same-origin")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-cache")
     }
 }

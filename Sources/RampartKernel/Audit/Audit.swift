@@ -10,6 +10,12 @@ package struct AuditActor: Sendable {
     package var name: String
     package var sourceAddress: String?
 
+    package init(id: UUID?, name: String, sourceAddress: String? = nil) {
+        self.id = id
+        self.name = name
+        self.sourceAddress = sourceAddress
+    }
+
     package static func commandLine(_ command: String) -> AuditActor {
         AuditActor(id: nil, name: "cli", sourceAddress: "rampart \(command)")
     }

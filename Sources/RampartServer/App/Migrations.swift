@@ -2,6 +2,7 @@ import Fluent
 import RampartChallenges
 import RampartDefence
 import RampartKernel
+import RampartReports
 import RampartScoring
 
 /// The features this server is assembled from, each named once. A new feature is a new target and a
@@ -12,6 +13,7 @@ enum Features {
         ScoringFeature(),
         ChallengesFeature(),
         DefenceFeature(),
+        ReportsFeature(),
     ]
 }
 

@@ -3,6 +3,7 @@ import RampartCore
 import RampartChallenges
 import RampartDefence
 import RampartKernel
+import RampartReports
 import RampartScoring
 import Vapor
 
@@ -32,6 +33,7 @@ struct DemoCommand: AsyncCommand {
         let file = try DemoExercise.load(targetOffset: targetOffset)
         let report = try await ExerciseFileStore.apply(file, baseDirectory: try DemoExercise.folder(), by: .commandLine("demo"), app: app)
         try await DemoExercise.seedScores(app: app)
+        try await DemoExercise.seedReports(app: app)
         let passwords = try await DemoExercise.setPasswords(for: file, shared: Environment.get("RAMPART_DEMO_PASSWORD"), app: app)
 
         let console = context.console
@@ -136,6 +138,60 @@ enum DemoExercise {
                 ]
             for record in seeded.compactMap({ $0 }) { state.append(record) }
         }
+    }
+
+    /// The red cell's campaign so far, through the same functions the API calls: reports in every state,
+    /// a validated compromise on blue-kr's board, its incident report graded with credit, a dispute by
+    /// blue-gb waiting for a judge. Only once: an exercise with any compromise report is left alone.
+    static func seedReports(app: Application) async throws {
+        let exercise = try await Exercises.find("marvel-demo", on: app.db)
+        let exerciseID = try exercise.requireID()
+        guard try await CompromiseReport.query(on: app.db).filter(\.$exerciseID == exerciseID).count() == 0 else { return }
+        let teams = try await Teams.all(in: exercise, on: app.db)
+        func actor(_ username: String) async throws -> AuditActor {
+            let user = try await User.query(on: app.db).filter(\.$username == username).first()
+            return AuditActor(id: user?.id, name: username)
+        }
+        func context(_ slug: String) -> ExerciseContext {
+            let team = teams.first { $0.slug == slug }
+            return ExerciseContext(exercise: exercise, role: team?.kind ?? .white, team: team, judge: team?.kind == .white)
+        }
+        let now = app.dependencies.now()
+        let (red, judge, judgeKR) = (try await actor("red-lead"), try await actor("judge"), try await actor("judge-kr"))
+        func file(_ team: String, _ asset: String, _ techniques: [String], _ access: String, minutesAgo: Double, persistence: Bool = false,
+                  narrative: String) async throws -> UUID {
+            let input = Reports.CompromiseInput(
+                team: team, asset: asset, techniques: techniques, accessLevel: access, persistence: persistence, dataAccessed: ["credentials"],
+                sourceAddress: "10.66.6.6", targetAddress: nil, compromisedAt: now.addingTimeInterval(-minutesAgo * 60), narrative: narrative)
+            return try await Reports.fileCompromise(input, context: context("red"), by: red, app: app, seeding: true).requireID()
+        }
+        let control = context("control")
+        // Validated, and covered by blue-kr's graded incident report.
+        let shopKR = try await file(
+            "blue-kr", "shop", ["T1190", "T1505.003"], "administrator", minutesAgo: 200, persistence: true,
+            narrative: "Uploaded a web shell through the shop's **invoice upload** form, then read `/etc/shadow`.")
+        _ = try await Reports.decide(shopKR, verdict: "validated", penalty: nil, note: "Screenshot and shell listing match the range logs", context: control, by: judge, app: app)
+        let incident = try await Reports.fileIncident(
+            .init(
+                title: "Web shell on the shop", detectedAt: now.addingTimeInterval(-170 * 60), assets: ["shop"], techniques: ["T1505.003"],
+                indicators: ["10.66.6.6", "uploads/inv-2027.php"], actions: "Took the shop offline, removed the shell, rotated the database password.",
+                narrative: "The web server's file monitor flagged a PHP file in `uploads/`. We traced the request to 10.66.6.6."),
+            context: context("blue-kr"), by: try await actor("kr-lead"), app: app, seeding: true)
+        _ = try await Reports.grade(
+            try incident.requireID(), levels: ["detection": "full", "accuracy": "accurate", "timeliness": "within_hour", "containment": "partial"],
+            compromiseReports: [shopKR], note: "Clear timeline; containment took two hours", context: control, by: judgeKR, app: app)
+        // Validated and disputed by blue-gb: the dispute waits for a judge other than the one who validated.
+        let mailGB = try await file("blue-gb", "mail", ["T1078"], "user", minutesAgo: 150, narrative: "Logged in to webmail as `postmaster` with the default password.")
+        _ = try await Reports.decide(mailGB, verdict: "validated", penalty: nil, note: "Login seen in the mail log", context: control, by: judge, app: app)
+        _ = try await Reports.dispute(mailGB, reason: "The default password was the organisers' own, set after our change", context: context("blue-gb"), by: try await actor("gb-lead"), app: app)
+        // Rejected, asked for evidence, and waiting (one a duplicate of a waiting one).
+        let dnsEE = try await file("blue-ee", "dns", ["T1584.002"], "none", minutesAgo: 120, narrative: "Changed the zone's A record.")
+        _ = try await Reports.decide(dnsEE, verdict: "rejected", penalty: nil, note: "The checks show the record unchanged all day", context: control, by: judgeKR, app: app)
+        let sshJP = try await file("blue-jp", "ssh", ["T1110.001"], "root", minutesAgo: 90, narrative: "Guessed root's password.")
+        _ = try await Reports.decide(sshJP, verdict: "needs_evidence", penalty: nil, note: "Attach the session log or a screenshot of the shell", context: control, by: judge, app: app)
+        _ = try await file("blue-au", "shop", ["T1190"], "user", minutesAgo: 40, narrative: "SQL injection in the search box dumped the customer table.")
+        _ = try await file("blue-au", "shop", ["T1190", "T1059.004"], "administrator", minutesAgo: 25, narrative: "Same injection, then a shell as www-data and sudo.")
+        _ = try await file("blue-ca", "mail", ["T1566.001"], "user", minutesAgo: 10, narrative: "A clerk opened the invoice attachment; beacon calling home.")
     }
 
     /// Gives every user of the file a password: the shared one if set, else a fresh random one each.

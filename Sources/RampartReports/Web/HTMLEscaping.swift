@@ -1,0 +1,1 @@
+../../RampartKernel/Web/HTMLEscaping.swift
