@@ -63,8 +63,6 @@ package final class CompromiseReport: Model, @unchecked Sendable {
 
     package var techniques: [String] { techniquesText.split(separator: ",").map(String.init) }
     package var dataAccessed: [DataAccessed] { dataAccessedText.split(separator: ",").compactMap { DataAccessed(rawValue: String($0)) } }
-    /// Whether its penalty stands on the board.
-    package var counts: Bool { status == .validated && (penalty ?? 0) != 0 }
 }
 
 /// A blue team's report of an incident it detected, and its grade.
