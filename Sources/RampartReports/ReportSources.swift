@@ -12,6 +12,7 @@ struct CompromiseSource: JudgedSource {
     var kind: String { Self.kindName }
     var label: Phrase { .kindCompromise }
     var openStatuses: [String] { [CompromiseReport.Status.pending.rawValue, CompromiseReport.Status.needsEvidence.rawValue] }
+    func statusLabel(_ status: String) -> Phrase { CompromiseReport.Status(rawValue: status).map(ReportWords.status) ?? .verbatim(status) }
 
     /// Read with SQL, only the columns a queue row shows: a queue of thousands of reports is read on
     /// every visit of every judge, and Fluent's models of 33 fields cost ten times as much.
@@ -49,6 +50,7 @@ struct DisputeSource: JudgedSource {
     var kind: String { Self.kindName }
     var label: Phrase { .kindDispute }
     var openStatuses: [String] { [CompromiseReport.DisputeStatus.open.rawValue] }
+    func statusLabel(_ status: String) -> Phrase { status == CompromiseReport.DisputeStatus.open.rawValue ? ReportWords.disputeOpen : ReportWords.verdict(status) }
 
     func items(_ exerciseID: UUID, team: UUID?, status: String?, limit: Int, on db: any Database) async throws -> [JudgingItem] {
         let statuses = (status.map { [$0] } ?? openStatuses).compactMap(CompromiseReport.DisputeStatus.init(rawValue:))
@@ -78,6 +80,7 @@ struct IncidentSource: JudgedSource {
     var kind: String { Self.kindName }
     var label: Phrase { .kindIncident }
     var openStatuses: [String] { [IncidentReport.Status.submitted.rawValue] }
+    func statusLabel(_ status: String) -> Phrase { IncidentReport.Status(rawValue: status).map(ReportWords.incidentStatus) ?? .verbatim(status) }
 
     func items(_ exerciseID: UUID, team: UUID?, status: String?, limit: Int, on db: any Database) async throws -> [JudgingItem] {
         guard let sql = db as? any SQLDatabase else { return [] }

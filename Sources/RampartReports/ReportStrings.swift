@@ -157,6 +157,7 @@ enum ReportWords {
     static let dispute = Phrase("Dispute", ko: "이의 제기")
     static let disputeOnce = Phrase("A team disputes a compromise once. Send?", ko: "이의 제기는 한 번만 할 수 있습니다. 보낼까요?")
     static let disputed = Phrase("disputed", ko: "이의 제기됨")
+    static let disputeOpen = Phrase("waiting for another judge", ko: "다른 심판 대기")
     static let history = Phrase("History", ko: "경과")
     static let you = Phrase("you", ko: "나")
     static let filed = Phrase("Filed", ko: "제출")

@@ -281,7 +281,8 @@ package enum Reports {
         if penalty > 0 {
             let fact = ScoreFactRecord(
                 team: report.teamID, at: now, kind: ReportFacts.compromise, points: -penalty, category: ReportFacts.compromisesCategory,
-                reason: .compromiseReason(report.asset, report.techniques.joined(separator: ", "), report.accessLevel.rawValue),
+                reason: .compromiseReason(report.asset, report.techniques.joined(separator: ", "), report.accessLevel.rawValue)
+                    + (note.map { .verbatim(": " + $0) } ?? .verbatim("")),
                 actorID: actor.id, actorName: actor.name, source: ReportFacts.compromiseRef(id))
             state.append(fact)
             report.factSeq = fact.seq

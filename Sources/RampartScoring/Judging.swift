@@ -18,6 +18,12 @@ package protocol JudgedSource: Sendable {
     func items(_ exerciseID: UUID, team: UUID?, status: String?, limit: Int, on db: any Database) async throws -> [JudgingItem]
     /// Whether the item exists in the exercise and still waits for a judge.
     func isOpen(_ exerciseID: UUID, id: UUID, on db: any Database) async throws -> Bool?
+    /// A status as the queue's page says it (`needs_evidence` → "needs evidence").
+    func statusLabel(_ status: String) -> Phrase
+}
+
+extension JudgedSource {
+    package func statusLabel(_ status: String) -> Phrase { .verbatim(status) }
 }
 
 /// One row of the queue.
@@ -37,6 +43,8 @@ package struct JudgingItem: Content, Sendable {
     package var duplicateOf: UUID?
     /// Where a judge works on it.
     package var url: String
+    /// The status in the reader's words, for the page (the API carries `status`).
+    package var statusLabel: Phrase?
 
     package init(kind: String, id: UUID, team: String, teamName: String, title: String, status: String, submittedAt: Date, by: String,
                  duplicateOf: UUID? = nil, url: String) {
@@ -116,6 +124,9 @@ package enum Judging {
         if let minutes = olderThanMinutes {
             let cutoff = now.addingTimeInterval(-Double(minutes) * 60)
             items = items.filter { $0.submittedAt <= cutoff }
+        }
+        for index in items.indices {
+            items[index].statusLabel = sources.first { $0.kind == items[index].kind }?.statusLabel(items[index].status)
         }
         items.sort { ($0.submittedAt, $0.id.uuidString) < ($1.submittedAt, $1.id.uuidString) }
         items = Array(items.prefix(limit))

@@ -88,6 +88,8 @@ import VaporTesting
             // The queue holds it; a claim keeps a second judge off it.
             let queue = try world.list(try await world.send(.GET, "/judging/queue", as: .white))
             #expect(queue.map { $0["kind"] as? String } == ["compromise"])
+            let page = try await app.testing().sendRequest(.GET, "/exercises/ex/judging", headers: try await world.fixture.headers(.white))
+            #expect(page.status == .ok && page.body.string.contains("waiting for a judge") && page.body.string.contains("/judging/compromise/\(id)/claim"))
             #expect(try await world.send(.POST, "/judging/compromise/\(id)/claim", as: .judge).status == .created)
             let taken = try await world.send(.POST, "/compromise-reports/\(id)/decision", as: .white, json: ["verdict": "validated"])
             #expect(taken.status == .conflict && taken.errorCode == "claimed")
@@ -208,6 +210,8 @@ import VaporTesting
             let firstDecided = try world.object(
                 try await world.send(.POST, "/compromise-reports/\(first)/decision", as: .white, json: ["verdict": "validated", "penalty": 300, "note": "Crown jewels"]))
             #expect(firstDecided["penalty"] as? Int == 300)
+            let facts = try world.list(try await world.send(.GET, "/teams/blue/score-facts", as: .blue))
+            #expect(facts.contains { ($0["reason"] as? String)?.hasSuffix("validated: Crown jewels") == true }, "the judge's note is the team's to read")
             #expect(try await world.total("blue") == -300)
         }
     }

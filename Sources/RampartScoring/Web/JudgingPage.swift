@@ -56,7 +56,7 @@ package enum JudgingPageView {
                 .group(
                     .a(.href(item.url), .text(item.title)),
                     .unwrap(item.duplicateOf) { _ in .group(.text(" "), UI.badge(page.t(.duplicateFlag), kind: "warn")) }),
-                .text(item.status),
+                .text(item.statusLabel.map(page.t) ?? item.status),
                 .text(page.shortDuration(model.now.timeIntervalSince(item.submittedAt))),
                 .text(item.by),
                 item.claimedBy.map { .text($0) }
