@@ -340,7 +340,7 @@ enum ReportPages {
         return Layout.render(
             page, title: page.t(Phrase.compromiseReport) + " #" + String(id.prefix(8)), crumbs: Layout.crumbs(page, context.exercise) + [Layout.Crumb(title: page.t(Phrase.reports), href: AppRoute.reports(slug).path)],
             UI.notice(req.pageNotice(page)), UI.notice(error, error: true),
-            .div(.class("with-aside"), .div(.group(facts), UI.section(page.t(ReportWords.history), UI.timeline(history(page, report), empty: ""))),
+            .div(.class("with-aside"), .div(.group(facts), UI.section(page.t(ReportWords.history), UI.timeline(history(page, report, dto), empty: ""))),
                  .element(named: "aside", nodes: [.component(Node<HTML.BodyContext>.group(side))])))
     }
 
@@ -377,24 +377,27 @@ enum ReportPages {
                 .button(.type(.submit), .class("primary"), .text(page.t(ReportWords.addEvidence)))))
     }
 
-    /// What happened to a report, newest first.
-    private static func history(_ page: PageContext, _ report: CompromiseReport) -> [UI.TimelineEntry] {
-        var entries = [UI.TimelineEntry(time: page.time(report.createdAt), title: page.t(ReportWords.filed), details: [.text(report.authorName)])]
-        if let at = report.decidedAt {
+    /// What happened to a report, newest first — only what the viewer's DTO carries: a blue team does
+    /// not learn which red operator filed it, and an observer reads no judge's or team's words.
+    private static func history(_ page: PageContext, _ report: CompromiseReport, _ dto: CompromiseReportDTO) -> [UI.TimelineEntry] {
+        var entries = [UI.TimelineEntry(time: page.time(report.createdAt), title: page.t(ReportWords.filed), details: [.text(dto.filedBy ?? "")])]
+        if let at = dto.decidedAt ?? (dto.penalty != nil ? report.decidedAt : nil) {
+            let judge = dto.decidedBy.map { $0 == ScoreFacts.scoringActor ? page.t(ReportWords.automatic) : $0 }
             entries.append(
                 UI.TimelineEntry(
                     time: page.time(at), title: page.t(ReportWords.status(report.status == .withdrawn ? .validated : report.status)),
-                    amount: report.penalty.map { "−\($0)" }, tone: report.status == .rejected ? .neutral : .loss,
-                    details: [.text((report.decidedByName.map { $0 == ScoreFacts.scoringActor ? page.t(ReportWords.automatic) : $0 } ?? "") + (report.decisionNote.map { ": " + $0 } ?? ""))]))
+                    amount: dto.penalty.map { "−\($0)" }, tone: report.status == .rejected ? .neutral : .loss,
+                    details: [.text([judge, dto.note].compactMap { $0 }.joined(separator: ": "))]))
         }
-        if let at = report.disputedAt {
-            entries.append(UI.TimelineEntry(time: page.time(at), title: page.t(ReportWords.disputed), details: [.text((report.disputedByName ?? "") + ": " + (report.disputeReason ?? ""))]))
-        }
-        if let at = report.disputeDecidedAt, let status = report.disputeStatus {
-            entries.append(
-                UI.TimelineEntry(
-                    time: page.time(at), title: page.t(ReportWords.verdict(status.rawValue)), amount: status == .upheld ? "+\(report.penalty ?? 0)" : nil,
-                    tone: status == .upheld ? .gain : .neutral, details: [.text((report.disputeDecidedByName ?? "") + ": " + (report.disputeNote ?? ""))]))
+        if let dispute = dto.dispute, let at = dispute.at {
+            entries.append(UI.TimelineEntry(time: page.time(at), title: page.t(ReportWords.disputed), details: [.text((dispute.by ?? "") + ": " + (dispute.reason ?? ""))]))
+            if let decidedAt = dispute.decidedAt {
+                let upheld = dispute.status == CompromiseReport.DisputeStatus.upheld.rawValue
+                entries.append(
+                    UI.TimelineEntry(
+                        time: page.time(decidedAt), title: page.t(ReportWords.verdict(dispute.status)), amount: upheld ? "+\(dto.penalty ?? 0)" : nil,
+                        tone: upheld ? .gain : .neutral, details: [.text((dispute.decidedBy ?? "") + ": " + (dispute.note ?? ""))]))
+            }
         }
         return entries.reversed()
     }

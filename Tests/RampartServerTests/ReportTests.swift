@@ -212,6 +212,15 @@ import VaporTesting
             #expect(firstDecided["penalty"] as? Int == 300)
             let facts = try world.list(try await world.send(.GET, "/teams/blue/score-facts", as: .blue))
             #expect(facts.contains { ($0["reason"] as? String)?.hasSuffix("validated: Crown jewels") == true }, "the judge's note is the team's to read")
+            // The report's page says to each viewer only what its API record does: blue reads the note but not
+            // which red operator filed it; an observer reads neither.
+            func page(_ role: Fixture.Role) async throws -> String {
+                try await app.testing().sendRequest(.GET, "/exercises/ex/compromise-reports/\(first)", headers: try await world.fixture.headers(role)).body.string
+            }
+            let (white, blue, yellow) = (try await page(.white), try await page(.blue), try await page(.yellow))
+            #expect(white.contains("Crown jewels") && white.contains("timeline-details\">red<"))
+            #expect(blue.contains("Crown jewels") && !blue.contains("timeline-details\">red<"))
+            #expect(!yellow.contains("Crown jewels") && !yellow.contains("timeline-details\">red<") && yellow.contains("−300"))
             #expect(try await world.total("blue") == -300)
         }
     }
