@@ -267,8 +267,8 @@ enum ReportPages {
         let slug = context.exercise.slug
         let report = try await Reports.visibleCompromise(try ReportsAPI.reportID(req), context, on: req.db)
         let id = report.id!.uuidString
-        let dto = try await ReportsAPI.compromiseDTO(report, req)
         let reader = try await ReportReader.load(context, app: req.application)
+        let dto = try await ReportsAPI.compromiseDTO(report, req, reader: reader)
         var facts: [Node<HTML.BodyContext>] = [
             .p(.text(page.t(S.team) + ": "), .strong(.text(dto.teamName)), .text(" · " + page.t(ReportWords.asset) + ": "), .strong(.text(dto.asset))),
             .ul(.class("techniques"), .forEach(dto.techniques) { technique in

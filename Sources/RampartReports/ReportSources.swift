@@ -13,6 +13,7 @@ struct CompromiseSource: JudgedSource {
     var label: Phrase { .kindCompromise }
     var openStatuses: [String] { [CompromiseReport.Status.pending.rawValue, CompromiseReport.Status.needsEvidence.rawValue] }
     func statusLabel(_ status: String) -> Phrase { CompromiseReport.Status(rawValue: status).map(ReportWords.status) ?? .verbatim(status) }
+    func url(exercise slug: String, id: UUID) -> String { AppRoute.compromiseReport(slug, id.uuidString).path }
 
     /// Read with SQL, only the columns a queue row shows: a queue of thousands of reports is read on
     /// every visit of every judge, and Fluent's models of 33 fields cost ten times as much.
@@ -34,7 +35,7 @@ struct CompromiseSource: JudgedSource {
                 title: "\(try row.decode(column: "asset", as: String.self)) · \(techniques) · \(try row.decode(column: "access_level", as: String.self))",
                 status: try row.decode(column: "status", as: String.self), submittedAt: try row.decode(column: "created_at", as: Date.self),
                 by: try row.decode(column: "author_name", as: String.self), duplicateOf: try row.decode(column: "duplicate_of", as: UUID?.self),
-                url: AppRoute.compromiseReport(teams.exerciseSlug, id.uuidString).path)
+                url: url(exercise: teams.exerciseSlug, id: id))
         }
     }
 
@@ -51,6 +52,7 @@ struct DisputeSource: JudgedSource {
     var label: Phrase { .kindDispute }
     var openStatuses: [String] { [CompromiseReport.DisputeStatus.open.rawValue] }
     func statusLabel(_ status: String) -> Phrase { status == CompromiseReport.DisputeStatus.open.rawValue ? ReportWords.disputeOpen : ReportWords.verdict(status) }
+    func url(exercise slug: String, id: UUID) -> String { AppRoute.compromiseReport(slug, id.uuidString).path }
 
     func items(_ exerciseID: UUID, team: UUID?, status: String?, limit: Int, on db: any Database) async throws -> [JudgingItem] {
         let statuses = (status.map { [$0] } ?? openStatuses).compactMap(CompromiseReport.DisputeStatus.init(rawValue:))
@@ -64,7 +66,7 @@ struct DisputeSource: JudgedSource {
                 kind: kind, id: report.id!, team: teams.slug(report.teamID), teamName: teams.name(report.teamID),
                 title: "\(report.asset) · −\(report.penalty ?? 0) · \(report.disputeReason ?? "")",
                 status: report.disputeStatus?.rawValue ?? "", submittedAt: report.disputedAt ?? report.createdAt, by: report.disputedByName ?? "",
-                url: AppRoute.compromiseReport(teams.exerciseSlug, report.id!.uuidString).path)
+                url: url(exercise: teams.exerciseSlug, id: report.id!))
         }
     }
 
@@ -81,6 +83,7 @@ struct IncidentSource: JudgedSource {
     var label: Phrase { .kindIncident }
     var openStatuses: [String] { [IncidentReport.Status.submitted.rawValue] }
     func statusLabel(_ status: String) -> Phrase { IncidentReport.Status(rawValue: status).map(ReportWords.incidentStatus) ?? .verbatim(status) }
+    func url(exercise slug: String, id: UUID) -> String { AppRoute.incidentReport(slug, id.uuidString).path }
 
     func items(_ exerciseID: UUID, team: UUID?, status: String?, limit: Int, on db: any Database) async throws -> [JudgingItem] {
         guard let sql = db as? any SQLDatabase else { return [] }
@@ -95,7 +98,7 @@ struct IncidentSource: JudgedSource {
             return JudgingItem(
                 kind: kind, id: id, team: teams.slug(teamID), teamName: teams.name(teamID), title: try row.decode(column: "title", as: String.self),
                 status: try row.decode(column: "status", as: String.self), submittedAt: try row.decode(column: "created_at", as: Date.self),
-                by: try row.decode(column: "author_name", as: String.self), url: AppRoute.incidentReport(teams.exerciseSlug, id.uuidString).path)
+                by: try row.decode(column: "author_name", as: String.self), url: url(exercise: teams.exerciseSlug, id: id))
         }
     }
 

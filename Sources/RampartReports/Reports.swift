@@ -302,7 +302,9 @@ package enum Reports {
         let rules = try await rules(context.exerciseID, on: app.db)
         guard rules.disputes == .once else { throw AppError.conflict("disputes_closed", .disputesNotAllowed) }
         let now = app.dependencies.now()
-        let report = try await app.write(clearingCaches: false) { db in
+        // Under the scoring lock, as every other change of a compromise's state: two members disputing at
+        // once are taken in turn, and the second is told it was disputed already.
+        let report = try await app.scores.write(context.exerciseID, app: app) { db, _ in
             let report = try await compromise(id, exerciseID: context.exerciseID, on: db)
             guard report.teamID == teamID, report.status == .validated || report.status == .withdrawn else { throw AppError.notFound(.compromiseReport) }
             guard report.disputeStatus == nil else { throw AppError.conflict("already_disputed", .alreadyDisputed) }

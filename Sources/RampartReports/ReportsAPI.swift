@@ -127,9 +127,9 @@ package enum ReportsAPI {
         return id
     }
 
-    static func compromiseDTO(_ report: CompromiseReport, _ req: Request) async throws -> CompromiseReportDTO {
+    static func compromiseDTO(_ report: CompromiseReport, _ req: Request, reader: ReportReader? = nil) async throws -> CompromiseReportDTO {
         let context = try req.exerciseContext
-        let reader = try await ReportReader.load(context, app: req.application)
+        let reader = if let reader { reader } else { try await ReportReader.load(context, app: req.application) }
         let evidence = try await ReportReader.evidence(kind: CompromiseSource.kindName, [report.id!], on: req.db)
         let suggestions = context.isWhite ? try await Reports.suggestions(for: report, on: req.db).compactMap(\.id) : nil
         return reader.compromise(report, evidence: evidence[report.id!] ?? [], suggestions: suggestions)

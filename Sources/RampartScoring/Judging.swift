@@ -20,6 +20,8 @@ package protocol JudgedSource: Sendable {
     func isOpen(_ exerciseID: UUID, id: UUID, on db: any Database) async throws -> Bool?
     /// A status as the queue's page says it (`needs_evidence` → "needs evidence").
     func statusLabel(_ status: String) -> Phrase
+    /// The page where a judge works on the item.
+    func url(exercise slug: String, id: UUID) -> String
 }
 
 extension JudgedSource {
@@ -148,7 +150,9 @@ package enum Judging {
         guard let source = app.judging.sources.first(where: { $0.kind == kind }) else { throw AppError.notFound(.judgedItem) }
         guard let judge = actor.id else { throw AppError.forbidden() }
         let now = app.dependencies.now()
-        return try await app.write(clearingCaches: false) { db in
+        // Under the exercise's scoring lock, like the decisions: two judges claiming at once are taken in
+        // turn (the second is told who holds it), and a claim never lands on an item just decided.
+        return try await app.scores.write(context.exerciseID, app: app) { db, _ in
             guard try await source.isOpen(context.exerciseID, id: id, on: db) == true else {
                 throw AppError.conflict("already_decided", .itemNotWaiting)
             }

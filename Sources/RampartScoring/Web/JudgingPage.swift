@@ -88,9 +88,8 @@ package enum JudgingPages {
             let (kind, id) = try item(req)
             let context = try req.exerciseContext
             _ = try await Judging.claim(kind: kind, id: id, context: context, by: req.auditActor, app: req.application)
-            let url = try await Judging.queue(context, kind: kind, team: nil, status: nil, olderThanMinutes: nil, limit: 5000, app: req.application)
-                .first { $0.id == id }?.url
-            return req.redirect(to: url ?? AppRoute.judging(context.exercise.slug).path, redirectType: .normal)
+            let source = req.application.judging.sources.first { $0.kind == kind }
+            return req.redirect(to: source?.url(exercise: context.exercise.slug, id: id) ?? AppRoute.judging(context.exercise.slug).path, redirectType: .normal)
         }
         routes.endpoint(.GET, .apiJudgingQueue(slug), .white) { req async throws -> [JudgingItem] in
             let context = try req.exerciseContext
