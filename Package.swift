@@ -82,6 +82,8 @@ let package = Package(
             dependencies: [
                 "RampartCore",
                 "RampartChecks",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ] + webServer,
             swiftSettings: swiftSettings
         ),

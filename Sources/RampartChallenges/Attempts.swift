@@ -244,6 +244,14 @@ package enum Attempts {
                 team: teamID, at: now, kind: ChallengeFacts.solve, category: entry.category, reason: .solvedReason(entry.name), actorID: user,
                 actorName: context.team?.name ?? "", source: ChallengeFacts.source(challengeID), evidence: FactRef("submission", submissionID))
             state.append(fact)
+            let position = state.projection.solveCount(challengeID)
+            LiveEvents.stage(
+                LiveEvent(
+                    kind: "challenge.solved", exerciseID: exerciseID, teamID: teamID, at: now, scored: true,
+                    payload: [
+                        "challenge": entry.name, "category": entry.category, "team_name": context.team?.name ?? "",
+                        "first_blood": position == 1 ? "true" : "false",
+                    ]))
             let progress: AttemptResult.Progress? = needed > 1 ? .init(found: needed, total: needed) : nil
             // During the freeze the price would tell how many others solved it since.
             guard context.frozenAt(now: now) == nil else {

@@ -148,6 +148,7 @@ package enum ChallengePages {
     }
 
     package static func boardPage(_ req: Request) async throws -> Response {
+        req.liveKinds = ["challenge.", "exercise."]
         let page = PageContext(req)
         let context = try req.exerciseContext
         let exercise = context.exercise
@@ -279,6 +280,7 @@ package enum ChallengePages {
     }
 
     package static func submissionsPage(_ req: Request) async throws -> Response {
+        req.liveKinds = ["challenge.", "score."]
         let page = PageContext(req)
         let context = try req.exerciseContext
         let exercise = context.exercise

@@ -121,10 +121,14 @@ package enum DefencePages {
             .class("check-\(cell.status ?? "none")"), .attribute(named: "tabindex", value: "0"), .attribute(named: "data-tip", value: tip),
             .attribute(named: "aria-label", value: tip),
             .span(.class("word"), .text(page.t(.checkStatusShort(status)))),
-            .unwrap(age) { .small(.class("since"), .text($0)) })
+            .unwrap(age) { age in
+                // rampart.js keeps it running between ticks.
+                .small(.class("since"), .attribute(named: "data-since", value: cell.since.map { String(Int($0.timeIntervalSince1970)) }), .text(age))
+            })
     }
 
     package static func matrixPage(_ req: Request) async throws -> Response {
+        req.liveKinds = ["service.", "score."]
         let page = PageContext(req)
         let context = try req.exerciseContext
         let exercise = context.exercise
@@ -241,6 +245,7 @@ package enum DefencePages {
     }
 
     package static func teamPage(_ req: Request, error: String?, status answer: HTTPResponseStatus = .ok) async throws -> Response {
+        req.liveKinds = ["service.", "score."]
         let page = PageContext(req)
         let (team, context) = try await Defence.visibleTeam(req)
         let exercise = context.exercise

@@ -189,14 +189,13 @@ package enum Ticks {
     /// a tick is scored exactly once however many nodes try.
     package static func scoreNext(_ exerciseID: UUID, app: Application, now: Date) async throws -> Int? {
         guard let tick = try await nextReady(exerciseID, on: app.db) else { return nil }
-        let events = try await app.scores.write(exerciseID, app: app) { db, state -> [LiveEvent]? in
+        let scored = try await app.scores.write(exerciseID, app: app) { db, state -> Bool in
             // Checked again under the lock: another node may have scored it meanwhile.
-            guard let again = try await nextReady(exerciseID, on: db), again.number == tick.number else { return nil }
-            return try await score(again, state: &state, on: db, now: now)
+            guard let again = try await nextReady(exerciseID, on: db), again.number == tick.number else { return false }
+            LiveEvents.stage(try await score(again, state: &state, on: db, now: now))
+            return true
         }
-        guard let events else { return nil }
-        app.events.publish(events)
-        return tick.number
+        return scored ? tick.number : nil
     }
 
     private static func earliestUnscored(_ exerciseID: UUID, on db: any Database) async throws -> TickRecord? {
@@ -256,7 +255,9 @@ package enum Ticks {
             ])
             events.append(
                 LiveEvent(
+                    // Who reads the service matrix: a blue team only its own row.
                     kind: "service.status", exerciseID: exerciseID, teamID: job.teamID, at: tick.startsAt,
+                    audience: LiveAudience(kinds: [.green, .yellow], ownTeam: true),
                     payload: [
                         "service": spec.name, "from": previous?.status.rawValue ?? "", "to": status.rawValue, "tick": String(tick.number),
                         "message": message,

@@ -103,6 +103,7 @@ enum ReportPages {
     // MARK: overview
 
     static func overview(_ req: Request) async throws -> Response {
+        req.liveKinds = ["report."]
         let page = PageContext(req)
         let context = try req.exerciseContext
         let slug = context.exercise.slug

@@ -132,7 +132,7 @@ package enum Reports {
             }
             return report
         }
-        publish("report.compromise.filed", filed, audience: filed.status == CompromiseReport.Status.validated ? "all" : "white,red", app: app)
+        try await publish("report.compromise.filed", filed, audience: filed.status == CompromiseReport.Status.validated ? "all" : "white,red", app: app)
         return filed
     }
 
@@ -208,9 +208,10 @@ package enum Reports {
                     summary: "\(team.slug) filed an incident report: \(report.title)"),
                 by: actor, at: now, on: db)
         }
-        app.events.publish([
-            LiveEvent(kind: "report.incident.filed", exerciseID: context.exerciseID, teamID: teamID, at: now,
-                      payload: ["id": report.id!.uuidString, "audience": "white,team"])
+        try await app.publishLive([
+            LiveEvent(
+                kind: "report.incident.filed", exerciseID: context.exerciseID, teamID: teamID, at: now, audience: .ownTeam,
+                payload: ["id": report.id!.uuidString.lowercased(), "team_name": team.name])
         ])
         return report
     }
@@ -262,7 +263,7 @@ package enum Reports {
             }
             return report
         }
-        publish("report.compromise.decided", decided, audience: decided.status == CompromiseReport.Status.validated ? "all" : "white,red", app: app)
+        try await publish("report.compromise.decided", decided, audience: decided.status == CompromiseReport.Status.validated ? "all" : "white,red", app: app)
         return decided
     }
 
@@ -321,7 +322,7 @@ package enum Reports {
                 by: actor, at: now, on: db)
             return report
         }
-        publish("report.compromise.disputed", report, audience: "white,team", app: app)
+        try await publish("report.compromise.disputed", report, audience: "white,team", app: app)
         return report
     }
 
@@ -368,7 +369,7 @@ package enum Reports {
                 by: actor, at: now, on: db)
             return report
         }
-        publish("report.compromise.dispute_decided", report, audience: "all", app: app)
+        try await publish("report.compromise.dispute_decided", report, audience: "all", app: app)
         return report
     }
 
@@ -431,9 +432,10 @@ package enum Reports {
                 by: actor, at: now, on: db)
             return report
         }
-        app.events.publish([
-            LiveEvent(kind: "report.incident.graded", exerciseID: context.exerciseID, teamID: graded.teamID, at: now,
-                      payload: ["id": id.uuidString, "points": String((graded.rubricPoints ?? 0) + (graded.creditPoints ?? 0)), "audience": "white,team"])
+        try await app.publishLive([
+            LiveEvent(
+                kind: "report.incident.graded", exerciseID: context.exerciseID, teamID: graded.teamID, at: now, audience: .ownTeam, scored: true,
+                payload: ["id": id.uuidString.lowercased(), "points": String((graded.rubricPoints ?? 0) + (graded.creditPoints ?? 0))])
         ])
         return graded
     }
@@ -717,11 +719,20 @@ package enum Reports {
         return nil
     }
 
-    private static func publish(_ kind: String, _ report: CompromiseReport, audience: String, app: Application) {
-        app.events.publish([
+    /// A compromise report's live event: `all` once validated (it is on the board, so it counts as a
+    /// score during a freeze), else the white and red teams (`white,red`) or the white team and the
+    /// target (`white,team`).
+    private static func publish(_ kind: String, _ report: CompromiseReport, audience: String, app: Application) async throws {
+        var payload = ["id": report.id?.uuidString.lowercased() ?? "", "status": report.status.rawValue]
+        if report.status == .validated || report.status == .withdrawn {
+            payload["points"] = String(report.penalty ?? 0)
+            payload["team_name"] = try await Team.find(report.teamID, on: app.db)?.name ?? ""
+        }
+        try await app.publishLive([
             LiveEvent(
                 kind: kind, exerciseID: report.exerciseID, teamID: report.teamID, at: app.dependencies.now(),
-                payload: ["id": report.id?.uuidString ?? "", "status": report.status.rawValue, "audience": audience])
+                audience: LiveAudience(stored: audience.replacingOccurrences(of: "white,", with: "")), scored: audience == "all",
+                payload: payload)
         ])
     }
 }

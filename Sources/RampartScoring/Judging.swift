@@ -171,6 +171,10 @@ package enum Judging {
             try await Audit.record(
                 AuditEvent(exerciseID: context.exerciseID, action: "judging.claim", subjectType: kind, subject: id.uuidString, summary: "claimed \(kind) \(id.uuidString.prefix(8))"),
                 by: actor, at: now, on: db)
+            LiveEvents.stage(
+                LiveEvent(
+                    kind: "judging.claimed", exerciseID: context.exerciseID, at: now, audience: .whiteTeam,
+                    payload: ["kind": kind, "id": id.uuidString.lowercased(), "judge": actor.name]))
             return claim
         }
     }

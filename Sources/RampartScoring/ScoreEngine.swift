@@ -342,8 +342,22 @@ package final class ScoreEngine: @unchecked Sendable {
         }
         for table in tables { try await insert(into: table.type.table, table.type.columns, table.rows, on: sql) }
         try await insert(into: ScoreFactRecord.schema, ScoreFactRecord.columns, state.newFacts.map(\.values), on: sql)
+        LiveEvents.stage(scoreEvent(state.newFacts, exerciseID: state.exerciseID))
         try await store(state.dirty, scores: state.projection.scores, exerciseID: state.exerciseID, on: db)
         state.clearWritten()
+    }
+
+    /// One live event for a write's facts: which teams' scores moved (pages of the board, the team's
+    /// timeline and the command centre fetch theirs again). A score: during a freeze a team receives it
+    /// only when it is among them, and then only its own name (`LiveHub`).
+    static func scoreEvent(_ facts: [ScoreFactRecord], exerciseID: UUID) -> [LiveEvent] {
+        guard let latest = facts.map(\.at).max() else { return [] }
+        let teams = Set(facts.map(\.teamID))
+        return [
+            LiveEvent(
+                kind: "score.changed", exerciseID: exerciseID, teamID: teams.count == 1 ? teams.first : nil, at: latest, scored: true,
+                payload: ["teams": teams.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","), "facts": String(facts.count)])
+        ]
     }
 
     /// Inserts rows, a few hundred per statement (well under either database's limit on bound values).

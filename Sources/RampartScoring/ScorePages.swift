@@ -40,6 +40,7 @@ package enum ScorePages {
     }
 
     package static func scoreboardPage(_ req: Request) async throws -> Response {
+        req.liveKinds = ["score.", "challenge.", "report.compromise.", "exercise."]
         let page = PageContext(req)
         let context = try req.exerciseContext
         let model = try await ScoreboardPageModel.build(context, app: req.application, on: req.db)
@@ -80,6 +81,7 @@ package enum ScorePages {
     }
 
     package static func teamScorePage(_ req: Request, error: String?) async throws -> Response {
+        req.liveKinds = ["score.", "report."]
         let page = PageContext(req)
         let (team, context) = try await ScoresAPI.ownTeam(req)
         let exercise = context.exercise

@@ -38,7 +38,6 @@ extension Phrase {
         "score.withdraw": Phrase("solve withdrawn", ko: "풀이 철회"),
         "judging.claim": Phrase("item claimed for judging", ko: "심사 항목 맡음"),
     ]
-    package static func expectedOneOf(_ known: String) -> Phrase { Phrase("expected one of: \(known)", ko: "다음 중 하나여야 합니다: \(known)") }
     package static let judgedItem = Phrase("Judged item", ko: "심사 항목")
     package static let itemNotWaiting = Phrase("This item is not waiting for a judge", ko: "이 항목은 심사를 기다리고 있지 않습니다")
     package static func claimedBy(_ judge: String) -> Phrase { Phrase("\(judge) is judging this item", ko: "\(judge) 심판이 이 항목을 심사 중입니다") }

@@ -70,7 +70,6 @@ import VaporTesting
                 #expect(created.status == .created, "\(created.body.string)")
             }
             _ = try await Exercises.move("ex", to: .running, by: .commandLine("test"), app: app)
-            let events = app.events.subscribe()
             let worker = CheckWorker(app: app, name: "test-worker", zones: ["default"])
 
             // act: tick 1 — made once however often asked, run, scored once
@@ -149,12 +148,9 @@ import VaporTesting
             #expect(boardText.contains("availability"), "the scoreboard has an availability category")
 
             // check: the status change is an event and a timeline row, with since = the tick it changed
-            var seen: [LiveEvent] = []
-            for await event in events {
-                seen.append(event)
-                if seen.count == 5 { break }
-            }
+            let seen = try await LiveEvents.read(after: 0, limit: 1000, on: app.db).filter { $0.kind == "service.status" }
             #expect(seen.filter { $0.payload["tick"] == "2" }.map { $0.payload["to"] } == ["down"])
+            #expect(seen.allSatisfy { $0.audience == LiveAudience(kinds: [.green, .yellow], ownTeam: true) && $0.teamID != nil })
             let timeline = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/teams/\(blueTeam.slug)/service-events", headers: blue)
             let changes = (try timeline.json() as? [[String: Any]]) ?? []
             #expect(

@@ -169,8 +169,8 @@ import VaporTesting
                         let end = try #require(body[start.upperBound...].firstRange(of: "</nav>"))
                         return body[start.lowerBound..<end.lowerBound].matches(of: /href="\/exercises\/ex\/([a-z-]+)/).map { String($0.1) }
                     }
-                    #expect(try await navigation(red) == ["challenges", "scoreboard", "attack-data", "reports", "teams"])
-                    #expect(try await navigation(try await fixture.headers(.blue)) == ["challenges", "scoreboard", "services", "attack-data", "reports", "teams"])
+                    #expect(try await navigation(red) == ["challenges", "scoreboard", "attack-data", "reports", "announcements", "teams"])
+                    #expect(try await navigation(try await fixture.headers(.blue)) == ["challenges", "scoreboard", "services", "attack-data", "reports", "announcements", "teams"])
 
                     // act: tick 2 reads tick 1's flags back
                     clock.advance(60)

@@ -88,6 +88,8 @@ import VaporTesting
         case .scoreboard:
             // The fixture's scoreboard is not public: members only.
             return expectation(.everyMember, role: role, isAPI: isAPI)
+        case .observers:
+            return expectation(.exercise([.white, .yellow]), role: role, isAPI: isAPI)
         case .exercise(let kinds):
             switch role {
             case .anonymous: return .unauthenticated

@@ -49,7 +49,8 @@ import Testing
                 "RampartServer.M004CreateCredentials", "RampartServer.M005CreateAuditRecords", "RampartServer.M006CreateChallengesAndScores",
                 "RampartServer.M007AddPublicScoreboard", "RampartServer.M008CreateDefence", "RampartServer.M009CreateServiceFlags",
                 "RampartServer.M010ChunkedFiles", "RampartServer.M011ChallengeOrigins", "RampartScoring.M012ScoreFactReferences",
-                "RampartScoring.M013ScoreFactReasonKo", "RampartScoring.M014CreateJudgingClaims", "RampartReports.M015CreateReports",
+                "RampartScoring.M013ScoreFactReasonKo", "RampartScoring.M014CreateJudgingClaims", "RampartReports.M015CreateReports", "RampartKernel.M016CreateLiveEvents",
+                "RampartKernel.M017CreateAnnouncements",
             ])
     }
 
@@ -206,6 +207,6 @@ import Testing
         #expect(MigrationOrder.number(M006CreateChallengesAndScores()) == 6)
         let shuffled = MigrationOrder.sorted(Features.all.reversed().flatMap(\.migrations) + Migrations.kernel.reversed())
         #expect(shuffled.map(\.name) == Migrations.all.map(\.name))
-        #expect(Migrations.all.compactMap(MigrationOrder.number) == Array(1...15))
+        #expect(Migrations.all.compactMap(MigrationOrder.number) == Array(1...17))
     }
 }

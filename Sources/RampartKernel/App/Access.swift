@@ -17,6 +17,9 @@ package enum Access: Sendable, Equatable, CustomStringConvertible {
     /// Every member of the exercise; anyone at all, logged in or not, when the exercise's scoreboard
     /// is public (`public_scoreboard`), who then reads it as an observer would.
     case scoreboard
+    /// White-team members and observers (yellow); anyone at all, as an observer, when the scoreboard is
+    /// public: the command centre's wall.
+    case observers
 
     package static let everyMember = Access.exercise(Set(TeamKind.allCases))
     package static let white = Access.exercise([.white])
@@ -28,6 +31,7 @@ package enum Access: Sendable, Equatable, CustomStringConvertible {
         case .admin: "admin"
         case .exercise(let kinds): "exercise: " + kinds.sorted().map(\.rawValue).joined(separator: ", ")
         case .scoreboard: "exercise: every member, or anyone if the scoreboard is public"
+        case .observers: "exercise: white and yellow, or anyone if the scoreboard is public"
         }
     }
 }
@@ -87,9 +91,13 @@ extension Request {
                 throw AppError.forbidden(.teamMayNotDoThis(context.role.rawValue, S.kind(context.role).ko))
             }
             storage[ExerciseContextKey.self] = context
-        case .scoreboard:
+        case .scoreboard, .observers:
             do {
-                storage[ExerciseContextKey.self] = try await loadExerciseContext(for: requirePrincipal())
+                let context = try await loadExerciseContext(for: requirePrincipal())
+                if access == .observers, ![.white, .yellow].contains(context.role) {
+                    throw AppError.forbidden(.teamMayNotDoThis(context.role.rawValue, S.kind(context.role).ko))
+                }
+                storage[ExerciseContextKey.self] = context
             } catch let error as AppError where [.unauthorized, .notFound].contains(error.status) {
                 // Not a member: the public scoreboard, if there is one; otherwise the member answer.
                 guard let context = try await publicScoreboardContext() else { throw error }

@@ -44,6 +44,9 @@ package enum AppRoute: Sendable {
     case incidentEvidenceFile(String, String, String)
     case judging(String), judgingClaim(String, String, String)
 
+    // Live: the command centre's wall and announcements
+    case command(String), announcements(String), announcementWithdraw(String, String)
+
     // API
     case apiLogin, apiLogout, apiMe, apiTokens, apiToken(String), apiJoin
     case apiUsers, apiUser(String)
@@ -64,6 +67,7 @@ package enum AppRoute: Sendable {
     case apiIncidentReports(String), apiIncidentReport(String, String), apiIncidentGrade(String, String), apiIncidentEvidence(String, String)
     case apiIncidentEvidenceFile(String, String, String)
     case apiJudgingQueue(String), apiJudgingClaim(String, String, String), apiReportRules(String), apiReportsExport(String)
+    case apiLive(String), apiAnnouncements(String), apiAnnouncement(String, String)
 
     /// Placeholders for registering routes: `AppRoute.exercise(AppRoute.param.slug)`.
     package enum param {
@@ -79,6 +83,7 @@ package enum AppRoute: Sendable {
         package static let service = ":service"
         package static let report = ":report"
         package static let kind = ":kind"
+        package static let announcement = ":announcement"
     }
 
     package var path: String {
@@ -212,6 +217,12 @@ package enum AppRoute: Sendable {
         case .apiIncidentEvidence(let slug, let id): "/api/v1/exercises/\(e(slug))/incident-reports/\(e(id))/evidence"
         case .apiIncidentEvidenceFile(let slug, let id, let file): "/api/v1/exercises/\(e(slug))/incident-reports/\(e(id))/evidence/\(e(file))"
         case .apiJudgingQueue(let slug): "/api/v1/exercises/\(e(slug))/judging/queue"
+        case .apiLive(let slug): "/api/v1/exercises/\(e(slug))/live"
+        case .apiAnnouncements(let slug): "/api/v1/exercises/\(e(slug))/announcements"
+        case .apiAnnouncement(let slug, let id): "/api/v1/exercises/\(e(slug))/announcements/\(e(id))"
+        case .command(let slug): "/exercises/\(e(slug))/command"
+        case .announcements(let slug): "/exercises/\(e(slug))/announcements"
+        case .announcementWithdraw(let slug, let id): "/exercises/\(e(slug))/announcements/\(e(id))/withdraw"
         case .apiJudgingClaim(let slug, let kind, let id): "/api/v1/exercises/\(e(slug))/judging/\(e(kind))/\(e(id))/claim"
         case .apiReportRules(let slug): "/api/v1/exercises/\(e(slug))/report-rules"
         case .apiReportsExport(let slug): "/api/v1/exercises/\(e(slug))/reports/export"

@@ -52,6 +52,11 @@ public struct RampartConfiguration: Sendable {
     /// The environment checkers run with: a few variables they need to start, plus those named in
     /// `RAMPART_CHECKER_ENV`; never the server's secrets.
     public var checkerEnvironment: [String: String] = CheckHost.environment(from: ProcessInfo.processInfo.environment)
+    /// Most live connections (WebSockets) this node holds at once (`RAMPART_LIVE_MAX_CONNECTIONS`,
+    /// default 20,000), and per user or, for outside readers of a public board, per address
+    /// (`RAMPART_LIVE_MAX_PER_VIEWER`, default 32): a participant cannot exhaust the node with sockets.
+    public var liveMaxConnections: Int = 20_000
+    public var liveMaxPerViewer: Int = 32
 
     public enum LogFormat: String, Sendable {
         case text
@@ -80,7 +85,7 @@ public struct RampartConfiguration: Sendable {
     /// Reads `RAMPART_DATA_DIR`, `DATABASE_URL`, `RAMPART_PUBLIC_URL`, `RAMPART_BCRYPT_COST`,
     /// `RAMPART_LOG_FORMAT`, `RAMPART_MAX_BODY_BYTES`, `RAMPART_AUTO_MIGRATE`, `RAMPART_TRUST_PROXY`,
     /// `RAMPART_WORKER_ZONES`, `RAMPART_CHECKER_PROCESSES`, `RAMPART_DATABASE_SCHEMA`, `RAMPART_CHECKER_DIR`,
-    /// `RAMPART_CHECK_FILES_DIR`, `RAMPART_CHECKER_ENV` and `RAMPART_WRITE_WAIT_MS`; checkers get a filtered copy of `all`.
+    /// `RAMPART_CHECK_FILES_DIR`, `RAMPART_CHECKER_ENV`, `RAMPART_WRITE_WAIT_MS` and the `RAMPART_LIVE_…` limits; checkers get a filtered copy of `all`.
     public static func fromEnvironment(
         _ get: (String) -> String? = { Environment.get($0) }, all: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> RampartConfiguration {
@@ -140,6 +145,16 @@ public struct RampartConfiguration: Sendable {
                 throw ConfigurationError("RAMPART_WRITE_WAIT_MS must be a number of milliseconds from 100 to 600000")
             }
             configuration.writeWait = .milliseconds(milliseconds)
+        }
+        for (name, minimum, maximum, apply) in [
+            ("RAMPART_LIVE_MAX_CONNECTIONS", 1, 1_000_000, { (value: Int) in configuration.liveMaxConnections = value }),
+            ("RAMPART_LIVE_MAX_PER_VIEWER", 1, 100_000, { (value: Int) in configuration.liveMaxPerViewer = value }),
+        ] as [(String, Int, Int, (Int) -> Void)] {
+            guard let raw = get(name) else { continue }
+            guard let value = Int(raw), (minimum...maximum).contains(value) else {
+                throw ConfigurationError("\(name) must be a number from \(minimum) to \(maximum)")
+            }
+            apply(value)
         }
         if let raw = get("RAMPART_CHECKER_PROCESSES") {
             guard let count = Int(raw), (1...10_000).contains(count) else {

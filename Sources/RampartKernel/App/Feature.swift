@@ -105,6 +105,17 @@ extension Request {
         set { storage[PageNavigationKey.self] = newValue }
     }
 
+    private struct LiveKindsKey: StorageKey {
+        typealias Value = [String]
+    }
+
+    /// The live event types (or prefixes: `challenge.`, `score`) after which this page's content is
+    /// fetched again and swapped in place (`rampart.js`); nil: the page does not change by itself.
+    package var liveKinds: [String]? {
+        get { storage[LiveKindsKey.self] }
+        set { storage[LiveKindsKey.self] = newValue }
+    }
+
     /// Every feature's navigation links for this exercise's viewer, in their positions' order.
     package func exerciseNavigation(_ context: ExerciseContext) async throws -> [NavigationLink] {
         var links: [NavigationLink] = []

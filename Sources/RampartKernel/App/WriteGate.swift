@@ -105,10 +105,19 @@ extension Application {
     ) async throws -> T {
         let wait = rampart.writeWait
         let result: T
+        // Live events the body stages are stored as the transaction's last statement (`LiveEvents`).
+        let pending = PendingLiveEvents()
+        let staging: @Sendable (any Database) async throws -> T = { db in
+            try await LiveEvents.$pending.withValue(pending) {
+                let result = try await body(db)
+                try await LiveEvents.insert(pending.take(), on: db)
+                return result
+            }
+        }
         if let gate = writeGate {
             guard await gate.acquire(within: wait) else { throw AppError.busy }
             do {
-                result = try await Self.sqliteTransaction(db, wait: wait, body)
+                result = try await Self.sqliteTransaction(db, wait: wait, staging)
                 await gate.release()
             } catch {
                 await gate.release()
@@ -119,9 +128,10 @@ extension Application {
                 if let sql = db as? any SQLDatabase {
                     try await sql.raw("SET LOCAL lock_timeout = \(unsafeRaw: String(Int(wait.inMilliseconds)))").run()
                 }
-                return try await body(db)
+                return try await staging(db)
             }
         }
+        if pending.staged { liveHub?.wake() }
         if clearingCaches {
             contextCache.forgetAll()
             for forget in readCaches { forget() }

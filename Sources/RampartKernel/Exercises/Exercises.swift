@@ -84,6 +84,8 @@ package enum Exercises {
                     exerciseID: exercise.id, action: "exercise.update", subjectType: "exercise", subject: slug,
                     summary: changes.summary, changes: changes.changes),
                 by: actor, at: now, on: db)
+            // The schedule (freeze, end) is on every page's clock and the command centre.
+            LiveEvents.stage(LiveEvent(kind: "exercise.updated", exerciseID: try exercise.requireID(), at: now))
             return (exercise, changes.changes["first_blood"] != nil)
         }
     }
@@ -203,6 +205,8 @@ package enum Exercises {
                     summary: "state: \(from.rawValue) → \(state.rawValue)",
                     changes: ["state": AuditChange(from: from.rawValue, to: state.rawValue)]),
                 by: actor, at: now, on: db)
+            LiveEvents.stage(
+                LiveEvent(kind: "exercise.state", exerciseID: try exercise.requireID(), at: now, payload: ["from": from.rawValue, "to": state.rawValue]))
             return exercise
         }
     }

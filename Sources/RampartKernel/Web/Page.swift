@@ -148,6 +148,17 @@ package enum Layout {
         _ page: PageContext, title: String, crumbs: [Crumb] = [], status: HTTPResponseStatus = .ok,
         _ content: Node<HTML.BodyContext>...
     ) -> Response {
+        render(page, title: title, crumbs: crumbs, status: status, wall: false, content)
+    }
+
+    /// A page for a wall screen: no site header, navigation or footer; dark, large type (`body.wall`).
+    package static func renderWall(_ page: PageContext, title: String, _ content: Node<HTML.BodyContext>...) -> Response {
+        render(page, title: title, crumbs: [], status: .ok, wall: true, content)
+    }
+
+    private static func render(
+        _ page: PageContext, title: String, crumbs: [Crumb], status: HTTPResponseStatus, wall: Bool, _ content: [Node<HTML.BodyContext>]
+    ) -> Response {
         // A fresh nonce per page: only Rampart's own script tag carries it, so no script an author
         // or participant manages to place in a page or upload as a file can run.
         let nonce = page.request.dependencies.token(bytes: 16)
@@ -163,11 +174,16 @@ package enum Layout {
                 .script(.src(AppRoute.script.path), .attribute(named: "nonce", value: nonce), .booleanAttribute("defer"))
             ),
             .body(
-                .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent))),
-                header(page),
-                exerciseBar(page),
+                .group(liveAttributes(page).map { .attribute(named: $0.0, value: $0.1) }),
+                .attribute(named: "class", value: wall ? "wall" : nil),
+                .if(!wall, .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent)))),
+                .if(!wall, header(page)),
+                .if(!wall, exerciseBar(page)),
+                .div(.id("toasts"), .class("toasts"), .attribute(named: "aria-live", value: "polite"),
+                     .attribute(named: "data-dismiss", value: page.t(.dismiss))),
                 .main(
                     .id("main"),
+                    .attribute(named: "data-live", value: page.request.liveKinds == nil ? nil : "main"),
                     .if(
                         !crumbs.isEmpty,
                         .nav(
@@ -176,10 +192,10 @@ package enum Layout {
                                 crumb.href.map { .a(.href($0), .text(crumb.title)) } ?? .span(.text(crumb.title))
                             }
                         )),
-                    .h1(.text(title)),
+                    .if(!wall, .h1(.text(title))),
                     .group(content)
                 ),
-                .footer(.p(.text("Rampart · "), .a(.href(AppRoute.openAPI.path), .text("API"))))
+                .if(!wall, .footer(.p(.text("Rampart · "), .a(.href(AppRoute.openAPI.path), .text("API")))))
             )
         )
         let response = Response(status: status, body: .init(string: html.render()))
@@ -187,6 +203,18 @@ package enum Layout {
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: policy(nonce: nonce))
         return response
+    }
+
+    /// What `rampart.js` needs to keep a page of an exercise live: the exercise, the last event this
+    /// page shows (the socket resumes after it), and which events change the page.
+    private static func liveAttributes(_ page: PageContext) -> [(String, String)] {
+        guard let context = try? page.request.exerciseContext, let hub = page.request.application.liveHub else { return [] }
+        var attributes = [
+            ("data-live-exercise", context.exercise.slug), ("data-live-seq", String(hub.latestSeq)),
+            ("data-server-now", String(Int(page.request.now.timeIntervalSince1970))),
+        ]
+        if let kinds = page.request.liveKinds { attributes.append(("data-live-kinds", kinds.joined(separator: " "))) }
+        return attributes
     }
 
     /// The page policy: everything from this site only, scripts only with this page's nonce, no
@@ -282,7 +310,7 @@ package enum Layout {
         let current = tabs.map(\.1).filter { path == $0 || ($0 != AppRoute.exercise(slug).path && path.hasPrefix($0 + "/")) }
             .max { $0.count < $1.count }
         return .div(
-            .class("exercise-bar"),
+            .class("exercise-bar"), .id("exercise-bar"), .attribute(named: "data-live", value: "bar"),
             .div(
                 .class("exercise-head"),
                 .a(.class("exercise-name"), .href(AppRoute.exercise(slug).path), .text(exercise.displayName(page.locale))),

@@ -80,6 +80,7 @@ package enum JudgingPages {
     package static func register(_ routes: any RoutesBuilder) {
         let (slug, kind, report) = (AppRoute.param.slug, AppRoute.param.kind, AppRoute.param.report)
         routes.endpoint(.GET, .judging(slug), .white) { req async throws -> Response in
+            req.liveKinds = ["report.", "judging."]
             let page = PageContext(req)
             let model = try await JudgingPageModel.build(req)
             return JudgingPageView.render(model, page: page, crumbs: Layout.crumbs(page, try req.exerciseContext.exercise))

@@ -14,6 +14,7 @@ enum Features {
         ChallengesFeature(),
         DefenceFeature(),
         ReportsFeature(),
+        LiveFeature(),
     ]
 }
 

@@ -34,6 +34,7 @@ enum Operations {
         routes.endpoint(.GET, .metrics, .anyone) { req async throws -> Response in
             var buffer: [UInt8] = []
             req.application.metrics.registry.emit(into: &buffer)
+            if let hub = req.application.liveHub { buffer += Array(liveMetrics(hub).utf8) }
             let response = Response(status: .ok, body: .init(data: Data(buffer)))
             response.headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
             return response
@@ -50,6 +51,35 @@ enum Operations {
         routes.endpoint(.GET, .icon, .anyone) { req async throws -> Response in
             asset(req, "static/rampart.svg", type: "image/svg+xml")
         }
+    }
+
+    /// The live hub's counters in Prometheus' text format, read from the hub at each scrape.
+    static func liveMetrics(_ hub: LiveHub) -> String {
+        let stats = hub.stats
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ value: Int) {
+            lines += ["# HELP rampart_live_\(name) \(help)", "# TYPE rampart_live_\(name) \(type)", "rampart_live_\(name) \(value)"]
+        }
+        metric("connections", "gauge", "Live WebSocket connections open on this node", hub.connectionCount)
+        metric("connections_opened_total", "counter", "Live connections accepted", stats.opened.current)
+        metric("connections_refused_total", "counter", "Live connections refused over the limits", stats.refused.current)
+        metric("messages_sent_total", "counter", "Live messages written to viewers", stats.sent.current)
+        metric("drops_total", "counter", "Viewers disconnected for falling behind (they resume with since)", stats.dropped.current)
+        metric("events_read_total", "counter", "Events this node read from live_events", stats.eventsRead.current)
+        metric("read_errors_total", "counter", "Failed reads of live_events", stats.readErrors.current)
+        metric("listen_reconnects_total", "counter", "Times the PostgreSQL LISTEN connection was opened again", stats.listenReconnects.current)
+        metric("listening", "gauge", "1 while the PostgreSQL LISTEN connection is up", stats.listening.current)
+        let lag = stats.lag.snapshot
+        lines += [
+            "# HELP rampart_live_notify_lag_seconds From a commit's NOTIFY to this node receiving it",
+            "# TYPE rampart_live_notify_lag_seconds histogram",
+        ]
+        for (bound, count) in zip(LagRecorder.bounds, lag.counts) { lines.append("rampart_live_notify_lag_seconds_bucket{le=\"\(bound)\"} \(count)") }
+        lines += [
+            "rampart_live_notify_lag_seconds_bucket{le=\"+Inf\"} \(lag.count)", "rampart_live_notify_lag_seconds_sum \(lag.sum)",
+            "rampart_live_notify_lag_seconds_count \(lag.count)",
+        ]
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Files shipped in the module bundle, read once.

@@ -19,7 +19,6 @@ public func configure(_ app: Application, _ configuration: RampartConfiguration)
     app.limiters = Limiters()
     app.credentialCache = CredentialCache()
     app.contextCache = ExerciseContextCache()
-    app.events = EventBus()
     app.features = Features.all
     for feature in app.features { try feature.boot(app) }
     _ = app.exerciseFileSectionStores  // no exercise-file key claimed twice
@@ -135,4 +134,5 @@ func routes(_ app: Application) throws {
         AuditAPI.register(app)
     }
     for feature in app.features { try feature.routes(app) }
+    CommandCentre.register(app)
 }
