@@ -40,6 +40,7 @@ extension Phrase {
         return Phrase("\(seconds)s", ko: "\(seconds)초")
     }
     package static func expectedOneOf(_ known: String) -> Phrase { Phrase("expected one of: \(known)", ko: "다음 중 하나여야 합니다: \(known)") }
+    package static let expectedTrueOrFalse = Phrase("expected true or false", ko: "true 또는 false여야 합니다")
     package static func atMostCharacters(_ a: Any) -> Phrase { Phrase("must be at most \(a) characters", ko: "\(a)자 이하여야 합니다") }
     package static let isEmpty = Phrase("is empty", ko: "비어 있습니다")
     package static let onlyAdministrators = Phrase("Only administrators may do this", ko: "관리자만 할 수 있습니다")

@@ -79,6 +79,18 @@ extension URLQueryContainer {
         guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else { throw AppError.invalid(key, explanation) }
         return value
     }
+
+    /// A yes/no from the query string: absent gives `fallback`; `true`/`false`/`1`/`0` once; anything
+    /// else (empty, repeated, `null`) is refused (422) rather than read as no.
+    package func flag(_ key: String, default fallback: Bool = false) throws -> Bool {
+        if let values = try? get([String].self, at: key), values.count > 1 { throw AppError.invalid(key, .expectedTrueOrFalse) }
+        guard let raw = try? get(String.self, at: key) else { return fallback }
+        switch raw.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw AppError.invalid(key, .expectedTrueOrFalse)
+        }
+    }
 }
 
 /// `201 Created` with the new thing as its JSON body.

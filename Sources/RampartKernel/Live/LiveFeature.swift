@@ -47,7 +47,7 @@ package enum LiveAPI {
         }
         routes.endpoint(.GET, .apiAnnouncements(slug), .everyMember) { req async throws -> [AnnouncementDTO] in
             let context = try req.exerciseContext
-            let all = (try? req.query.get(Bool.self, at: "withdrawn")) ?? false
+            let all = try req.query.flag("withdrawn")
             let list = try await Announcements.visible(context, includingWithdrawn: all, on: req.db)
             let slugs = try await teamSlugs(context, req)
             return list.map { Announcements.dto($0, teams: slugs) }
@@ -87,6 +87,15 @@ package enum LiveAPI {
     /// Checks the request is a WebSocket upgrade from this site, within the limits, and answers with
     /// the upgrade; `LiveHub.serve` does the rest.
     static func upgrade(_ req: Request) throws -> Response {
+        // The query first: a bad `since` is a 422 whether or not the request is an upgrade.
+        let since: Int64?
+        if let values = try? req.query.get([String].self, at: "since"), values.count > 1 { throw AppError.invalid("since", .liveSinceNumber) }
+        if let raw = req.query[String.self, at: "since"] {
+            guard let value = Int64(raw), value >= 0 else { throw AppError.invalid("since", .liveSinceNumber) }
+            since = value
+        } else {
+            since = nil
+        }
         let wantsSocket = req.headers[.upgrade].contains { $0.lowercased() == "websocket" }
         guard wantsSocket else {
             throw AppError(
@@ -97,13 +106,6 @@ package enum LiveAPI {
         // hijacking): a browser always sends Origin, and it must be this site.
         if let origin = req.headers.first(name: .origin), case .session = req.principal?.credential {
             guard sameSite(origin, req) else { throw AppError.forbidden(.crossSiteSocket) }
-        }
-        let since: Int64?
-        if let raw = req.query[String.self, at: "since"] {
-            guard let value = Int64(raw), value >= 0 else { throw AppError.invalid("since", .liveSinceNumber) }
-            since = value
-        } else {
-            since = nil
         }
         let context = try req.exerciseContext
         guard let hub = req.application.liveHub else { throw AppError.busy }

@@ -35,7 +35,7 @@ enum ExerciseFileRoutes {
                 throw AppError.badRequest("invalid_body", "Send the exercise file (YAML) as the request body")
             }
             let file = try ExerciseFile.read(yaml: String(decoding: buffer.readableBytesView, as: UTF8.self), sections: req.application.exerciseFileSections)
-            let dryRun = (try? req.query.get(Bool.self, at: "dry_run")) ?? false
+            let dryRun = try req.query.flag("dry_run")
             let report = try await ExerciseFileStore.apply(file, dryRun: dryRun, by: req.auditActor, app: req.application)
             return ApplyReportDTO(exercise: report.exercise, dryRun: report.dryRun, changes: report.changes, untouched: report.untouched)
         }
