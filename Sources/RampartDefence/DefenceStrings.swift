@@ -76,11 +76,11 @@ extension Phrase {
     /// A check status as a badge says it: a symbol as well as a colour, and a word in either language.
     package static func checkStatus(_ status: CheckStatus) -> Phrase {
         switch status {
-        case .up: Phrase("✓ up", ko: "✓ 정상")
-        case .down: Phrase("✕ down", ko: "✕ 중단")
-        case .mumble: Phrase("! mumble", ko: "! 비정상 응답")
-        case .corrupt: Phrase("! corrupt", ko: "! 데이터 손상")
-        case .error: Phrase("? check error", ko: "? 점검 오류")
+        case .up: Phrase("\(status.symbol) up", ko: "\(status.symbol) 정상")
+        case .down: Phrase("\(status.symbol) down", ko: "\(status.symbol) 중단")
+        case .mumble: Phrase("\(status.symbol) mumble", ko: "\(status.symbol) 비정상 응답")
+        case .corrupt: Phrase("\(status.symbol) corrupt", ko: "\(status.symbol) 데이터 손상")
+        case .error: Phrase("\(status.symbol) check error", ko: "\(status.symbol) 점검 오류")
         }
     }
     package static let ourServices = Phrase("Services and checks", ko: "서비스와 점검")

@@ -24,9 +24,10 @@ def free_port():
 
 
 @contextlib.contextmanager
-def demo_server():
+def demo_server(play=False):
     """A fresh `rampart demo` of its own (throwaway data directory) on a free loopback port; yields its
-    URL and the path of its log."""
+    URL and the path of its log. The scripted scenario stays off unless `play`: the flows start the
+    exercise and solve challenges themselves."""
     binary = ROOT / ".build" / "debug" / "rampart"
     assert binary.exists(), "build first: swift build --product rampart"
     data = tempfile.mkdtemp(prefix="rampart-browser-")
@@ -34,7 +35,7 @@ def demo_server():
     env = dict(os.environ, RAMPART_DATA_DIR=data, RAMPART_DEMO_PASSWORD=PASSWORD, RAMPART_BCRYPT_COST="4")
     env.pop("DATABASE_URL", None)
     log = open(os.path.join(data, "server.log"), "w")
-    process = subprocess.Popen([str(binary), "demo", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([str(binary), "demo", "--port", str(port)] + ([] if play else ["--no-play"]), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -61,8 +62,8 @@ def server():
         yield url
 
 
-@pytest.fixture
-def browser():
+def make_browser():
+    """A headless Chromium of its own (its own cookies: one person)."""
     # The driver is named explicitly, so Selenium Manager never runs (and never reaches the network).
     os.environ["SE_AVOID_STATS"] = "true"
     options = webdriver.ChromeOptions()
@@ -75,5 +76,11 @@ def browser():
     service = Service(shutil.which("chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    driver = make_browser()
     yield driver
     driver.quit()

@@ -82,3 +82,21 @@ def check_the_matrix(browser, server):
     browser.execute_script("arguments[0].focus()", first)
     shown = browser.execute_script("return getComputedStyle(arguments[0], '::after').content", first)
     assert "refused" in shown.lower(), shown
+
+    # The command centre's wall at 1920×1080: every team's standing and every cell on one screen,
+    # nothing scrolled or cut off.
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+    browser.get(server + "/exercises/wall/command")
+    assert browser.execute_script(PROBLEMS_JS) == []
+    screenshot(browser, "command-36x20-wall.png")
+    fits = browser.execute_script(
+        "const bottom = s => Math.max(...Array.from(document.querySelectorAll(s), e => e.getBoundingClientRect().bottom));"
+        "return [document.documentElement.scrollHeight, window.innerHeight, bottom('.wall-standings li'), bottom('.wall-matrix td'),"
+        " document.querySelectorAll('.wall-standings li').length, document.querySelectorAll('.wall-matrix td').length]"
+    )
+    page_height, screen_height, standings_bottom, matrix_bottom, rows, cells = fits
+    assert rows == 36 and cells == 36 * 20
+    assert page_height <= screen_height, f"the wall is {page_height} px tall on a {screen_height} px screen"
+    assert standings_bottom <= screen_height and matrix_bottom <= screen_height, fits
+    # Cells small enough to fit still say their status in a word a room can read.
+    assert browser.execute_script("return parseFloat(getComputedStyle(document.querySelector('.wall-matrix td')).fontSize)") >= 12

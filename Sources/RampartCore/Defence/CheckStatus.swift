@@ -9,4 +9,14 @@ public enum CheckStatus: String, Codable, Sendable, CaseIterable {
 
     /// A failure the team is answerable for: counts towards an SLA breach. `error` is ours, not theirs.
     public var isTeamFailure: Bool { self != .up && self != .error }
+
+    /// The status's symbol beside its colour, so that no one has to tell colours apart.
+    public var symbol: String {
+        switch self {
+        case .up: "✓"
+        case .down: "✕"
+        case .mumble, .corrupt: "!"
+        case .error: "?"
+        }
+    }
 }

@@ -17,7 +17,7 @@ enum CommandCentre {
     }
 
     /// Zones shown beside the exercise's own unless `?zones=` names others (at most two).
-    static let defaultZones = ["Asia/Seoul", "Europe/London"]
+    static let defaultZones = ["Asia/Seoul", "Europe/London", "UTC"]
 
     static func page(_ req: Request) async throws -> Response {
         let context = try req.exerciseContext
@@ -43,7 +43,7 @@ enum CommandCentre {
                     .class("wall-feed"), .h2(.text(page.t(.wallFeed))),
                     feed.isEmpty
                         ? .p(.class("muted"), .text(page.t(.wallNothingYet)))
-                        : .ol(.forEach(feed) { item in .li(.class("feed-\(item.tone)"), .time(.text(page.shortTime(item.at))), .text(" " + item.text)) })
+                        : .ol(.forEach(feed) { item in .li(.class("feed-\(item.tone)"), .time(.datetime(ExerciseTime.format(item.at, timeZone: .gmt)), .text(zoneTime(item.at, exercise.timeZone))), .text(" " + item.text)) })
                 )
             ))
     }
@@ -104,11 +104,17 @@ enum CommandCentre {
         return formatter.string(from: date)
     }
 
+    /// Row heights on the wall: the more teams, the shorter the rows, so that all fit one screen.
+    private static func rowsClass(_ count: Int) -> String {
+        count > 24 ? "rows-many" : count > 12 ? "rows-some" : "rows-few"
+    }
+
     private static func standings(_ page: PageContext, _ board: Scoreboard) -> Node<HTML.BodyContext> {
         .section(
             .class("wall-standings"),
             .h2(.text(page.t(.wallStandings))),
             .ol(
+                .class(rowsClass(board.rows.count)),
                 .forEach(board.rows) { row in
                     .li(
                         .span(.class("pos"), .text(String(row.pos))),
@@ -128,7 +134,9 @@ enum CommandCentre {
             .class("wall-matrix"),
             .h2(.text(page.t(.wallServices))),
             .table(
-                .style("--services: \(services.count)"),
+                // Past eight services a cell shows its status's symbol on its colour; the word stays for
+                // screen readers and in the tooltip.
+                .class(rowsClass(status.teams.count) + (services.count > 8 ? " glyphs" : "")),
                 .thead(.tr(.th(.text("")), .forEach(services) { .th(.attribute(named: "title", value: $0), .text($0)) })),
                 .tbody(
                     .forEach(status.teams) { row in
@@ -136,10 +144,12 @@ enum CommandCentre {
                         return .tr(
                             .th(.text((team?.nation.flatMap { Nation($0)?.flag } ?? "") + " " + (team?.displayName(page.locale) ?? row.team))),
                             .forEach(row.services) { cell in
-                                let word = page.t(.checkStatusShort(cell.status.flatMap(CheckStatus.init(rawValue:))))
+                                let status = cell.status.flatMap(CheckStatus.init(rawValue:))
+                                let word = page.t(.checkStatusShort(status))
                                 return .td(
                                     .class("check-\(cell.status ?? "none")"), .attribute(named: "title", value: "\(row.team) · \(cell.service): \(word)"),
-                                    .text(word))
+                                    .span(.class("glyph"), .attribute(named: "aria-hidden", value: "true"), .text(status.map(\.symbol) ?? "–")),
+                                    .span(.class("word"), .text(word)))
                             })
                     })
             )
@@ -167,7 +177,8 @@ enum CommandCentre {
                 case "challenge.solved":
                     data["first_blood"] == "true"
                         ? (.wallFirstBlood(team, data["challenge"] ?? ""), "blood") : (.wallSolved(team, data["challenge"] ?? ""), "solve")
-                case "service.status":
+                // A service's first status is not news; a change is.
+                case "service.status" where !(data["from"] ?? "").isEmpty:
                     (
                         .wallServiceChange(team, data["service"] ?? "", page.t(.checkStatusShort(data["to"].flatMap(CheckStatus.init(rawValue:))))),
                         data["to"] == "up" ? "up" : "down"

@@ -15,6 +15,11 @@ extension Phrase {
     static let wallNoServices = Phrase("No services in this exercise.", ko: "이 훈련에는 서비스가 없습니다.")
     static let wallWindowEnds = Phrase("ends in", ko: "종료까지")
     static let wallWindowStarts = Phrase("starts in", ko: "시작까지")
+    static let demoWelcomeTitle = Phrase("Exercise under way", ko: "훈련 시작")
+    static let demoWelcomeBody = Phrase("Day 1 has begun. **Good luck, defenders.**", ko: "1일 차가 시작되었습니다. **행운을 빕니다.**")
+    static let demoPatchTitle = Phrase("Patch the shop", ko: "상점 서비스 패치")
+    static let demoPatchBody = Phrase(
+        "The shop's **invoice upload** is being exploited. Patch it now.", ko: "상점의 **송장 업로드** 기능이 공격받고 있습니다. 지금 패치하세요.")
     static func wallFirstBlood(_ team: String, _ challenge: String) -> Phrase {
         Phrase("First blood: \(team) solved \(challenge)", ko: "퍼스트 블러드: \(team) — \(challenge) 해결")
     }

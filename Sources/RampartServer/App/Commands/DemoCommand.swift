@@ -18,6 +18,8 @@ struct DemoCommand: AsyncCommand {
         var hostname: String?
         @Flag(name: "no-serve", help: "Prepare the demo and exit without serving")
         var noServe: Bool
+        @Flag(name: "no-play", help: "Do not play the demo scenario (the exercise stays a draft until you start it)")
+        var noPlay: Bool
         init() {}
     }
 
@@ -47,7 +49,13 @@ struct DemoCommand: AsyncCommand {
         let ports = DemoTargets.kinds.map { "\($0.service) :\($0.port + targetOffset)\($0.service == "dns" ? "/udp" : "")" }
         console.print("Demo services for each blue team on 127.0.N.1 (\(ports.joined(separator: ", "))): start the exercise and")
         console.print("they are checked every \(file.exercise.tickSeconds) s (Services); take one down from a team's checks page.")
-        console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
+        if signature.noPlay {
+            console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
+        } else {
+            console.print("The exercise starts now and a short scenario plays through it (--no-play to turn it off).")
+            console.output(
+                "Open http://\(hostname):\(port)/ and log in; the command centre is at /exercises/marvel-demo/command.", style: .success)
+        }
         console.print("")
         guard !signature.noServe else { return }
         let blueTeams = file.teams.filter { $0.kind == .blue }.compactMap { team in team.number.map { (team.slug, $0) } }
@@ -57,6 +65,8 @@ struct DemoCommand: AsyncCommand {
         var serveContext = context
         serveContext.input = CommandInput(arguments: ["rampart", "--hostname", hostname, "--port", String(port)])
         try await app.servers.asyncCommand.run(using: &serveContext)
+        // The server runs until the process is told to stop; the scenario plays beside it until then.
+        if !signature.noPlay { Task { await DemoPlay.run(app: app, targets: targets) } }
     }
 
     private func describe(_ choice: RampartConfiguration.DatabaseChoice) -> String {
