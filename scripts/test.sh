@@ -6,7 +6,7 @@
 # Installs what is missing when it can (root with apt-get): postgresql, chromium, chromium-driver,
 # fonts-noto-cjk, fonts-noto-color-emoji, and from PyPI Selenium, axe-selenium-python (axe-core), Schemathesis, checklib, enochecker3, uvicorn (real A/D checkers run in the check tests) and
 # asyncssh (the SSH check logs in to a real SSH server). Set
-# RAMPART_SKIP_BROWSER=1 to skip the browser test.
+# RAMPART_SKIP_BROWSER=1 to skip the browser test. websockets (PyPI) drives the two-node test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,10 +61,17 @@ swift_log="$pg_dir/swift-test.log"
 swift test 2>&1 | tee "$swift_log"
 swift_tests=$(sed -n 's/.*Test run with \([0-9]*\) tests.* passed.*/\1/p' "$swift_log" | tail -n 1)
 
+# --- Several nodes: two rampart processes on one PostgreSQL of their own (restarted mid-test) -------
+python3 -c "import websockets, pytest" 2>/dev/null || { log "installing websockets"; python3 -m pip install -q websockets pytest; }
+log "two nodes on one PostgreSQL (live events across nodes, a node killed, PostgreSQL restarted)"
+nodes_log="$pg_dir/nodes-test.log"
+RAMPART_TEST_PG_BIN="$pg_bin" python3 -m pytest -q tests/live 2>&1 | tee "$nodes_log"
+nodes_tests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$nodes_log" | tail -n 1)
+
 # --- Browser test ---------------------------------------------------------------------------------
 if [ "${RAMPART_SKIP_BROWSER:-}" = 1 ]; then
   log "browser test skipped (RAMPART_SKIP_BROWSER=1)"
-  echo "${swift_tests:-0} passed, 0 failed"
+  echo "$(( ${swift_tests:-0} + ${nodes_tests:-0} )) passed, 0 failed"
   exit 0
 fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || { log "installing chromium"; apt_install chromium chromium-driver; }
@@ -81,4 +88,4 @@ browser_tests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$browser_log" | tail -n 1)
 
 # One closing line for the whole suite (Swift test cases counted as Swift Testing counts them).
 echo
-echo "$(( ${swift_tests:-0} + ${browser_tests:-0} )) passed, 0 failed"
+echo "$(( ${swift_tests:-0} + ${nodes_tests:-0} + ${browser_tests:-0} )) passed, 0 failed"
