@@ -130,9 +130,9 @@ package enum Reports {
                 try await validate(
                     report, penalty: penalty, note: "Validated automatically: \(found)", team: team, by: automaticJudge, at: now, db: db, state: &state)
             }
+            stage("report.compromise.filed", report, team: team, at: now)
             return report
         }
-        try await publish("report.compromise.filed", filed, audience: filed.status == CompromiseReport.Status.validated ? "all" : "white,red", app: app)
         return filed
     }
 
@@ -207,12 +207,11 @@ package enum Reports {
                     exerciseID: context.exerciseID, action: "report.incident.file", subjectType: "incident_report", subject: report.id!.uuidString,
                     summary: "\(team.slug) filed an incident report: \(report.title)"),
                 by: actor, at: now, on: db)
+            LiveEvents.stage(
+                LiveEvent(
+                    kind: "report.incident.filed", exerciseID: context.exerciseID, teamID: teamID, at: now, audience: .ownTeam,
+                    payload: ["id": report.id!.uuidString.lowercased(), "team_name": team.name]))
         }
-        try await app.publishLive([
-            LiveEvent(
-                kind: "report.incident.filed", exerciseID: context.exerciseID, teamID: teamID, at: now, audience: .ownTeam,
-                payload: ["id": report.id!.uuidString.lowercased(), "team_name": team.name])
-        ])
         return report
     }
 
@@ -261,9 +260,9 @@ package enum Reports {
                         summary: "\(verdict.rawValue) the compromise of \(team.slug) \(report.asset): \(note)"),
                     by: actor, at: now, on: db)
             }
+            stage("report.compromise.decided", report, team: team, at: now)
             return report
         }
-        try await publish("report.compromise.decided", decided, audience: decided.status == CompromiseReport.Status.validated ? "all" : "white,red", app: app)
         return decided
     }
 
@@ -320,9 +319,9 @@ package enum Reports {
                     exerciseID: context.exerciseID, action: "report.compromise.dispute", subjectType: "compromise_report", subject: id.uuidString,
                     summary: "disputed: \(reason)"),
                 by: actor, at: now, on: db)
+            stage("report.compromise.disputed", report, team: try await Team.find(report.teamID, on: db), at: now, audience: .ownTeam)
             return report
         }
-        try await publish("report.compromise.disputed", report, audience: "white,team", app: app)
         return report
     }
 
@@ -367,9 +366,9 @@ package enum Reports {
                     exerciseID: context.exerciseID, action: "report.compromise.dispute_decide", subjectType: "compromise_report", subject: id.uuidString,
                     summary: "dispute \(verdict.rawValue): \(note)"),
                 by: actor, at: now, on: db)
+            stage("report.compromise.dispute_decided", report, team: try await Team.find(report.teamID, on: db), at: now, audience: .everyone)
             return report
         }
-        try await publish("report.compromise.dispute_decided", report, audience: "all", app: app)
         return report
     }
 
@@ -430,13 +429,12 @@ package enum Reports {
                     exerciseID: context.exerciseID, action: "report.incident.grade", subjectType: "incident_report", subject: id.uuidString,
                     summary: "graded \(report.title): +\(points) by the rubric, +\(credit) credit on \(linked.count) compromise(s)"),
                 by: actor, at: now, on: db)
+            LiveEvents.stage(
+                LiveEvent(
+                    kind: "report.incident.graded", exerciseID: context.exerciseID, teamID: report.teamID, at: now, audience: .ownTeam, scored: true,
+                    payload: ["id": id.uuidString.lowercased(), "points": String(points + credit)]))
             return report
         }
-        try await app.publishLive([
-            LiveEvent(
-                kind: "report.incident.graded", exerciseID: context.exerciseID, teamID: graded.teamID, at: now, audience: .ownTeam, scored: true,
-                payload: ["id": id.uuidString.lowercased(), "points": String((graded.rubricPoints ?? 0) + (graded.creditPoints ?? 0))])
-        ])
         return graded
     }
 
@@ -719,20 +717,20 @@ package enum Reports {
         return nil
     }
 
-    /// A compromise report's live event: `all` once validated (it is on the board, so it counts as a
-    /// score during a freeze), else the white and red teams (`white,red`) or the white team and the
-    /// target (`white,team`).
-    private static func publish(_ kind: String, _ report: CompromiseReport, audience: String, app: Application) async throws {
+    /// Stages a compromise report's live event in the write that changes it: to everyone once
+    /// validated or withdrawn (it is on the board, so it counts as a score during a freeze), else to the
+    /// white and red teams, unless `audience` says otherwise (a dispute: the white team and the target).
+    private static func stage(_ kind: String, _ report: CompromiseReport, team: Team?, at now: Date, audience: LiveAudience? = nil) {
+        let public_ = report.status == .validated || report.status == .withdrawn
         var payload = ["id": report.id?.uuidString.lowercased() ?? "", "status": report.status.rawValue]
-        if report.status == .validated || report.status == .withdrawn {
+        if public_ {
             payload["points"] = String(report.penalty ?? 0)
-            payload["team_name"] = try await Team.find(report.teamID, on: app.db)?.name ?? ""
+            payload["team_name"] = team?.name ?? ""
         }
-        try await app.publishLive([
+        let audience = audience ?? (public_ ? .everyone : LiveAudience(kinds: [.red]))
+        LiveEvents.stage(
             LiveEvent(
-                kind: kind, exerciseID: report.exerciseID, teamID: report.teamID, at: app.dependencies.now(),
-                audience: LiveAudience(stored: audience.replacingOccurrences(of: "white,", with: "")), scored: audience == "all",
-                payload: payload)
-        ])
+                kind: kind, exerciseID: report.exerciseID, teamID: report.teamID, at: now, audience: audience, scored: audience == .everyone,
+                payload: payload))
     }
 }

@@ -146,6 +146,18 @@ import VaporTesting
             for action in ["report.compromise.file", "report.compromise.decide", "report.incident.grade", "report.compromise.dispute_decide", "judging.claim"] {
                 #expect(actions.contains(action), "\(action)")
             }
+            // Each change's live event was stored in its own write (refused ones left none), with its audience.
+            let events = try await LiveEvents.read(after: 0, exercise: try world.fixture.exercise.requireID(), limit: 1000, on: app.db)
+                .filter { $0.kind.hasPrefix("report.") }
+            let kinds = events.map(\.kind)
+            for kind in ["report.compromise.filed", "report.compromise.decided", "report.incident.filed", "report.incident.graded"] {
+                #expect(kinds.contains(kind), "\(kind) in \(kinds)")
+            }
+            #expect(kinds.filter { $0 == "report.compromise.disputed" }.count == 1, "\(kinds)")
+            #expect(kinds.filter { $0 == "report.compromise.dispute_decided" }.count == 1, "\(kinds)")
+            #expect(events.first { $0.kind == "report.compromise.disputed" }?.audience == .ownTeam)
+            #expect(events.first { $0.kind == "report.compromise.dispute_decided" }?.audience == .everyone)
+            #expect(events.first { $0.kind == "report.incident.graded" }?.payload["points"] == "128")
         }
     }
 

@@ -282,15 +282,6 @@ package enum LiveEvents {
     }
 }
 
-extension Application {
-    /// Stores events about a change already committed, in a short transaction of their own. For rare
-    /// changes; a hot path stages its events in its own write (`LiveEvents.stage`).
-    package func publishLive(_ events: [LiveEvent]) async throws {
-        guard !events.isEmpty else { return }
-        try await write(clearingCaches: false) { _ in LiveEvents.stage(events) }
-    }
-}
-
 /// The events a write has staged so far.
 final class PendingLiveEvents: Sendable {
     private let events = NIOLockedValueBox<(waiting: [LiveEvent], any: Bool)>(([], false))

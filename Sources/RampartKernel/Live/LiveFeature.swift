@@ -141,10 +141,13 @@ struct AnnouncementsFileSection: ExerciseFileSectionStore {
     func plan(_ file: ExerciseFile, _ context: ExerciseFilePlanning) async throws -> ExerciseFileSectionPlan {
         var plan = ExerciseFileSectionPlan()
         guard let wanted = file.section(AnnouncementsSection.self)?.announcements, !wanted.isEmpty else { return plan }
-        let stored =
-            if let exercise = context.exercise {
-                try await Announcement.query(on: context.app.db).filter(\.$exerciseID == exercise.requireID()).all()
-            } else { [Announcement]() }
+        var stored: [Announcement] = []
+        var slugs: [UUID: String] = [:]
+        if let exercise = context.exercise {
+            stored = try await Announcement.query(on: context.app.db).filter(\.$exerciseID == exercise.requireID()).all()
+            let teams = try await Team.query(on: context.app.db).filter(\.$exercise.$id == exercise.requireID()).all()
+            slugs = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team.slug) } })
+        }
         var changed: [AnnouncementSpec] = []
         for spec in wanted {
             for team in spec.teams where !context.teamSlugs.contains(team) {
@@ -154,7 +157,7 @@ struct AnnouncementsFileSection: ExerciseFileSectionStore {
                 let same =
                     existing.title == spec.title && existing.titleKo == spec.titleKo && existing.body == spec.body
                     && existing.bodyKo == spec.bodyKo && existing.level == spec.level.rawValue
-                    && existing.roles == spec.roles.map(\.rawValue).joined(separator: ",")
+                    && Set(existing.roleKinds) == Set(spec.roles) && Set(existing.teamIDs.compactMap { slugs[$0] }) == Set(spec.teams)
                 if same { continue }
                 plan.changes.append("updated announcement \(spec.key)")
             } else {
@@ -175,7 +178,7 @@ struct AnnouncementsFileSection: ExerciseFileSectionStore {
 
     func export(_ exercise: Exercise, on db: any Database) async throws -> (any ExerciseFileSection)? {
         let exerciseID = try exercise.requireID()
-        let list = try await Announcement.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$withdrawnAt == nil).sort(\.$postedAt).all()
+        let list = try await Announcement.query(on: db).filter(\.$exerciseID == exerciseID).filter(\.$withdrawnAt == nil).sort(\.$postedAt).sort(\.$key).all()
         guard !list.isEmpty else { return nil }
         let teams = try await Team.query(on: db).filter(\.$exercise.$id == exerciseID).all()
         let slugs = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team.slug) } })
