@@ -168,6 +168,8 @@ enum CommandCentre {
         let names = Dictionary(uniqueKeysWithValues: teams.compactMap { team in team.id.map { ($0, team.displayName(page.locale)) } })
         let events = try await LiveEvents.recent(exercise: context.exerciseID, limit: 300, on: db)
         let viewer = LiveViewer(role: context.role, teamID: context.team?.id)
+        // A withdrawn announcement leaves the feed too.
+        let withdrawn = Set(events.filter { $0.kind == "announcement.withdrawn" }.compactMap { $0.payload["id"] })
         var items: [FeedItem] = []
         for event in events where viewer.delivery(event, freezeAt: context.exercise.freezeAt) == .whole {
             let team = event.teamID.flatMap { names[$0] } ?? ""
@@ -183,8 +185,10 @@ enum CommandCentre {
                         .wallServiceChange(team, data["service"] ?? "", page.t(.checkStatusShort(data["to"].flatMap(CheckStatus.init(rawValue:))))),
                         data["to"] == "up" ? "up" : "down"
                     )
-                case "report.compromise.decided" where data["status"] == "validated": (.wallCompromise(team, data["points"] ?? "?"), "down")
-                case "announcement.posted":
+                // Validated by a judge, or at once by a planted flag or token in its proof.
+                case "report.compromise.decided" where data["status"] == "validated", "report.compromise.filed" where data["status"] == "validated":
+                    (.wallCompromise(team, data["points"] ?? "?"), "down")
+                case "announcement.posted" where !withdrawn.contains(data["id"] ?? ""):
                     (.verbatim(page.locale == .ko ? (data["title_ko"] ?? data["title"] ?? "") : (data["title"] ?? "")), "announce")
                 case "exercise.state": (.wallStateChange(page.t(S.state(ExerciseState(rawValue: data["to"] ?? "") ?? .draft))), "state")
                 default: nil
@@ -192,6 +196,8 @@ enum CommandCentre {
             if let (phrase, tone) = item { items.append(FeedItem(at: event.at, text: page.t(phrase), tone: tone)) }
             if items.count == 40 { break }
         }
-        return items
+        // Newest first by the time each happened: a tick's statuses are stamped with the tick's start,
+        // though scored a few seconds later than a solve made meanwhile.
+        return items.enumerated().sorted { ($0.element.at, -$0.offset) > ($1.element.at, -$1.offset) }.map(\.element)
     }
 }
