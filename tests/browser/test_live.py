@@ -17,6 +17,15 @@ def wait_until_live(window):
     window.execute_script("window.rampartTestMark = 'still here'")
 
 
+def in_english(window, server):
+    """Other tests on the shared demo leave accounts in Korean; this one reads English words."""
+    window.get(server + "/account")
+    switch = window.find_elements(By.CSS_SELECTOR, "button[name=locale][value=en]")
+    if switch:
+        submit(window, switch[0])
+    assert window.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+
+
 def not_reloaded(window):
     return window.execute_script("return window.rampartTestMark") == "still here"
 
@@ -32,6 +41,8 @@ def test_an_announcement_and_a_solve_reach_the_other_window_without_a_reload(bro
     try:
         log_in(browser, server, "admin")
         log_in(blue, server, "au-lead")
+        in_english(browser, server)
+        in_english(blue, server)
 
         # The blue member reads the challenge board; the white team posts a warning to everyone.
         blue.get(server + EXERCISE + "/challenges")
