@@ -61,6 +61,8 @@ import VaporTesting
             socket.onText { _, text in client.add(text) }
             holder.withLockedValue { $0 = client }
         }.get()
+        // The connect future can complete just before WebSocketKit calls `onUpgrade`.
+        for _ in 0..<500 where holder.withLockedValue({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
         let client = try #require(holder.withLockedValue { $0 })
         #expect(await client.wait { !$0.messages.isEmpty }, "no hello")
         return client
@@ -193,6 +195,26 @@ import VaporTesting
             #expect(again.seqs == again.seqs.sorted() && Set(again.seqs).count == again.seqs.count && again.seqs.first! > last)
             await again.close()
             await app.server.shutdown()
+        }
+    }
+
+    /// An idle node reads `live_events` about once a second, not in a loop: the pump once waited on an
+    /// AsyncStream whose losing `next()` was cancelled each round, which finished the stream and left
+    /// the pump reading as fast as the database answered (0.6 of a core per idle node). A wake reads at
+    /// once and many wakes make one read.
+    /// (On SQLite: on PostgreSQL the other tests' notifications, on the same channel, wake it too.)
+    @Test func anIdleNodeReadsTheEventsAboutOnceASecond() async throws {
+        try await withRampart(.sqlite) { app, _ in
+            let hub = try #require(app.liveHub)
+            try await hub.start(app)
+            let before = hub.stats.reads.current
+            try await Task.sleep(for: .seconds(3))
+            let idle = hub.stats.reads.current - before
+            #expect((1...6).contains(idle), "\(idle) reads in 3 s")
+            for _ in 0..<100 { hub.wake() }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(hub.stats.reads.current - before - idle <= 3, "a hundred wakes at once make one read, not a hundred")
+            await hub.stop()
         }
     }
 

@@ -32,20 +32,17 @@ package final class LiveHub: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    private let wakes: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let wakes = WakeSignal()
     package let stats = LiveStats()
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    package init() {
-        (wakes, wakeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-    }
+    package init() {}
 
     /// The last event this node has read: a page rendered now shows everything up to it.
     package var latestSeq: Int64 { state.withLockedValue { $0.lastSeq } }
 
     /// Asks the pump to read new events (coalesced: many wakes while it reads make one more read).
-    package func wake() { wakeContinuation.yield() }
+    package func wake() { wakes.fire() }
 
     // MARK: running
 
@@ -61,7 +58,14 @@ package final class LiveHub: Sendable {
         }
         guard first else { return }
         let pump = Task { [self] in await self.pump(app) }
-        var started = [pump]
+        // The once-a-second read, as a wake like any other.
+        let ticker = Task { [wakes] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.pollInterval)
+                wakes.fire()
+            }
+        }
+        var started = [pump, ticker]
         if case .postgres(let url, let schema) = app.rampart.database {
             started.append(Task { [self] in await self.listen(app, url: url, schema: schema) })
         }
@@ -71,7 +75,7 @@ package final class LiveHub: Sendable {
     package func stop() async {
         let running = tasks.withLockedValue { tasks in defer { tasks = [] }; return tasks }
         for task in running { task.cancel() }
-        wakeContinuation.finish()
+        wakes.fire()  // the pump sees it is cancelled
         for task in running { await task.value }
         let open = state.withLockedValue { state in state.connections.values.flatMap(\.values) }
         for connection in open { connection.close(code: .goingAway) }
@@ -80,17 +84,12 @@ package final class LiveHub: Sendable {
     private func pump(_ app: Application) async {
         let logger = Logger(label: "rampart.live")
         while !Task.isCancelled {
-            // Whichever comes first: a wake or the poll interval.
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { [wakes] in
-                    var iterator = wakes.makeAsyncIterator()
-                    _ = await iterator.next()
-                }
-                group.addTask { try? await Task.sleep(for: Self.pollInterval) }
-                await group.next()
-                group.cancelAll()
-            }
+            // A commit of this node, a notification, or the ticker. (This was an AsyncStream raced
+            // against a sleep in a task group: cancelling the losing `next()` finished the stream, and
+            // from then on the pump read the table in a busy loop.)
+            await wakes.wait()
             if Task.isCancelled { return }
+            stats.reads.add(1)
             do {
                 try await drain(app)
             } catch {
@@ -374,11 +373,46 @@ package final class LiveStats: Sendable {
     package let sent = ManagedCounter()
     package let dropped = ManagedCounter()
     package let eventsRead = ManagedCounter()
+    /// Reads of `live_events` (each wake makes one, or a few when many events arrived).
+    package let reads = ManagedCounter()
     package let readErrors = ManagedCounter()
     package let listenReconnects = ManagedCounter()
     package let listening = ManagedCounter()
     /// Seconds from a commit's NOTIFY to this node receiving it (PostgreSQL only).
     package let lag = LagRecorder()
+}
+
+/// Wakes one waiter; wakes while nobody waits collapse into one, so many commits during a read make
+/// exactly one more read.
+final class WakeSignal: Sendable {
+    private let state = NIOLockedValueBox<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func fire() {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the next `fire`, or at once if one came since the last wait. One waiter at a time.
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLockedValue { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
 }
 
 package final class ManagedCounter: Sendable {

@@ -66,6 +66,7 @@ enum Operations {
         metric("messages_sent_total", "counter", "Live messages written to viewers", stats.sent.current)
         metric("drops_total", "counter", "Viewers disconnected for falling behind (they resume with since)", stats.dropped.current)
         metric("events_read_total", "counter", "Events this node read from live_events", stats.eventsRead.current)
+        metric("reads_total", "counter", "Reads of live_events (about one a second when idle)", stats.reads.current)
         metric("read_errors_total", "counter", "Failed reads of live_events", stats.readErrors.current)
         metric("listen_reconnects_total", "counter", "Times the PostgreSQL LISTEN connection was opened again", stats.listenReconnects.current)
         metric("listening", "gauge", "1 while the PostgreSQL LISTEN connection is up", stats.listening.current)
