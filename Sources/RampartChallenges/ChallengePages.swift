@@ -226,7 +226,7 @@ package enum ChallengePages {
         return .group(
             name,
             .span(.class("card-value"), .text("\(view.value) "), .small(.text(page.t(.points)))),
-            .span(.class("card-solves"), .text("\(view.solves) " + page.t(.solves))),
+            .span(.class("card-solves"), .text(page.t(.solveCount(view.solves)))),
             .div(
                 .class("badges"),
                 .if(view.solved, .span(.class("badge solved"), .text("✓ " + page.t(.solved)))),

@@ -106,7 +106,6 @@ extension Phrase {
     package static let noSubmissions = Phrase("No submissions yet.", ko: "아직 제출이 없습니다.")
     package static let scheduled = Phrase("scheduled", ko: "예약됨")
     package static let solved = Phrase("Solved", ko: "풀었음")
-    package static let solves = Phrase("solves", ko: "풀이")
     package static let submitFlag = Phrase("Submit a flag", ko: "플래그 제출")
     package static let testFlag = Phrase("Test a flag (not scored)", ko: "플래그 시험 (점수 없음)")
     package static let unlockHint = Phrase("Unlock", ko: "열기")

@@ -60,6 +60,7 @@ import VaporTesting
             #expect(listed?["solves"] as? Int == 1 && listed?["value"] as? Int == 500)
             // (the card's value: the page's random tokens and ids may hold any digits)
             #expect(page.body.string.contains(#"class="card-value">500 "#) && !page.body.string.contains(#"class="card-value">498 "#))
+            #expect(page.body.string.contains(#"class="card-solves">1 solve<"#), "one solve, in the singular")
             let solve = try #require(try facts.json() as? [[String: Any]]).first { $0["kind"] as? String == "solve" }
             #expect(solve?["points"] as? Int == 500, "\(String(describing: solve))")
             #expect((solve?["reason"] as? String)?.contains("1 solve") == true)
