@@ -122,15 +122,32 @@ package final class LiveHub: Sendable {
     private func dispatch(_ event: StoredLiveEvent, freezeAt: Date?) {
         let watching = state.withLockedValue { $0.connections[event.exerciseID].map { Array($0.values) } ?? [] }
         guard !watching.isEmpty else { return }
-        var message: String?
+        // The message is encoded once, and the writes of each event loop go to it in one task: a hop
+        // per loop, not per viewer.
+        var whole: (text: String, bytes: ByteBuffer)?
+        var batches: [ObjectIdentifier: (loop: any EventLoop, writes: [(LiveConnection, ByteBuffer)])] = [:]
         for connection in watching {
+            let text: String
+            let bytes: ByteBuffer
             switch connection.viewer.delivery(event, freezeAt: freezeAt) {
             case .nothing: continue
             case .whole:
-                if message == nil { message = event.message() }
-                connection.deliver(seq: event.seq, message!, stats: stats)
+                if whole == nil {
+                    let message = event.message()
+                    whole = (message, ByteBuffer(string: message))
+                }
+                (text, bytes) = whole!
             case .ownTeamOnly(let team):
-                connection.deliver(seq: event.seq, event.message(onlyTeam: team), stats: stats)
+                text = event.message(onlyTeam: team)
+                bytes = ByteBuffer(string: text)
+            }
+            guard connection.admit(seq: event.seq, text, stats: stats) else { continue }
+            let loop = connection.ws.eventLoop
+            batches[ObjectIdentifier(loop), default: (loop, [])].writes.append((connection, bytes))
+        }
+        for (loop, writes) in batches.values {
+            loop.execute { [stats] in
+                for (connection, bytes) in writes { connection.write(bytes, stats: stats) }
             }
         }
     }
@@ -280,6 +297,12 @@ final class LiveConnection: Sendable {
     /// A live event: sent now, buffered during the replay, or — when the client has too much in
     /// flight — the connection is closed with `slowClose` (the client resumes from its last number).
     func deliver(seq: Int64, _ text: String, stats: LiveStats) {
+        if admit(seq: seq, text, stats: stats) { write(ByteBuffer(string: text), stats: stats) }
+    }
+
+    /// Whether a live event is to be written now (counted as in flight): not during the replay (it is
+    /// buffered), not twice, and not to a connection too far behind (closed instead).
+    func admit(seq: Int64, _ text: String, stats: LiveStats) -> Bool {
         enum Action { case none, send, drop }
         let action = state.withLockedValue { state -> Action in
             guard !state.closed else { return .none }
@@ -301,16 +324,18 @@ final class LiveConnection: Sendable {
             return .send
         }
         switch action {
-        case .none: return
-        case .drop: drop(stats: stats)
-        case .send: write(text, stats: stats)
+        case .none: return false
+        case .drop:
+            drop(stats: stats)
+            return false
+        case .send: return true
         }
     }
 
     /// A message outside the numbered stream (`hello`).
     func sendNow(_ text: String, stats: LiveStats) {
         state.withLockedValue { $0.inFlight += 1 }
-        write(text, stats: stats)
+        write(ByteBuffer(string: text), stats: stats)
     }
 
     /// A missed event read from the table during the replay.
@@ -321,7 +346,7 @@ final class LiveConnection: Sendable {
             state.inFlight += 1
             return true
         }
-        if send { write(text, stats: stats) }
+        if send { write(ByteBuffer(string: text), stats: stats) }
     }
 
     /// Marks every number up to `seq` as handled (the replay covered them, or there was none).
@@ -345,13 +370,14 @@ final class LiveConnection: Sendable {
         for (seq, text) in waiting { deliver(seq: seq, text, stats: stats) }
     }
 
-    private func write(_ text: String, stats: LiveStats) {
+    /// Writes a text frame (on the socket's event loop, or with a hop to it); done when written.
+    func write(_ bytes: ByteBuffer, stats: LiveStats) {
         let promise = ws.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { [state] result in
             state.withLockedValue { $0.inFlight -= 1 }
             if case .success = result { stats.sent.add(1) }
         }
-        ws.send(text, promise: promise)
+        ws.send(raw: bytes.readableBytesView, opcode: .text, fin: true, promise: promise)
     }
 
     private func drop(stats: LiveStats) {
