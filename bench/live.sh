@@ -14,7 +14,7 @@ teams=${3:-36}
 services=${4:-20}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 python3 -c 'import websockets' 2>/dev/null || python3 -m pip install -q websockets
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"  # a socket per viewer, on each side
 bin=${RAMPART_BIN:-.build/release/rampart}
 [ -n "${RAMPART_BIN:-}" ] || swift build -c release --product rampart >/dev/null 2>&1
 work=$(mktemp -d /tmp/rampart-live-bench.XXXXXX)
