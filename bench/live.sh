@@ -3,8 +3,9 @@
 # names another build), starts a PostgreSQL cluster of its own (initdb in a temporary directory, on a
 # free port; or uses DATABASE_URL, whose database should be empty), two `rampart serve` nodes on it, sets
 # up TEAMS teams × 20 challenges × SERVICES services checked every 5 s (bench/setup_live.py), then runs
-# bench/live_load.py: wrong flags from wrk and paced correct solves, without viewers and then with
-# VIEWERS WebSocket viewers (half on each node), delivery time p50/p99 and memory per connection.
+# bench/live_load.py: paced correct solves and wrk's wrong flags, without viewers and then twice with
+# VIEWERS WebSocket viewers (half on each node): the submission rate beside them, delivery time
+# p50/p99, memory per connection and CPU by process.
 # Usage: [RAMPART_BIN=path] [DATABASE_URL=…] bench/live.sh [viewers] [seconds] [teams] [services]
 set -euo pipefail
 cd "$(dirname "$0")/.."
