@@ -721,13 +721,13 @@ package enum Reports {
     /// validated or withdrawn (it is on the board, so it counts as a score during a freeze), else to the
     /// white and red teams, unless `audience` says otherwise (a dispute: the white team and the target).
     private static func stage(_ kind: String, _ report: CompromiseReport, team: Team?, at now: Date, audience: LiveAudience? = nil) {
-        let public_ = report.status == .validated || report.status == .withdrawn
+        let onTheBoard = report.status == .validated || report.status == .withdrawn
         var payload = ["id": report.id?.uuidString.lowercased() ?? "", "status": report.status.rawValue]
-        if public_ {
+        if onTheBoard {
             payload["points"] = String(report.penalty ?? 0)
             payload["team_name"] = team?.name ?? ""
         }
-        let audience = audience ?? (public_ ? .everyone : LiveAudience(kinds: [.red]))
+        let audience = audience ?? (onTheBoard ? .everyone : LiveAudience(kinds: [.red]))
         LiveEvents.stage(
             LiveEvent(
                 kind: kind, exerciseID: report.exerciseID, teamID: report.teamID, at: now, audience: audience, scored: audience == .everyone,

@@ -47,7 +47,7 @@ struct DemoCommand: AsyncCommand {
         console.print(DemoExercise.accountTable(file, passwords: passwords))
         console.print("")
         let ports = DemoTargets.kinds.map { "\($0.service) :\($0.port + targetOffset)\($0.service == "dns" ? "/udp" : "")" }
-        console.print("Demo services for each blue team on 127.0.N.1 (\(ports.joined(separator: ", "))): start the exercise and")
+        console.print("Demo services for each blue team on 127.0.N.1 (\(ports.joined(separator: ", "))): while the exercise runs")
         console.print("they are checked every \(file.exercise.tickSeconds) s (Services); take one down from a team's checks page.")
         if signature.noPlay {
             console.output("Open http://\(hostname):\(port)/ and log in (as 'admin' to run the exercise).", style: .success)
