@@ -46,6 +46,22 @@ import Vapor
         }
     }
 
+    /// The demo's week starts on the day it runs (in Seoul), so its clocks and countdowns read as an
+    /// exercise under way; a month's end is crossed correctly.
+    @Test func theDemosWeekStartsTheDayItRuns() throws {
+        let seoul = TimeZone(identifier: "Asia/Seoul")!
+        func date(_ text: String) throws -> Date {
+            let style = Date.ISO8601FormatStyle(timeZone: seoul).year().month().day().time(includingFractionalSeconds: false)
+            return try Date(text, strategy: style)
+        }
+        // 08:30 on 31 December in Seoul (23:30 UTC the day before): day 1 is 31 December, day 5 is 4 January.
+        let file = try DemoExercise.load(today: try date("2026-12-31T08:30:00"))
+        #expect(file.exercise.schedule.startsAt == (try date("2026-12-31T09:00:00")))
+        #expect(file.exercise.schedule.windows.map(\.startsAt).last == (try date("2027-01-04T09:00:00")))
+        #expect(file.exercise.schedule.freezeAt == (try date("2027-01-04T16:00:00")))
+        #expect(try DemoExercise.load(today: try date("2027-02-01T12:00:00")).exercise.schedule == (try DemoExercise.load(today: try date("2027-02-01T23:00:00"))).exercise.schedule)
+    }
+
     /// A second demo on another port moves its targets with it, so both can run on one machine.
     @Test func theDemosTargetsMoveWithItsPort() throws {
         // setup

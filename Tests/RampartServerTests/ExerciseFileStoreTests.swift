@@ -181,6 +181,22 @@ private struct WatchwordsFeature: Feature {
         }
     }
 
+    /// `rampart demo` run again a day later on the same data moves the week with it.
+    @Test(arguments: TestDatabase.all)
+    func theDemoAppliedADayLaterMovesItsWeek(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let today = Date()
+            _ = try await ExerciseFileStore.apply(try DemoExercise.load(today: today), by: .commandLine("test"), app: app)
+            let later = try DemoExercise.load(today: today.addingTimeInterval(86_400))
+            let report = try await ExerciseFileStore.apply(later, by: .commandLine("test"), app: app)
+            #expect(!report.changes.isEmpty)
+            let exercise = try await Exercises.find("marvel-demo", on: app.db)
+            #expect(exercise.startsAt == later.exercise.schedule.startsAt)
+            let windows = try await Exercises.windows(of: exercise, on: app.db)
+            #expect(windows.map(\.startsAt) == later.exercise.schedule.windows.map(\.startsAt))
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func dryRunsReportWithoutWriting(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in

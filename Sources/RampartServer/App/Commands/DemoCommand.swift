@@ -80,16 +80,33 @@ struct DemoCommand: AsyncCommand {
 
 enum DemoExercise {
     /// The committed demo exercise file, shipped in the module's resources.
-    /// The demo exercise file; its services' addresses moved by `targetOffset` ports (see `targetOffset(port:)`).
-    static func load(targetOffset: Int = 0) throws -> ExerciseFile {
+    /// The demo exercise file; its services' addresses moved by `targetOffset` ports (see `targetOffset(port:)`),
+    /// and its week moved so that its first day is `today` in Seoul (the file is written for 1–5 February
+    /// 2027): the clocks and countdowns of a demo that plays now read as an exercise under way.
+    static func load(targetOffset: Int = 0, today: Date = Date()) throws -> ExerciseFile {
         let url = try folder().appendingPathComponent("demo-exercise.yaml")
-        var yaml = try String(contentsOf: url, encoding: .utf8)
+        var yaml = try shiftWeek(try String(contentsOf: url, encoding: .utf8), to: today)
         if targetOffset != 0 {
             for kind in DemoTargets.kinds {
                 yaml = yaml.replacingOccurrences(of: "}.1:\(kind.port)\"", with: "}.1:\(kind.port + targetOffset)\"")
             }
         }
         return try ExerciseFile.read(yaml: yaml, sections: Features.all.exerciseFileSections)
+    }
+
+    /// Every `2027-02-DD` in the file, moved by whole days so that 2027-02-01 is `today` in Seoul.
+    static func shiftWeek(_ yaml: String, to today: Date) throws -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Seoul")!
+        let first = calendar.date(from: DateComponents(year: 2027, month: 2, day: 1))!
+        let days = calendar.dateComponents([.day], from: first, to: calendar.startOfDay(for: today)).day ?? 0
+        let pattern = try Regex(#"2027-02-(\d\d)"#)
+        return yaml.replacing(pattern) { match in
+            let day = Int(match.output[1].substring ?? "1") ?? 1
+            let date = calendar.date(byAdding: .day, value: days + day - 1, to: first)!
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        }
     }
 
     /// How far the demo targets move for a demo on `port`: not at all on 8080, otherwise by the
