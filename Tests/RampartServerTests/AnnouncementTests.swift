@@ -73,6 +73,38 @@ import VaporTesting
         }
     }
 
+    /// Warning and critical announcements stay as banners on every page of their readers until
+    /// withdrawn; info ones are toasts only; another team's is not shown.
+    @Test(arguments: TestDatabase.all)
+    func warningsAndCriticalsAreBannersOnEveryPageUntilWithdrawn(_ database: TestDatabase) async throws {
+        try await withRampart(database) { app, _ in
+            let fixture = try await Fixture.make(app)
+            let white = try await fixture.headers(.white)
+            func post(_ body: [String: Any]) async throws -> String {
+                let response = try await app.testing().sendRequest(.POST, "/api/v1/exercises/ex/announcements", headers: .json(white), body: .json(body))
+                return try #require((try response.json() as? [String: Any])?["id"] as? String)
+            }
+            let critical = try await post(["title": "Stop all scans", "body": "The **range** is down.", "level": "critical", "teams": ["blue"]])
+            _ = try await post(["title": "Lunch is served", "body": "Now.", "level": "info"])
+            _ = try await post(["title": "Red only", "body": "x", "level": "warning", "roles": ["red"]])
+            func page(_ role: Fixture.Role, _ path: String = "/exercises/ex/challenges") async throws -> String {
+                try await app.testing().sendRequest(.GET, path, headers: try await fixture.headers(role)).body.string
+            }
+            let blue = try await page(.blue)
+            #expect(blue.contains(#"class="banner level-critical""#) && blue.contains("Stop all scans") && blue.contains("<strong>range</strong>"))
+            #expect(!blue.contains("Lunch is served") && !blue.contains("Red only"))
+            #expect(try await page(.blue, "/exercises/ex/scoreboard").contains("Stop all scans"))
+            let red = try await page(.red)
+            #expect(red.contains("Red only") && !red.contains("Stop all scans"))
+            #expect(!(try await page(.white)).contains(#"class="banner"#), "the white team's pages carry only banners addressed to it")
+            // Not in the API's answers, and gone once withdrawn.
+            let api = try await app.testing().sendRequest(.GET, "/api/v1/exercises/ex/challenges", headers: try await fixture.headers(.blue)).body.string
+            #expect(!api.contains("Stop all scans"))
+            _ = try await app.testing().sendRequest(.DELETE, "/api/v1/exercises/ex/announcements/\(critical)", headers: white)
+            #expect(!(try await page(.blue)).contains("Stop all scans"))
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func theExerciseFilePostsOnceAndTakesAChangedAudience(_ database: TestDatabase) async throws {
         try await withRampart(database) { app, _ in

@@ -105,6 +105,17 @@ extension Request {
         set { storage[PageNavigationKey.self] = newValue }
     }
 
+    private struct PageBannersKey: StorageKey {
+        typealias Value = [Announcement]
+    }
+
+    /// The warning and critical announcements addressed to the viewer and not withdrawn, shown as
+    /// banners at the top of every page of the exercise until the white team withdraws them.
+    package var pageBanners: [Announcement] {
+        get { storage[PageBannersKey.self] ?? [] }
+        set { storage[PageBannersKey.self] = newValue }
+    }
+
     private struct LiveKindsKey: StorageKey {
         typealias Value = [String]
     }

@@ -211,6 +211,18 @@ package enum Announcements {
         }
     }
 
+    /// The banners of a page: warning and critical announcements not withdrawn and addressed to the
+    /// viewer itself (the white team too sees only those addressed to everyone or to it), newest first.
+    package static func banners(_ context: ExerciseContext, on db: any Database) async throws -> [Announcement] {
+        let current = try await Announcement.query(on: db).filter(\.$exerciseID == context.exerciseID).filter(\.$withdrawnAt == nil)
+            .filter(\.$level ~~ [AnnouncementLevel.warning.rawValue, AnnouncementLevel.critical.rawValue]).sort(\.$postedAt, .descending)
+            .limit(20).all()
+        return current.filter { announcement in
+            let audience = announcement.audience
+            return audience.everyone || audience.kinds.contains(context.role) || (context.team?.id.map { audience.teams.contains($0) } ?? false)
+        }.prefix(3).map { $0 }
+    }
+
     package static func dto(_ announcement: Announcement, teams: [UUID: String]) -> AnnouncementDTO {
         AnnouncementDTO(
             id: announcement.id!, key: announcement.key, title: announcement.title, title_ko: announcement.titleKo, body: announcement.body,

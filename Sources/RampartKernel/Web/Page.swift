@@ -179,6 +179,7 @@ package enum Layout {
                 .if(!wall, .a(.class("skip"), .href("#main"), .text(page.t(.skipToContent)))),
                 .if(!wall, header(page)),
                 .if(!wall, exerciseBar(page)),
+                .if(!wall && !page.request.pageBanners.isEmpty, banners(page)),
                 .div(.id("toasts"), .class("toasts"), .attribute(named: "aria-live", value: "polite"),
                      .attribute(named: "data-dismiss", value: page.t(.dismiss))),
                 .main(
@@ -292,6 +293,21 @@ package enum Layout {
 
     /// Where the reader is inside an exercise: its name, state and clock, and a tab per place
     /// (every feature's links, then the white team's control pages), the current one marked.
+    /// Warning and critical announcements, on every page until withdrawn (rampart.js lets a reader
+    /// dismiss one in this browser, and removes it when it is withdrawn).
+    private static func banners(_ page: PageContext) -> Node<HTML.BodyContext> {
+        .div(
+            .class("banners"),
+            .forEach(page.request.pageBanners) { announcement in
+                .section(
+                    .class("banner level-\(announcement.levelValue.rawValue)"),
+                    .attribute(named: "role", value: announcement.levelValue == .critical ? "alert" : "status"),
+                    .attribute(named: "data-announcement", value: announcement.id?.uuidString.lowercased() ?? ""),
+                    .strong(.text(announcement.displayTitle(page.locale))),
+                    Markdown.block(announcement.displayBody(page.locale)))
+            })
+    }
+
     private static func exerciseBar(_ page: PageContext) -> Node<HTML.BodyContext> {
         guard let links = page.request.pageNavigation, let context = try? page.request.exerciseContext else { return .empty }
         let exercise = context.exercise

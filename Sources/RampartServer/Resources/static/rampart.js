@@ -143,6 +143,28 @@
   }
   enhance(document);
 
+  // Announcement banners stay on every page until withdrawn; a reader may dismiss one in this browser.
+  (function () {
+    var key = "rampart.dismissed";
+    var dismissed = [];
+    try { dismissed = JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { dismissed = []; }
+    var label = (document.getElementById("toasts") || document.body).getAttribute("data-dismiss") || "×";
+    document.querySelectorAll(".banner[data-announcement]").forEach(function (banner) {
+      var id = banner.getAttribute("data-announcement");
+      if (dismissed.indexOf(id) >= 0) { banner.remove(); return; }
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "toast-close";
+      close.textContent = label;
+      close.addEventListener("click", function () {
+        banner.remove();
+        dismissed.push(id);
+        try { localStorage.setItem(key, JSON.stringify(dismissed.slice(-100))); } catch (e) { /* private mode */ }
+      });
+      banner.appendChild(close);
+    });
+  })();
+
   // Live: one WebSocket per page (docs/live.md). After an event the page's kinds name, the page is
   // fetched again and each part marked data-live is swapped in place, unless the reader is typing in
   // it; announcements appear as toasts. Without script (or without a socket) pages are as served.
