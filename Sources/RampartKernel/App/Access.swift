@@ -213,7 +213,10 @@ extension RoutesBuilder {
             // Members' pages get the exercise's tabs; a public scoreboard's outside reader has no other page to go to.
             if !route.isAPI, let context = try? request.exerciseContext, context.team != nil || request.principal?.isAdmin == true {
                 request.pageNavigation = try await request.exerciseNavigation(context)
-                request.pageBanners = try await Announcements.banners(context, on: request.db)
+                // A live page's refetch swaps only its `data-live` parts, which the banners are not.
+                if request.headers.first(name: "X-Rampart-Live") == nil {
+                    request.pageBanners = try await Announcements.banners(context, on: request.db)
+                }
             }
             return try await handler(request)
         }

@@ -74,17 +74,30 @@ extension URLQueryContainer {
     /// A whole number from the query string, or nil when the key is absent; present but empty,
     /// repeated or out of `range` is refused (422) with `explanation`.
     package func integer(_ key: String, in range: ClosedRange<Int>, _ explanation: String) throws -> Int? {
-        if let values = try? get([String].self, at: key), values.count > 1 { throw AppError.invalid(key, explanation) }
-        guard let raw = try? get(String.self, at: key) else { return nil }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else { throw AppError.invalid(key, explanation) }
+        try integer(key, in: range, orThrow: AppError.invalid(key, explanation))
+    }
+
+    /// The same, explained in the viewer's language.
+    package func integer(_ key: String, in range: ClosedRange<Int>, _ explanation: Phrase) throws -> Int? {
+        try integer(key, in: range, orThrow: AppError.invalid(key, explanation))
+    }
+
+    private func integer(_ key: String, in range: ClosedRange<Int>, orThrow error: @autoclosure () -> AppError) throws -> Int? {
+        guard let raw = try single(key, orThrow: error()) else { return nil }
+        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else { throw error() }
         return value
+    }
+
+    /// The key's one value, nil when absent; a repeated key is refused with `error`.
+    private func single(_ key: String, orThrow error: @autoclosure () -> AppError) throws -> String? {
+        if let values = try? get([String].self, at: key), values.count > 1 { throw error() }
+        return try? get(String.self, at: key)
     }
 
     /// A yes/no from the query string: absent gives `fallback`; `true`/`false`/`1`/`0` once; anything
     /// else (empty, repeated, `null`) is refused (422) rather than read as no.
     package func flag(_ key: String, default fallback: Bool = false) throws -> Bool {
-        if let values = try? get([String].self, at: key), values.count > 1 { throw AppError.invalid(key, .expectedTrueOrFalse) }
-        guard let raw = try? get(String.self, at: key) else { return fallback }
+        guard let raw = try single(key, orThrow: AppError.invalid(key, .expectedTrueOrFalse)) else { return fallback }
         switch raw.lowercased() {
         case "true", "1": return true
         case "false", "0": return false

@@ -35,6 +35,13 @@ package final class Announcement: Model, @unchecked Sendable {
         return LiveAudience(kinds: Set(roleKinds), teams: Set(teamIDs))
     }
 
+    /// Addressed to the viewer's role or team, or to everyone (the white team reads every one on the
+    /// Announcements page, but only these are its banners).
+    package func isAddressed(to context: ExerciseContext) -> Bool {
+        let audience = audience
+        return audience.everyone || audience.kinds.contains(context.role) || (context.team?.id.map { audience.teams.contains($0) } ?? false)
+    }
+
     package func displayTitle(_ locale: UILocale) -> String { locale == .ko ? (titleKo ?? title) : title }
     package func displayBody(_ locale: UILocale) -> String { locale == .ko ? (bodyKo ?? body) : body }
 }
@@ -204,11 +211,7 @@ package enum Announcements {
         if !includingWithdrawn || !context.isWhite { query.filter(\.$withdrawnAt == nil) }
         let all = try await query.all()
         guard !context.isWhite else { return all }
-        let viewer = LiveViewer(role: context.role, teamID: context.team?.id)
-        return all.filter { announcement in
-            let audience = announcement.audience
-            return audience.everyone || audience.kinds.contains(viewer.role) || (viewer.teamID.map { audience.teams.contains($0) } ?? false)
-        }
+        return all.filter { $0.isAddressed(to: context) }
     }
 
     /// The banners of a page: warning and critical announcements not withdrawn and addressed to the
@@ -217,10 +220,7 @@ package enum Announcements {
         let current = try await Announcement.query(on: db).filter(\.$exerciseID == context.exerciseID).filter(\.$withdrawnAt == nil)
             .filter(\.$level ~~ [AnnouncementLevel.warning.rawValue, AnnouncementLevel.critical.rawValue]).sort(\.$postedAt, .descending)
             .limit(20).all()
-        return current.filter { announcement in
-            let audience = announcement.audience
-            return audience.everyone || audience.kinds.contains(context.role) || (context.team?.id.map { audience.teams.contains($0) } ?? false)
-        }.prefix(3).map { $0 }
+        return Array(current.filter { $0.isAddressed(to: context) }.prefix(3))
     }
 
     package static func dto(_ announcement: Announcement, teams: [UUID: String]) -> AnnouncementDTO {

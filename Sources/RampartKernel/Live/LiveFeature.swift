@@ -88,14 +88,7 @@ package enum LiveAPI {
     /// the upgrade; `LiveHub.serve` does the rest.
     static func upgrade(_ req: Request) throws -> Response {
         // The query first: a bad `since` is a 422 whether or not the request is an upgrade.
-        let since: Int64?
-        if let values = try? req.query.get([String].self, at: "since"), values.count > 1 { throw AppError.invalid("since", .liveSinceNumber) }
-        if let raw = req.query[String.self, at: "since"] {
-            guard let value = Int64(raw), value >= 0 else { throw AppError.invalid("since", .liveSinceNumber) }
-            since = value
-        } else {
-            since = nil
-        }
+        let since = try req.query.integer("since", in: 0...Int.max, .liveSinceNumber).map(Int64.init)
         let wantsSocket = req.headers[.upgrade].contains { $0.lowercased() == "websocket" }
         guard wantsSocket else {
             throw AppError(

@@ -291,8 +291,6 @@ package enum Layout {
         )
     }
 
-    /// Where the reader is inside an exercise: its name, state and clock, and a tab per place
-    /// (every feature's links, then the white team's control pages), the current one marked.
     /// Warning and critical announcements, on every page until withdrawn (rampart.js lets a reader
     /// dismiss one in this browser, and removes it when it is withdrawn).
     private static func banners(_ page: PageContext) -> Node<HTML.BodyContext> {
@@ -308,6 +306,8 @@ package enum Layout {
             })
     }
 
+    /// Where the reader is inside an exercise: its name, state and clock, and a tab per place
+    /// (every feature's links, then the white team's control pages), the current one marked.
     private static func exerciseBar(_ page: PageContext) -> Node<HTML.BodyContext> {
         guard let links = page.request.pageNavigation, let context = try? page.request.exerciseContext else { return .empty }
         let exercise = context.exercise

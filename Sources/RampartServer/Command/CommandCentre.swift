@@ -49,7 +49,9 @@ enum CommandCentre {
     }
 
     static func chosenZones(_ req: Request, exerciseZone: String) -> [String] {
-        let asked = (req.query[String.self, at: "zones"] ?? "").split(separator: ",").map(String.init).filter { TimeZone.iana($0) != nil }
+        // At most a few names are looked at, however long the list a reader sends.
+        let asked = (req.query[String.self, at: "zones"] ?? "").split(separator: ",", maxSplits: 4).prefix(4).map(String.init)
+            .filter { TimeZone.iana($0) != nil }
         let zones = asked.isEmpty ? defaultZones : asked
         return Array(([exerciseZone] + zones.filter { $0 != exerciseZone }).prefix(3))
     }
